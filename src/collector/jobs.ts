@@ -1,0 +1,26 @@
+import type { SoftwareSource } from "./parse.js";
+
+/**
+ * Every statement the collector sends to osquery, in one place (the Go original's jobs file).
+ * Each is a plain SELECT on one osquery table: no UNION, so a missing table fails alone and clearly.
+ */
+export const inventoryQueries = {
+  osqueryInfo: "SELECT version FROM osquery_info;",
+  osVersion: "SELECT name, version, platform, platform_like, build, arch FROM os_version;",
+  systemInfo: "SELECT hostname, uuid FROM system_info;",
+  software: {
+    apps: "SELECT name, path, bundle_identifier, bundle_short_version, bundle_version FROM apps;",
+    deb_packages: "SELECT name, version, maintainer FROM deb_packages;",
+    rpm_packages: "SELECT name, version, release, epoch, vendor FROM rpm_packages;",
+    programs: "SELECT name, version, publisher, install_location, identifying_number FROM programs;",
+  } satisfies Record<SoftwareSource, string>,
+} as const;
+
+export interface ScheduledJob {
+  name: string;
+  /** node-schedule cron expression, or null to run only when asked. */
+  cron: string | null;
+  /** Also run once when the service starts. */
+  runAtStart: boolean;
+  run(): Promise<unknown>;
+}

@@ -1,0 +1,216 @@
+import { z } from "zod";
+import { CollectionError, CollectionErrorCode } from "../errors.js";
+
+/** osqueryi --json prints every column as a string (numbers, NULL as "", booleans as "1"/"0"). */
+export type OsqueryRow = Record<string, string>;
+
+const rowsSchema = z.array(z.record(z.string(), z.string()));
+
+function badOutput(message: string, cause?: unknown): CollectionError {
+  return new CollectionError(CollectionErrorCode.OSQUERY_BAD_OUTPUT, message, cause ? { cause } : undefined);
+}
+
+export function parseOsqueryJson(output: Buffer | string): OsqueryRow[] {
+  let text: string;
+  try {
+    text = typeof output === "string" ? output : new TextDecoder("utf-8", { fatal: true }).decode(output);
+  } catch (error) {
+    throw badOutput("osqueryi printed output that is not valid UTF-8", error);
+  }
+  if (text.trim() === "") throw badOutput("osqueryi printed nothing on stdout (expected a JSON array)");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw badOutput(`osqueryi printed invalid JSON: ${(error as Error).message}`, error);
+  }
+  const rows = rowsSchema.safeParse(json);
+  if (!rows.success) {
+    const issue = rows.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    throw badOutput(`osqueryi printed JSON that is not an array of rows of strings${where}: ${issue?.message ?? "invalid"}`);
+  }
+  return rows.data;
+}
+
+/** "" is how osqueryi prints SQL NULL; the API shows it as null. */
+export function nullIfEmpty(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  return trimmed === "" ? null : trimmed;
+}
+
+function required(row: OsqueryRow, column: string, table: string): string {
+  const value = row[column];
+  if (value === undefined) throw badOutput(`osquery table ${table} returned no "${column}" column`);
+  return value;
+}
+
+function singleRow(rows: OsqueryRow[], table: string): OsqueryRow {
+  const [row] = rows;
+  if (!row) throw badOutput(`osquery table ${table} returned no rows`);
+  return row;
+}
+
+export interface OsVersion {
+  name: string;
+  version: string;
+  platform: string;
+  platformLike: string | null;
+  build: string | null;
+  arch: string | null;
+}
+
+export function parseOsqueryVersion(rows: OsqueryRow[]): string {
+  const version = nullIfEmpty(required(singleRow(rows, "osquery_info"), "version", "osquery_info"));
+  if (!version) throw badOutput("osquery_info returned an empty version");
+  return version;
+}
+
+export function parseOsVersion(rows: OsqueryRow[]): OsVersion {
+  const row = singleRow(rows, "os_version");
+  const name = nullIfEmpty(required(row, "name", "os_version"));
+  const platform = nullIfEmpty(required(row, "platform", "os_version"));
+  if (!name || !platform) throw badOutput("os_version returned an empty name or platform");
+  return {
+    name,
+    version: nullIfEmpty(required(row, "version", "os_version")) ?? "",
+    platform: platform.toLowerCase(),
+    platformLike: nullIfEmpty(row["platform_like"])?.toLowerCase() ?? null,
+    build: nullIfEmpty(row["build"]),
+    arch: nullIfEmpty(row["arch"]),
+  };
+}
+
+export interface SystemInfo {
+  hostname: string;
+  /** Hardware UUID; null on machines (some VMs, containers) that report none. */
+  uuid: string | null;
+}
+
+export function parseSystemInfo(rows: OsqueryRow[]): SystemInfo {
+  const row = singleRow(rows, "system_info");
+  const hostname = nullIfEmpty(required(row, "hostname", "system_info"));
+  if (!hostname) throw badOutput("system_info returned an empty hostname");
+  const uuid = nullIfEmpty(row["uuid"]);
+  // SMBIOS placeholders that many virtual machines share: not an identity.
+  const placeholder = uuid !== null && /^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12}|03000200-0400-0500-0006-000700080009)$/i.test(uuid);
+  return { hostname, uuid: placeholder ? null : uuid };
+}
+
+export const SoftwareSource = {
+  apps: "apps",
+  deb_packages: "deb_packages",
+  rpm_packages: "rpm_packages",
+  programs: "programs",
+} as const;
+export type SoftwareSource = (typeof SoftwareSource)[keyof typeof SoftwareSource];
+
+const DEB_LIKE = new Set(["debian", "ubuntu"]);
+const RPM_LIKE = new Set(["rhel", "fedora", "centos", "suse", "opensuse", "sles", "amzn", "amazon", "rocky", "almalinux", "ol"]);
+
+/**
+ * Picks the installed-software table from what osquery reports about the OS (never from Node's
+ * process.platform: the service may collect for a machine other than the one it runs on).
+ */
+export function softwareSourceFor(os: Pick<OsVersion, "platform" | "platformLike">): SoftwareSource | null {
+  const tokens = [os.platform, ...(os.platformLike ?? "").split(/[\s,]+/)].filter(Boolean);
+  if (tokens.includes("darwin")) return SoftwareSource.apps;
+  if (tokens.includes("windows")) return SoftwareSource.programs;
+  if (tokens.some((t) => DEB_LIKE.has(t))) return SoftwareSource.deb_packages;
+  if (tokens.some((t) => RPM_LIKE.has(t) || t.startsWith("opensuse"))) return SoftwareSource.rpm_packages;
+  return null;
+}
+
+export interface AppRecord {
+  source: SoftwareSource;
+  name: string;
+  version: string | null;
+  path: string | null;
+  bundleIdentifier: string | null;
+  publisher: string | null;
+}
+
+function rpmVersion(row: OsqueryRow): string | null {
+  const version = nullIfEmpty(row["version"]);
+  if (!version) return null;
+  const release = nullIfEmpty(row["release"]);
+  const epoch = nullIfEmpty(row["epoch"]);
+  return `${epoch && epoch !== "0" ? `${epoch}:` : ""}${version}${release ? `-${release}` : ""}`;
+}
+
+function normaliseApp(source: SoftwareSource, row: OsqueryRow): Omit<AppRecord, "name"> & { name: string | null } {
+  switch (source) {
+    case "apps":
+      return {
+        source,
+        name: nullIfEmpty(required(row, "name", source)),
+        version: nullIfEmpty(row["bundle_short_version"]) ?? nullIfEmpty(row["bundle_version"]),
+        path: nullIfEmpty(row["path"]),
+        bundleIdentifier: nullIfEmpty(row["bundle_identifier"]),
+        publisher: null,
+      };
+    case "deb_packages":
+      return {
+        source,
+        name: nullIfEmpty(required(row, "name", source)),
+        version: nullIfEmpty(row["version"]),
+        path: null,
+        bundleIdentifier: null,
+        publisher: nullIfEmpty(row["maintainer"]),
+      };
+    case "rpm_packages":
+      return {
+        source,
+        name: nullIfEmpty(required(row, "name", source)),
+        version: rpmVersion(row),
+        path: null,
+        bundleIdentifier: null,
+        publisher: nullIfEmpty(row["vendor"]),
+      };
+    case "programs":
+      return {
+        source,
+        name: nullIfEmpty(required(row, "name", source)),
+        version: nullIfEmpty(row["version"]),
+        path: nullIfEmpty(row["install_location"]),
+        bundleIdentifier: nullIfEmpty(row["identifying_number"]),
+        publisher: nullIfEmpty(row["publisher"]),
+      };
+  }
+}
+
+export interface ParsedApps {
+  apps: AppRecord[];
+  /** Rows without a name (e.g. Windows uninstall keys lacking DisplayName): nothing to show or track. */
+  skippedUnnamed: number;
+  /** Rows identical in (source, name, version, path) to an earlier row, e.g. one package for two architectures. */
+  duplicates: number;
+}
+
+export function appIdentity(app: { source: string; name: string; version: string | null; path: string | null }): string {
+  return JSON.stringify([app.source, app.name, app.version, app.path]);
+}
+
+export function parseApps(source: SoftwareSource, rows: OsqueryRow[]): ParsedApps {
+  const seen = new Set<string>();
+  const apps: AppRecord[] = [];
+  let skippedUnnamed = 0;
+  let duplicates = 0;
+  for (const row of rows) {
+    const app = normaliseApp(source, row);
+    if (app.name === null) {
+      skippedUnnamed++;
+      continue;
+    }
+    const record: AppRecord = { ...app, name: app.name };
+    const key = appIdentity(record);
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(key);
+    apps.push(record);
+  }
+  return { apps, skippedUnnamed, duplicates };
+}

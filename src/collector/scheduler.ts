@@ -1,0 +1,50 @@
+import schedule from "node-schedule";
+import type { Logger } from "../logger.js";
+import type { ScheduledJob } from "./jobs.js";
+
+export interface Scheduler {
+  /** Schedules every job and starts the ones that run at start. */
+  start(): void;
+  /** Cancels every schedule and waits for runs in progress to settle. */
+  stop(): Promise<void>;
+}
+
+export function createScheduler(jobs: ScheduledJob[], logger: Logger): Scheduler {
+  // Our own handles: node-schedule's gracefulShutdown() would cancel every job in the process.
+  const handles: schedule.Job[] = [];
+  const running = new Map<string, Promise<unknown>>();
+  let stopped = false;
+
+  function trigger(job: ScheduledJob, reason: "start" | "schedule") {
+    if (stopped) return;
+    if (running.has(job.name)) {
+      logger.warn({ job: job.name }, "previous run still in progress; skipping this tick");
+      return;
+    }
+    const run = job
+      .run()
+      .catch((error: unknown) => logger.error({ err: error, job: job.name, reason }, "scheduled job failed"))
+      .finally(() => running.delete(job.name));
+    running.set(job.name, run);
+  }
+
+  return {
+    start() {
+      for (const job of jobs) {
+        if (job.cron) {
+          const handle = new schedule.Job(job.name, () => trigger(job, "schedule"));
+          handle.on("error", (error: unknown) => logger.error({ err: error, job: job.name }, "scheduler error"));
+          if (!handle.schedule(job.cron)) throw new Error(`job ${job.name}: invalid schedule "${job.cron}"`);
+          handles.push(handle);
+          logger.info({ job: job.name, cron: job.cron, next: handle.nextInvocation()?.toISOString() }, "job scheduled");
+        }
+        if (job.runAtStart) trigger(job, "start");
+      }
+    },
+    async stop() {
+      stopped = true;
+      for (const handle of handles.splice(0)) handle.cancel();
+      await Promise.allSettled(running.values());
+    },
+  };
+}

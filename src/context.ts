@@ -1,0 +1,16 @@
+import type { Collector } from "./collector/collector.js";
+import type { PrismaClient } from "./generated/prisma/client.js";
+import type { Logger } from "./logger.js";
+import type { PubSub } from "./pubsub.js";
+import type { AppQueries } from "./store/app-queries.js";
+import type { InventoryStore } from "./store/inventory-store.js";
+
+/** What resolvers may use; built once by main and shared by every request. */
+export interface Context {
+  db: PrismaClient;
+  pubsub: PubSub;
+  logger: Logger;
+  collector: Collector;
+  apps: AppQueries;
+  inventory: Pick<InventoryStore, "localHostId">;
+}

@@ -1,0 +1,93 @@
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Config } from "../config.js";
+import { PrismaClient } from "../generated/prisma/client.js";
+import type { Logger } from "../logger.js";
+import type { SqlConnection } from "./sql-connection.js";
+
+export interface Database {
+  kind: Config["database"]["kind"];
+  prisma: PrismaClient;
+  /** A session of its own (PostgreSQL) for work that holds session state, such as migration locks. */
+  connect(): Promise<SqlConnection>;
+  /** Resolves when the database answers a query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PING_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
+  // PGlite creates its own folder but not the parents of it.
+  await mkdir(dataDir, { recursive: true });
+  const started = performance.now();
+  const client = await PGlite.create(dataDir);
+  logger.info({ dataDir, ms: Math.round(performance.now() - started) }, "embedded database (PGlite) opened");
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  return {
+    kind: "pglite",
+    prisma,
+    async connect() {
+      return {
+        exec: async (sql) => {
+          await client.exec(sql);
+        },
+        query: async <Row>(sql: string, params: unknown[] = []) => (await client.query<Row>(sql, params)).rows,
+        release: async () => {},
+      };
+    },
+    async ping() {
+      await withTimeout(client.query("SELECT 1"), PING_TIMEOUT_MS, "PGlite");
+    },
+    async close() {
+      await prisma.$disconnect();
+      // An open PGlite keeps a timer that holds Node's event loop open.
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, logger: Logger): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000 });
+  pool.on("error", (error) => logger.warn({ err: error }, "idle PostgreSQL connection failed"));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    async connect() {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+      client.on("error", (error) => logger.warn({ err: error }, "PostgreSQL session failed"));
+      await client.connect();
+      return {
+        exec: async (sql) => {
+          await client.query(sql);
+        },
+        query: async <Row>(sql: string, params: unknown[] = []) =>
+          (await client.query(sql, params)).rows as Row[],
+        release: () => client.end(),
+      };
+    },
+    async ping() {
+      await withTimeout(pool.query("SELECT 1"), PING_TIMEOUT_MS, "PostgreSQL");
+    },
+    async close() {
+      await prisma.$disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+export function openDatabase(config: Config["database"], logger: Logger): Promise<Database> {
+  return config.kind === "pglite" ? openPglite(config.dataDir, logger) : openPostgres(config.url, logger);
+}

@@ -1,0 +1,41 @@
+import { GraphQLError } from "graphql";
+
+/** Codes clients branch on (`extensions.code`); messages are for people and may change. */
+export const ErrorCode = {
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  NOT_FOUND: "NOT_FOUND",
+  HOST_NOT_FOUND: "HOST_NOT_FOUND",
+  COLLECTION_FAILED: "COLLECTION_FAILED",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export function badInput(message: string, argument?: string): GraphQLError {
+  return appError(ErrorCode.BAD_USER_INPUT, message, argument ? { argument } : {});
+}
+
+/** Why a collection failed; stored on the FAILED snapshot as `[CODE] message`. */
+export const CollectionErrorCode = {
+  OSQUERY_NOT_FOUND: "OSQUERY_NOT_FOUND",
+  OSQUERY_NOT_EXECUTABLE: "OSQUERY_NOT_EXECUTABLE",
+  OSQUERY_EXIT: "OSQUERY_EXIT",
+  OSQUERY_TIMEOUT: "OSQUERY_TIMEOUT",
+  OSQUERY_OUTPUT_TOO_LARGE: "OSQUERY_OUTPUT_TOO_LARGE",
+  OSQUERY_BAD_OUTPUT: "OSQUERY_BAD_OUTPUT",
+  OSQUERY_ABORTED: "OSQUERY_ABORTED",
+  UNSUPPORTED_PLATFORM: "UNSUPPORTED_PLATFORM",
+  DATABASE_ERROR: "DATABASE_ERROR",
+} as const;
+export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];
+
+export class CollectionError extends Error {
+  readonly code: CollectionErrorCode;
+  constructor(code: CollectionErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CollectionError";
+    this.code = code;
+  }
+}

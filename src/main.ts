@@ -1,0 +1,141 @@
+import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
+import { createCollector } from "./collector/collector.js";
+import type { ScheduledJob } from "./collector/jobs.js";
+import { createOsqueryRunner } from "./collector/osquery.js";
+import { createScheduler, type Scheduler } from "./collector/scheduler.js";
+import { parseConfig } from "./config.js";
+import type { Context } from "./context.js";
+import { openDatabase, type Database } from "./db/client.js";
+import { applyMigrations } from "./db/migrate.js";
+import { createLogger, redactUrl, type Logger } from "./logger.js";
+import { createPubSub } from "./pubsub.js";
+import { schema } from "./schema/index.js";
+import { createServer, type Server } from "./server.js";
+import { createAppQueries } from "./store/app-queries.js";
+import { createInventoryStore } from "./store/inventory-store.js";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+interface Running {
+  scheduler?: Scheduler;
+  collector?: { stop(): Promise<void> };
+  server?: Server;
+  db?: Database;
+}
+
+/** Stops what started, in reverse order, logging each step; resolves false if any step failed. */
+async function shutdown(running: Running, logger: Logger): Promise<boolean> {
+  const steps: [string, (() => Promise<void>) | undefined][] = [
+    ["scheduler", running.scheduler && (() => running.scheduler!.stop())],
+    ["collection in progress", running.collector && (() => running.collector!.stop())],
+    ["server (websockets, HTTP)", running.server && (() => running.server!.close())],
+    ["database", running.db && (() => running.db!.close())],
+  ];
+  let ok = true;
+  for (const [name, stop] of steps) {
+    if (!stop) continue;
+    logger.info({ step: name }, "stopping");
+    try {
+      await stop();
+    } catch (error) {
+      ok = false;
+      logger.error({ err: error, step: name }, "failed to stop cleanly");
+    }
+  }
+  return ok;
+}
+
+async function main(command: string | undefined): Promise<void> {
+  if (command !== undefined && command !== "migrate") {
+    process.stderr.write(`Unknown command "${command}". Usage: main.ts [migrate]\n`);
+    process.exit(2);
+  }
+  const parsed = parseConfig(process.env, process.cwd());
+  if (!parsed.ok) {
+    process.stderr.write(`Invalid configuration:\n${parsed.errors.map((e) => `  - ${e}`).join("\n")}\n`);
+    process.exit(1);
+  }
+  const { config } = parsed;
+  const logger = createLogger(config.log);
+  const running: Running = {};
+
+  let stopping = false;
+  const stop = (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, "shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    void shutdown(running, logger).then((ok) => {
+      logger.info("stopped");
+      process.exit(ok ? exitCode : 1);
+    });
+  };
+  process.once("SIGTERM", () => stop("SIGTERM", 0));
+  process.once("SIGINT", () => stop("SIGINT", 0));
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error }, "uncaught exception");
+    stop("uncaughtException", 1);
+  });
+  process.on("unhandledRejection", (error) => {
+    logger.fatal({ err: error }, "unhandled rejection");
+    stop("unhandledRejection", 1);
+  });
+
+  try {
+    logger.info(
+      config.database.kind === "postgres"
+        ? { database: "postgres", url: redactUrl(config.database.url) }
+        : { database: "pglite", dataDir: config.database.dataDir },
+      "opening database",
+    );
+    const db = await openDatabase(config.database, logger.child({ component: "db" }));
+    running.db = db;
+    const conn = await db.connect();
+    try {
+      await applyMigrations(conn, MIGRATIONS_DIR, logger.child({ component: "migrate" }));
+    } finally {
+      await conn.release();
+    }
+    if (stopping) return;
+    if (command === "migrate") {
+      await db.close();
+      logger.info("migrations are up to date");
+      return;
+    }
+
+    const pubsub = createPubSub();
+    const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname() });
+    const collector = createCollector({
+      runner: createOsqueryRunner(config.osquery),
+      store: inventory,
+      pubsub,
+      logger: logger.child({ component: "collector" }),
+    });
+    running.collector = collector;
+
+    const context: Context = { db: db.prisma, pubsub, logger, collector, apps: createAppQueries(db.prisma), inventory };
+    const server = createServer({ schema, context, logger: logger.child({ component: "graphql" }), checkHealth: () => db.ping() });
+    running.server = server;
+    const port = await server.listen(config.server.port, config.server.host);
+    const shownHost = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+    logger.info({ url: `http://${shownHost}:${port}/graphql`, health: `http://${shownHost}:${port}/health` }, "GraphQL server listening");
+
+    const jobs: ScheduledJob[] = [
+      { name: "collect-inventory", cron: config.collectSchedule, runAtStart: true, run: () => collector.collect() },
+    ];
+    const scheduler = createScheduler(jobs, logger.child({ component: "scheduler" }));
+    running.scheduler = scheduler;
+    if (!stopping) scheduler.start();
+  } catch (error) {
+    logger.fatal({ err: error }, "failed to start");
+    stop("startup failure", 1);
+  }
+}
+
+void main(process.argv[2]);

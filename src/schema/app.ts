@@ -1,0 +1,135 @@
+import type { Snapshot } from "../generated/prisma/client.js";
+import { SnapshotStatus } from "../generated/prisma/enums.js";
+import type { Context } from "../context.js";
+import { badInput } from "../errors.js";
+import type { AppFilter, AppPosition } from "../store/app-queries.js";
+import { builder } from "./builder.js";
+import { resolveHostId } from "./host.js";
+import { decodeCursor, encodeCursor, pageSize } from "./paging.js";
+import { SnapshotRef } from "./snapshot.js";
+
+export const AppRef = builder.prismaNode("App", {
+  id: { field: "id" },
+  description: "A piece of installed software as osquery reported it.",
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    version: t.exposeString("version", { nullable: true }),
+    source: t.exposeString("source", { description: "The osquery table it came from: apps, deb_packages, rpm_packages or programs." }),
+    path: t.exposeString("path", { nullable: true }),
+    bundleIdentifier: t.exposeString("bundleIdentifier", { nullable: true }),
+    publisher: t.exposeString("publisher", { nullable: true, description: "Publisher, vendor or maintainer, by source." }),
+    firstSeenAt: t.expose("firstSeenAt", { type: "DateTime", description: "When this name, version and path first appeared on the host." }),
+  }),
+});
+
+const AppFilterInput = builder.inputType("AppFilter", {
+  fields: (t) => ({
+    nameContains: t.string({ required: false, description: "Case-insensitive substring of the name." }),
+    source: t.string({ required: false, description: "Only apps from this osquery table." }),
+  }),
+});
+
+const MAX_FILTER_LENGTH = 200;
+const CURSOR_KIND = "app";
+
+function checkFilter(filter: AppFilter | null | undefined): AppFilter {
+  const out: AppFilter = { nameContains: filter?.nameContains ?? null, source: filter?.source ?? null };
+  for (const [field, value] of Object.entries(out)) {
+    if (value != null && value.length > MAX_FILTER_LENGTH) {
+      throw badInput(`filter.${field} must be at most ${MAX_FILTER_LENGTH} characters`, `filter.${field}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * A latestData cursor names the snapshot it was read from and the app at that position. Every page
+ * requested with it comes from that same snapshot, so a walk never skips or repeats an app while new
+ * snapshots land. Both halves are checked against the database: a forged cursor gets BAD_USER_INPUT.
+ */
+async function readCursor(ctx: Context, value: string, argument: string) {
+  const [snapshotId, appId] = decodeCursor(CURSOR_KIND, value, 2, argument) as [number, number];
+  const snapshot = await ctx.db.snapshot.findUnique({ where: { id: snapshotId } });
+  const position = snapshot?.status === SnapshotStatus.SUCCEEDED ? await ctx.apps.positionIn(snapshot, appId) : null;
+  if (!snapshot || !position) throw badInput(`${argument} is not a valid cursor for latestData; use a cursor it returned`, argument);
+  return { snapshot, position };
+}
+
+interface LatestData {
+  edges: { cursor: string; node: Awaited<ReturnType<Context["apps"]["page"]>>["apps"][number] }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+  snapshot: Snapshot | null;
+}
+
+builder.queryField("latestData", (t) =>
+  t.connection(
+    {
+      type: AppRef,
+      description:
+        "The apps of the host's newest SUCCEEDED snapshot, ordered by name (case-insensitive), 10 per page by default " +
+        "and at most 100. A cursor keeps reading the snapshot it came from, even after newer snapshots land.",
+      args: {
+        hostId: t.arg.id({ required: false, description: "Defaults to the only host." }),
+        filter: t.arg({ type: AppFilterInput, required: false }),
+      },
+      resolve: async (_parent, args, ctx): Promise<LatestData> => {
+        const { first, last } = pageSize(args);
+        const filter = checkFilter(args.filter);
+        const after = args.after ? await readCursor(ctx, args.after, "after") : null;
+        const before = args.before ? await readCursor(ctx, args.before, "before") : null;
+        if (after && before && after.snapshot.id !== before.snapshot.id) {
+          throw badInput("after and before come from different snapshots", "before");
+        }
+        const fromCursor = (after ?? before)?.snapshot ?? null;
+        const hostId = args.hostId != null || !fromCursor ? await resolveHostId(ctx, args.hostId) : fromCursor.hostId;
+        if (fromCursor && hostId !== fromCursor.hostId) throw badInput("the cursor belongs to another host than hostId", "hostId");
+
+        const snapshot = fromCursor ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
+        if (!snapshot) {
+          return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0, snapshot: null };
+        }
+        const position = (p: { position: AppPosition } | null) => p?.position ?? null;
+        const [page, totalCount] = await Promise.all([
+          ctx.apps.page({ snapshot, filter, after: position(after), before: position(before), first, last }),
+          ctx.apps.count(snapshot, filter),
+        ]);
+        const cursor = (appId: number) => encodeCursor(CURSOR_KIND, [snapshot.id, appId]);
+        const edges = page.apps.map((app) => ({ cursor: cursor(app.id), node: app }));
+        return {
+          edges,
+          pageInfo: {
+            hasNextPage: page.hasNextPage,
+            hasPreviousPage: page.hasPreviousPage,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+          totalCount,
+          snapshot,
+        };
+      },
+    },
+    {
+      name: "LatestDataConnection",
+      fields: (c) => ({
+        totalCount: c.int({ description: "Apps matching the filter in this snapshot.", resolve: (parent) => (parent as unknown as LatestData).totalCount }),
+        snapshot: c.field({
+          type: SnapshotRef,
+          nullable: true,
+          description: "The snapshot these apps belong to; null before the first successful collection.",
+          resolve: (parent) => (parent as unknown as LatestData).snapshot,
+        }),
+        version: c.prismaField({
+          type: "Version",
+          nullable: true,
+          description: "The versions that snapshot saw.",
+          resolve: (query, parent, _args, ctx) => {
+            const snapshot = (parent as unknown as LatestData).snapshot;
+            return snapshot?.versionId ? ctx.db.version.findUnique({ ...query, where: { id: snapshot.versionId } }) : null;
+          },
+        }),
+      }),
+    },
+    { name: "AppEdge" },
+  ),
+);

@@ -1,0 +1,63 @@
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { badInput } from "../errors.js";
+
+export const DEFAULT_PAGE_SIZE = 10;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PagingArgs {
+  first?: number | null | undefined;
+  last?: number | null | undefined;
+  after?: string | null | undefined;
+  before?: string | null | undefined;
+}
+
+export interface PageSize {
+  first: number | null;
+  last: number | null;
+}
+
+/** Validates first/last the same way for every connection; neither given means the first 10. */
+export function pageSize(args: PagingArgs): PageSize {
+  const { first, last } = args;
+  if (first != null && last != null) throw badInput("pass either first or last, not both", "first");
+  for (const [name, value] of [["first", first], ["last", last]] as const) {
+    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
+      throw badInput(`${name} must be between 0 and ${MAX_PAGE_SIZE}, got ${value}`, name);
+    }
+  }
+  if (first == null && last == null) return { first: DEFAULT_PAGE_SIZE, last: null };
+  return { first: first ?? null, last: last ?? null };
+}
+
+/**
+ * Cursors are opaque to clients: base64url of "<kind>:<numbers>". The kind stops a cursor of one
+ * connection from being replayed on another; everything a cursor names is checked again on use.
+ */
+export function encodeCursor(kind: string, parts: number[]): string {
+  return Buffer.from(`${kind}:${parts.join(":")}`, "utf8").toString("base64url");
+}
+
+export function decodeCursor(kind: string, value: string, arity: number, argument: string): number[] {
+  const invalid = () => badInput(`${argument} is not a valid cursor for this field; use a cursor it returned`, argument);
+  if (value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) throw invalid();
+  const text = Buffer.from(value, "base64url").toString("utf8");
+  const [prefix, ...rest] = text.split(":");
+  if (prefix !== kind || rest.length !== arity || rest.some((p) => !/^[1-9]\d{0,9}$/.test(p))) throw invalid();
+  const numbers = rest.map(Number);
+  if (numbers.some((n) => n > 2_147_483_647)) throw invalid();
+  return numbers;
+}
+
+/** Reads a Relay global ID of the given type; anything else is the caller's mistake, not a server error. */
+export function decodeId(typename: string, value: string, argument: string): number {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(value);
+  } catch {
+    throw badInput(`${argument} is not a valid ${typename} ID`, argument);
+  }
+  if (decoded.typename !== typename || !/^[1-9]\d{0,9}$/.test(decoded.id) || Number(decoded.id) > 2_147_483_647) {
+    throw badInput(`${argument} is not a valid ${typename} ID`, argument);
+  }
+  return Number(decoded.id);
+}

@@ -1,0 +1,88 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment AppFields on App {\n    id\n    name\n    version\n    source\n    path\n    bundleIdentifier\n    publisher\n    firstSeenAt\n  }\n": typeof types.AppFieldsFragmentDoc,
+    "\n  query LatestData($hostId: ID, $first: Int, $after: String, $last: Int, $before: String, $filter: AppFilter) {\n    latestData(hostId: $hostId, first: $first, after: $after, last: $last, before: $before, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...AppFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      snapshot {\n        id\n        status\n        appCount\n        added\n        removed\n        collectedAt\n      }\n      version {\n        osqueryVersion\n        osName\n        osVersion\n        platform\n        arch\n        build\n      }\n    }\n  }\n": typeof types.LatestDataDocument,
+    "\n  fragment SnapshotFields on Snapshot {\n    id\n    collectedAt\n    status\n    error\n    appCount\n    added\n    removed\n    version {\n      osqueryVersion\n      osName\n      osVersion\n      platform\n      arch\n      build\n    }\n    host {\n      id\n      hostname\n      platform\n    }\n  }\n": typeof types.SnapshotFieldsFragmentDoc,
+    "\n  query Snapshots($hostId: ID, $first: Int, $after: String, $last: Int, $before: String) {\n    snapshots(hostId: $hostId, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...SnapshotFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.SnapshotsDocument,
+    "\n  query Hosts($first: Int, $after: String, $last: Int, $before: String) {\n    hosts(first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          hostname\n          platform\n          latestSnapshot {\n            id\n            status\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.HostsDocument,
+    "\n  query Node($id: ID!) {\n    node(id: $id) {\n      id\n      __typename\n      ... on App {\n        name\n      }\n      ... on Snapshot {\n        status\n      }\n      ... on Host {\n        hostname\n      }\n    }\n  }\n": typeof types.NodeDocument,
+    "\n  mutation CollectSnapshot($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.CollectSnapshotDocument,
+    "\n  subscription SnapshotUpdated($hostId: ID) {\n    snapshotUpdated(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n": typeof types.SnapshotUpdatedDocument,
+};
+const documents: Documents = {
+    "\n  fragment AppFields on App {\n    id\n    name\n    version\n    source\n    path\n    bundleIdentifier\n    publisher\n    firstSeenAt\n  }\n": types.AppFieldsFragmentDoc,
+    "\n  query LatestData($hostId: ID, $first: Int, $after: String, $last: Int, $before: String, $filter: AppFilter) {\n    latestData(hostId: $hostId, first: $first, after: $after, last: $last, before: $before, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...AppFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      snapshot {\n        id\n        status\n        appCount\n        added\n        removed\n        collectedAt\n      }\n      version {\n        osqueryVersion\n        osName\n        osVersion\n        platform\n        arch\n        build\n      }\n    }\n  }\n": types.LatestDataDocument,
+    "\n  fragment SnapshotFields on Snapshot {\n    id\n    collectedAt\n    status\n    error\n    appCount\n    added\n    removed\n    version {\n      osqueryVersion\n      osName\n      osVersion\n      platform\n      arch\n      build\n    }\n    host {\n      id\n      hostname\n      platform\n    }\n  }\n": types.SnapshotFieldsFragmentDoc,
+    "\n  query Snapshots($hostId: ID, $first: Int, $after: String, $last: Int, $before: String) {\n    snapshots(hostId: $hostId, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...SnapshotFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.SnapshotsDocument,
+    "\n  query Hosts($first: Int, $after: String, $last: Int, $before: String) {\n    hosts(first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          hostname\n          platform\n          latestSnapshot {\n            id\n            status\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.HostsDocument,
+    "\n  query Node($id: ID!) {\n    node(id: $id) {\n      id\n      __typename\n      ... on App {\n        name\n      }\n      ... on Snapshot {\n        status\n      }\n      ... on Host {\n        hostname\n      }\n    }\n  }\n": types.NodeDocument,
+    "\n  mutation CollectSnapshot($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n": types.CollectSnapshotDocument,
+    "\n  subscription SnapshotUpdated($hostId: ID) {\n    snapshotUpdated(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n": types.SnapshotUpdatedDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AppFields on App {\n    id\n    name\n    version\n    source\n    path\n    bundleIdentifier\n    publisher\n    firstSeenAt\n  }\n"): (typeof documents)["\n  fragment AppFields on App {\n    id\n    name\n    version\n    source\n    path\n    bundleIdentifier\n    publisher\n    firstSeenAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LatestData($hostId: ID, $first: Int, $after: String, $last: Int, $before: String, $filter: AppFilter) {\n    latestData(hostId: $hostId, first: $first, after: $after, last: $last, before: $before, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...AppFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      snapshot {\n        id\n        status\n        appCount\n        added\n        removed\n        collectedAt\n      }\n      version {\n        osqueryVersion\n        osName\n        osVersion\n        platform\n        arch\n        build\n      }\n    }\n  }\n"): (typeof documents)["\n  query LatestData($hostId: ID, $first: Int, $after: String, $last: Int, $before: String, $filter: AppFilter) {\n    latestData(hostId: $hostId, first: $first, after: $after, last: $last, before: $before, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...AppFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      snapshot {\n        id\n        status\n        appCount\n        added\n        removed\n        collectedAt\n      }\n      version {\n        osqueryVersion\n        osName\n        osVersion\n        platform\n        arch\n        build\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SnapshotFields on Snapshot {\n    id\n    collectedAt\n    status\n    error\n    appCount\n    added\n    removed\n    version {\n      osqueryVersion\n      osName\n      osVersion\n      platform\n      arch\n      build\n    }\n    host {\n      id\n      hostname\n      platform\n    }\n  }\n"): (typeof documents)["\n  fragment SnapshotFields on Snapshot {\n    id\n    collectedAt\n    status\n    error\n    appCount\n    added\n    removed\n    version {\n      osqueryVersion\n      osName\n      osVersion\n      platform\n      arch\n      build\n    }\n    host {\n      id\n      hostname\n      platform\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Snapshots($hostId: ID, $first: Int, $after: String, $last: Int, $before: String) {\n    snapshots(hostId: $hostId, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...SnapshotFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Snapshots($hostId: ID, $first: Int, $after: String, $last: Int, $before: String) {\n    snapshots(hostId: $hostId, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...SnapshotFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Hosts($first: Int, $after: String, $last: Int, $before: String) {\n    hosts(first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          hostname\n          platform\n          latestSnapshot {\n            id\n            status\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Hosts($first: Int, $after: String, $last: Int, $before: String) {\n    hosts(first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          hostname\n          platform\n          latestSnapshot {\n            id\n            status\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Node($id: ID!) {\n    node(id: $id) {\n      id\n      __typename\n      ... on App {\n        name\n      }\n      ... on Snapshot {\n        status\n      }\n      ... on Host {\n        hostname\n      }\n    }\n  }\n"): (typeof documents)["\n  query Node($id: ID!) {\n    node(id: $id) {\n      id\n      __typename\n      ... on App {\n        name\n      }\n      ... on Snapshot {\n        status\n      }\n      ... on Host {\n        hostname\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CollectSnapshot($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n"): (typeof documents)["\n  mutation CollectSnapshot($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SnapshotUpdated($hostId: ID) {\n    snapshotUpdated(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n"): (typeof documents)["\n  subscription SnapshotUpdated($hostId: ID) {\n    snapshotUpdated(hostId: $hostId) {\n      ...SnapshotFields\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
