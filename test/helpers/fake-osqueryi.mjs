@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// A stand-in for osqueryi used by the tests: it reads one SQL statement on stdin, like the service
+// sends it, and answers from a scenario file in osqueryi's exact byte layout (osquery
+// devtools/printer.cpp jsonPrint: "[\n", rows as "  {compact json}" joined by ",\n", "\n]\n"; keys
+// sorted bytewise; every value a string; empty result "[\n\n]\n"; errors on stderr with exit 1).
+//
+// FAKE_OSQUERY_SCENARIO names a JSON file, re-read on every run so a test can change the machine
+// between collections:
+//   { "crlf": false,
+//     "tables": { "<table>": { "fixture": "path.json" } | { "rows": [...] } | { "stdout": "raw" }
+//                            | { "stdoutBase64": "raw bytes" },
+//                 ...each may add "stderr", "exitCode", "delayMs", "floodBytes" } }
+// FAKE_OSQUERY_LOG, when set, gets one JSON line per run: {argv, sql}.
+import { appendFileSync, readFileSync } from "node:fs";
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const sql = Buffer.concat(chunks).toString("utf8").trim();
+if (process.env.FAKE_OSQUERY_LOG) {
+  appendFileSync(process.env.FAKE_OSQUERY_LOG, `${JSON.stringify({ argv: process.argv.slice(2), sql })}\n`);
+}
+const scenario = JSON.parse(readFileSync(process.env.FAKE_OSQUERY_SCENARIO ?? "", "utf8"));
+const eol = scenario.crlf ? "\r\n" : "\n";
+const table = /\bfrom\s+([a-z_]+)/i.exec(sql)?.[1] ?? "";
+const answer = scenario.tables?.[table];
+
+function print(rows) {
+  if (rows.length === 0) return `[${eol}${eol}]${eol}`;
+  const lines = rows.map((row) => {
+    const sorted = Object.fromEntries(Object.keys(row).sort().map((k) => [k, row[k]]));
+    return `  ${JSON.stringify(sorted)}`;
+  });
+  return `[${eol}${lines.join(`,${eol}`)}${eol}]${eol}`;
+}
+
+if (!answer) {
+  process.stdout.write(print([]));
+  process.stderr.write(`Error: no such table: ${table}\n`);
+  process.exit(1);
+}
+if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+if (answer.floodBytes) {
+  const block = Buffer.alloc(64 * 1024, "x");
+  let left = answer.floodBytes;
+  const write = () => {
+    while (left > 0) {
+      left -= block.length;
+      if (!process.stdout.write(block)) return void process.stdout.once("drain", write);
+    }
+  };
+  write();
+} else if (answer.stdoutBase64 !== undefined) {
+  process.stdout.write(Buffer.from(answer.stdoutBase64, "base64"));
+} else if (answer.stdout !== undefined) {
+  process.stdout.write(answer.stdout);
+} else if (answer.fixture) {
+  process.stdout.write(readFileSync(answer.fixture));
+} else {
+  process.stdout.write(print(answer.rows ?? []));
+}
+if (answer.stderr) process.stderr.write(answer.stderr);
+process.exitCode = answer.exitCode ?? 0;

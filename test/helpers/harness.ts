@@ -1,0 +1,90 @@
+import { Writable } from "node:stream";
+import { createCollector, type Collector } from "../../src/collector/collector.js";
+import { createOsqueryRunner } from "../../src/collector/osquery.js";
+import type { Context } from "../../src/context.js";
+import type { Database } from "../../src/db/client.js";
+import type { Snapshot } from "../../src/generated/prisma/client.js";
+import { createLogger } from "../../src/logger.js";
+import { createPubSub, type PubSub } from "../../src/pubsub.js";
+import { schema } from "../../src/schema/index.js";
+import { createServer, type Server } from "../../src/server.js";
+import { createAppQueries } from "../../src/store/app-queries.js";
+import { createInventoryStore } from "../../src/store/inventory-store.js";
+import type { Backend } from "./backends.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+import type { Fetch } from "./graphql.js";
+import { createFakeMachine, type FakeMachine, type Scenario } from "./machine.js";
+import type { LogLine } from "./service.js";
+
+export const ENDPOINT = "http://yoga.test/graphql";
+
+/** The real components wired as main wires them, served through yoga.fetch (no socket). */
+export interface Harness {
+  database: TestDatabase;
+  db: Database;
+  machine: FakeMachine;
+  collector: Collector;
+  pubsub: PubSub;
+  server: Server;
+  fetch: Fetch;
+  logs: LogLine[];
+  /** Every snapshot published on the pubsub, in order. */
+  published: Snapshot[];
+  dispose(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
+  const database = await createTestDatabase(backend);
+  const db = await database.open();
+  const machine = await createFakeMachine(scenario);
+  const logs: LogLine[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  const logger = createLogger({ level: "debug", destination });
+  const pubsub = createPubSub();
+  const published: Snapshot[] = [];
+  const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
+  const collector = createCollector({
+    runner: createOsqueryRunner({
+      binary: machine.binary,
+      timeoutMs: options.timeoutMs ?? 20_000,
+      maxOutputBytes: options.maxOutputBytes ?? 8 * 1024 * 1024,
+    }),
+    store: inventory,
+    pubsub,
+    logger,
+  });
+  const events = pubsub.subscribe("snapshotUpdated");
+  void (async () => {
+    for await (const snapshot of events) published.push(snapshot);
+  })();
+  const context: Context = { db: db.prisma, pubsub, logger, collector, apps: createAppQueries(db.prisma), inventory };
+  const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });
+  return {
+    database,
+    db,
+    machine,
+    collector,
+    pubsub,
+    server,
+    fetch: (input, init) => Promise.resolve(server.fetch(input, init)),
+    logs,
+    published,
+    async dispose() {
+      await collector.stop();
+      await events.return?.();
+      await server.close();
+      await machine.dispose();
+      await database.dispose();
+    },
+  };
+}

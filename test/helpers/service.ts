@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface ServiceProcess {
+  /** http://127.0.0.1:PORT/graphql */
+  endpoint: string;
+  origin: string;
+  logs: LogLine[];
+  /** Lines that were not JSON (there should be none). */
+  stray: string[];
+  stderr: () => string;
+  /** Resolves with the first log line (from the start) that matches; rejects after timeoutMs. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Sends the signal and resolves with how the process exited. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  child: ChildProcess;
+}
+
+/** Environment every test service gets: ephemeral port, loopback, no schedule, quiet log level. */
+export const baseEnv = { PORT: "0", HOST: "127.0.0.1", COLLECT_SCHEDULE: "off", LOG_LEVEL: "info" };
+
+/** Runs `node --import tsx src/main.ts` (what `npm start` runs) with the given environment. */
+export function spawnService(env: Record<string, string>): ServiceProcess {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !["DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "PORT", "HOST", "COLLECT_SCHEDULE", "NODE_OPTIONS"].includes(k) && !k.startsWith("VITEST")),
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...clean, ...baseEnv, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogLine[] = [];
+  const stray: string[] = [];
+  let stderr = "";
+  const waiters = new Set<() => void>();
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    try {
+      logs.push(JSON.parse(line) as LogLine);
+    } catch {
+      stray.push(line);
+    }
+    for (const wake of waiters) wake();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      for (const wake of waiters) wake();
+      resolve({ code, signal });
+    }),
+  );
+
+  const service: ServiceProcess = {
+    endpoint: "",
+    origin: "",
+    logs,
+    stray,
+    stderr: () => stderr,
+    child,
+    waitForLog(match, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = logs.find(match);
+          if (found) {
+            cleanup();
+            resolve(found);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            cleanup();
+            reject(new Error(`service exited before the expected log line; stderr: ${stderr.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-5))}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`log line not seen within ${timeoutMs} ms; last logs: ${JSON.stringify(logs.slice(-5))}; stderr: ${stderr.slice(-1000)}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return service;
+}
+
+/** Starts the service and waits until it listens. */
+export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+  const service = spawnService(env);
+  const listening = await service.waitForLog((l) => l.msg === "GraphQL server listening", 90_000);
+  service.endpoint = String(listening["url"]);
+  service.origin = service.endpoint.replace(/\/graphql$/, "");
+  return service;
+}

@@ -1,0 +1,141 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfig, type Config } from "../../src/config.js";
+
+const CWD = "/srv/inventory";
+
+function config(env: Record<string, string | undefined>): Config {
+  const result = parseConfig(env, CWD);
+  if (!result.ok) throw new Error(`expected a valid config, got: ${result.errors.join("; ")}`);
+  return result.config;
+}
+
+function errors(env: Record<string, string | undefined>): string[] {
+  const result = parseConfig(env, CWD);
+  if (result.ok) throw new Error(`expected errors, got config ${JSON.stringify(result.config)}`);
+  return result.errors;
+}
+
+describe("parseConfig", () => {
+  it("when the environment is empty, then every setting has its default", () => {
+    expect(config({})).toEqual({
+      server: { host: "127.0.0.1", port: 4000 },
+      database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
+      osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024 },
+      collectSchedule: "*/5 * * * *",
+      log: { level: "info" },
+    } satisfies Config);
+  });
+
+  it("when DATA_DIR is relative, then it is resolved against cwd", () => {
+    expect(config({ DATA_DIR: "state/db" }).database).toEqual({ kind: "pglite", dataDir: "/srv/inventory/state/db" });
+  });
+
+  it("when DATA_DIR is absolute, then it is kept", () => {
+    expect(config({ DATA_DIR: "/var/lib/inventory" }).database).toEqual({ kind: "pglite", dataDir: "/var/lib/inventory" });
+  });
+
+  it.each(["postgres://app:secret@db:5432/inventory", "postgresql://localhost/inventory?sslmode=disable"])(
+    "when DATABASE_URL is %s, then the database is postgres",
+    (url) => {
+      expect(config({ DATABASE_URL: url, DATA_DIR: "ignored" }).database).toEqual({ kind: "postgres", url });
+    },
+  );
+
+  it("when every variable is set to a valid value, then each is used", () => {
+    expect(
+      config({
+        PORT: "8080",
+        HOST: "0.0.0.0",
+        OSQUERY_BIN: "/opt/osquery/bin/osqueryi",
+        OSQUERY_TIMEOUT_MS: "100",
+        OSQUERY_MAX_OUTPUT_BYTES: "1024",
+        COLLECT_SCHEDULE: "0 * * * *",
+        LOG_LEVEL: "debug",
+      }),
+    ).toMatchObject({
+      server: { host: "0.0.0.0", port: 8080 },
+      osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024 },
+      collectSchedule: "0 * * * *",
+      log: { level: "debug" },
+    });
+  });
+
+  it.each([
+    { input: "PORT=0", env: { PORT: "0" }, port: 0 },
+    { input: "PORT=65535", env: { PORT: "65535" }, port: 65535 },
+    { input: "PORT with spaces", env: { PORT: " 8080 " }, port: 8080 },
+  ])("when $input, then the port is $port", ({ env, port }) => {
+    expect(config(env).server.port).toBe(port);
+  });
+
+  it.each(["localhost", "::1", "inventory.internal", "10.0.0.7"])("when HOST is %s, then it is accepted", (host) => {
+    expect(config({ HOST: host }).server.host).toBe(host);
+  });
+
+  it.each(["off", "OFF", " Off "])("when COLLECT_SCHEDULE is %j, then the schedule is null", (value) => {
+    expect(config({ COLLECT_SCHEDULE: value }).collectSchedule).toBeNull();
+  });
+
+  it.each(["0 */5 * * * *", "30 0 * * * *"])("when COLLECT_SCHEDULE is the 6-field cron %j, then it is kept", (value) => {
+    expect(config({ COLLECT_SCHEDULE: value }).collectSchedule).toBe(value);
+  });
+
+  it.each(["fatal", "error", "warn", "info", "debug", "trace", "silent"])("when LOG_LEVEL is %s, then it is used", (level) => {
+    expect(config({ LOG_LEVEL: level }).log.level).toBe(level);
+  });
+
+  it.each([
+    { variable: "PORT", value: "abc" },
+    { variable: "PORT", value: "70000" },
+    { variable: "PORT", value: "-1" },
+    { variable: "PORT", value: "80.5" },
+    { variable: "HOST", value: "not a host!" },
+    { variable: "DATABASE_URL", value: "mysql://x" },
+    { variable: "DATABASE_URL", value: "postgres://[bad" },
+    { variable: "OSQUERY_TIMEOUT_MS", value: "5" },
+    { variable: "OSQUERY_TIMEOUT_MS", value: "3600001" },
+    { variable: "OSQUERY_MAX_OUTPUT_BYTES", value: "10" },
+    { variable: "COLLECT_SCHEDULE", value: "* * *" },
+    { variable: "COLLECT_SCHEDULE", value: "61 * * * *" },
+    { variable: "COLLECT_SCHEDULE", value: "* * * * * * *" },
+    { variable: "LOG_LEVEL", value: "loud" },
+  ])("when $variable=$value, then it fails with one error naming $variable", ({ variable, value }) => {
+    const result = errors({ [variable]: value });
+    expect(result).toHaveLength(1);
+    expect(result[0]).toMatch(new RegExp(`^${variable}: `));
+    expect(result[0]?.slice(variable.length + 2)).toContain(variable);
+  });
+
+  it('when HOST="", then it counts as unset and the default is used', () => {
+    expect(config({ HOST: "" }).server.host).toBe("127.0.0.1");
+  });
+
+  it("when HOST is only whitespace, then it counts as unset", () => {
+    expect(config({ HOST: "   " }).server.host).toBe("127.0.0.1");
+  });
+
+  it("when several variables are bad, then there is one error per variable", () => {
+    const result = errors({ PORT: "abc", HOST: "no spaces allowed", DATABASE_URL: "mysql://x", OSQUERY_TIMEOUT_MS: "5", COLLECT_SCHEDULE: "* * *", LOG_LEVEL: "loud" });
+    expect(result.map((e) => e.split(":")[0]).sort()).toEqual(
+      ["COLLECT_SCHEDULE", "DATABASE_URL", "HOST", "LOG_LEVEL", "OSQUERY_TIMEOUT_MS", "PORT"],
+    );
+  });
+
+  it("when every variable is an empty string, then each counts as unset", () => {
+    const empty = Object.fromEntries(
+      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "COLLECT_SCHEDULE", "LOG_LEVEL"].map(
+        (name) => [name, ""],
+      ),
+    );
+    expect(config(empty)).toEqual(config({}));
+  });
+
+  it("when a variable is undefined, then it counts as unset", () => {
+    expect(config({ PORT: undefined, DATABASE_URL: undefined })).toEqual(config({}));
+  });
+
+  it("when unrelated variables are present, then they are ignored", () => {
+    expect(config({ PATH: "/usr/bin", HOME: "/root", NODE_ENV: "production" })).toEqual(config({}));
+  });
+});
