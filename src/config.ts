@@ -39,7 +39,7 @@ const envSchema = z.object({
       const parsed = parseSchedule(value);
       if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
     }),
-  LOG_LEVEL: z.enum(logLevels, { message: `LOG_LEVEL must be one of ${logLevels.join(", ")}` }).default("info"),
+  LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(logLevels, { message: `LOG_LEVEL must be one of ${logLevels.join(", ")}` })).default("info"),
   NODE_ENV: z.string().optional(),
 });
 

@@ -41,9 +41,14 @@ async function gatherInventory(runner: OsqueryRunner, signal: AbortSignal, logge
   return { osqueryVersion, os, system, source, apps: parsed.apps };
 }
 
+const MAX_REASON_LENGTH = 2000;
+
 function describe(error: unknown): string {
-  if (error instanceof CollectionError) return `[${error.code}] ${error.message}`;
-  return `[${CollectionErrorCode.DATABASE_ERROR}] the snapshot could not be stored: ${(error as Error)?.message ?? String(error)}`;
+  if (error instanceof CollectionError) return `[${error.code}] ${error.message}`.slice(0, MAX_REASON_LENGTH);
+  // Database errors can span lines (query excerpts); the cause is on the last one.
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = message.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) ?? "unknown error";
+  return `[${CollectionErrorCode.DATABASE_ERROR}] the snapshot could not be stored: ${cause}`.slice(0, MAX_REASON_LENGTH);
 }
 
 export function createCollector({ runner, store, pubsub, logger, now = () => new Date() }: CollectorDeps): Collector {

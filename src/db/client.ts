@@ -34,7 +34,7 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
   const started = performance.now();
   const client = await PGlite.create(dataDir);
   logger.info({ dataDir, ms: Math.round(performance.now() - started) }, "embedded database (PGlite) opened");
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client), errorFormat: "minimal" });
   return {
     kind: "pglite",
     prisma,
@@ -61,7 +61,7 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
 async function openPostgres(url: string, logger: Logger): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000 });
   pool.on("error", (error) => logger.warn({ err: error }, "idle PostgreSQL connection failed"));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: "minimal" });
   return {
     kind: "postgres",
     prisma,

@@ -108,6 +108,7 @@ describe("decodeId", () => {
     { input: "a negative id", value: hostId("-1") },
     { input: "an id above int32", value: hostId("2147483648") },
     { input: "a non-numeric id", value: hostId("abc") },
+    { input: "extra parts", value: hostId("1:2") },
     { input: "garbage", value: "!!!not-an-id!!!" },
     { input: "a bare number", value: "1" },
     { input: "an empty string", value: "" },
