@@ -39,8 +39,13 @@ export function expectNoGraphQLErrors<R>(result: FormattedExecutionResult<R>): R
 }
 
 /** Sends raw text (for malformed requests) and returns the HTTP status and the body text. */
-export async function postRaw(endpoint: string, body: string, fetchImpl: Fetch = fetch): Promise<{ status: number; body: string }> {
-  const response = await fetchImpl(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body });
+export async function postRaw(
+  endpoint: string,
+  body: string,
+  accept = "application/graphql-response+json",
+  fetchImpl: Fetch = fetch,
+): Promise<{ status: number; body: string }> {
+  const response = await fetchImpl(endpoint, { method: "POST", headers: { "content-type": "application/json", accept }, body });
   return { status: response.status, body: await response.text() };
 }
 
