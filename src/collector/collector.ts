@@ -76,8 +76,16 @@ export function createCollector({ runner, store, pubsub, logger, now = () => new
       }
       const reason = describe(error);
       logger.error({ err: error, reason }, "collection failed");
-      // If the database itself is down this throws too, and the caller learns that nothing was stored.
-      snapshot = await store.recordFailure(reason, { collectedAt, durationMs: elapsed() });
+      try {
+        snapshot = await store.recordFailure(reason, { collectedAt, durationMs: elapsed() });
+      } catch (storeError) {
+        logger.error({ err: storeError }, "the failed run could not be recorded either");
+        throw new CollectionError(
+          CollectionErrorCode.DATABASE_ERROR,
+          `the collection failed and could not be recorded: the database is unavailable (${reason})`,
+          { cause: storeError },
+        );
+      }
     } finally {
       abort = null;
     }

@@ -1,6 +1,6 @@
 import { filter, pipe } from "graphql-yoga";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
-import { appError, ErrorCode } from "../errors.js";
+import { appError, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import { decodeCursor, encodeCursor, pageSize } from "./paging.js";
@@ -76,7 +76,13 @@ builder.mutationField("collectSnapshot", (t) =>
           });
         }
       }
-      return ctx.collector.collect();
+      try {
+        return await ctx.collector.collect();
+      } catch (error) {
+        // Our own reasons are safe to show; anything else stays masked.
+        if (error instanceof CollectionError) throw appError(ErrorCode.COLLECTION_FAILED, error.message, { reason: error.code });
+        throw error;
+      }
     },
   }),
 );

@@ -28,12 +28,12 @@ export interface ServiceProcess {
 /** Environment every test service gets: ephemeral port, loopback, no schedule, quiet log level. */
 export const baseEnv = { PORT: "0", HOST: "127.0.0.1", COLLECT_SCHEDULE: "off", LOG_LEVEL: "info" };
 
-/** Runs `node --import tsx src/main.ts` (what `npm start` runs) with the given environment. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
+/** Runs `node --import tsx src/main.ts [args]` (what `npm start` runs) with the given environment. */
+export function spawnService(env: Record<string, string>, args: string[] = []): ServiceProcess {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !["DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "PORT", "HOST", "COLLECT_SCHEDULE", "NODE_OPTIONS"].includes(k) && !k.startsWith("VITEST")),
   );
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
     cwd: ROOT,
     env: { ...clean, ...baseEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
