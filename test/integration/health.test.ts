@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, type Harness } from "../helpers/harness.js";
 import { createFakeMachine, ubuntu, type FakeMachine } from "../helpers/machine.js";
-import { CollectSnapshotMutation } from "../helpers/operations.js";
+import { CollectSnapshotMutation, LatestDataQuery } from "../helpers/operations.js";
 import { startService, type ServiceProcess } from "../helpers/service.js";
 
 describe.runIf(backends.includes("postgres"))("health on postgres", () => {
@@ -34,6 +34,7 @@ describe.runIf(backends.includes("postgres"))("health on postgres", () => {
 
   it("when PostgreSQL drops the service's connections and refuses new ones, then /health is 503 and the process stays up; when it is back, 200 and collections succeed", async () => {
     expect(await health()).toBe(200);
+    const before = expectNoGraphQLErrors(await execute(service.endpoint, LatestDataQuery, { first: 100 })).latestData;
     await admin.query(`ALTER DATABASE "${name()}" ALLOW_CONNECTIONS false`);
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name()]);
     expect(await health()).toBe(503);
@@ -48,6 +49,7 @@ describe.runIf(backends.includes("postgres"))("health on postgres", () => {
 
     await admin.query(`ALTER DATABASE "${name()}" ALLOW_CONNECTIONS true`);
     expect(await health()).toBe(200);
+    expect(expectNoGraphQLErrors(await execute(service.endpoint, LatestDataQuery, { first: 100 })).latestData).toEqual(before);
     const after = expectNoGraphQLErrors(await execute(service.endpoint, CollectSnapshotMutation, {}));
     expect(after.collectSnapshot.status).toBe("SUCCEEDED");
   });
