@@ -25,6 +25,8 @@ export interface Server {
   fetch: ReturnType<typeof createYoga>["fetch"];
 }
 
+const CLOSE_GRACE_MS = 2000;
+
 function yogaLogger(logger: Logger): YogaLogger {
   const forward =
     (level: "debug" | "info" | "warn" | "error") =>
@@ -118,16 +120,17 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
       closing ??= (async () => {
         await ws.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
-        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-        http.closeIdleConnections();
-        // In-flight requests get a moment to finish; SSE streams and stragglers are cut after it.
-        const grace = setTimeout(() => {
-          for (const socket of sockets) socket.destroy();
-        }, 2000);
-        grace.unref();
-        if (!http.listening) clearTimeout(grace);
-        await closed;
-        clearTimeout(grace);
+        if (http.listening) {
+          const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+          http.closeIdleConnections();
+          // In-flight requests get a moment to finish; SSE streams and stragglers are cut after it.
+          const grace = setTimeout(() => {
+            for (const socket of sockets) socket.destroy();
+          }, CLOSE_GRACE_MS);
+          grace.unref();
+          await closed;
+          clearTimeout(grace);
+        }
         await yoga.dispose();
       })();
       return closing;

@@ -1,11 +1,11 @@
-import type { Snapshot } from "../generated/prisma/client.js";
+import type { App, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import type { Context } from "../context.js";
 import { badInput } from "../errors.js";
 import type { AppFilter, AppPosition } from "../store/app-queries.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
-import { decodeCursor, encodeCursor, pageSize } from "./paging.js";
+import { decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
 import { SnapshotRef } from "./snapshot.js";
 
 export const AppRef = builder.prismaNode("App", {
@@ -55,9 +55,7 @@ async function readCursor(ctx: Context, value: string, argument: string) {
   return { snapshot, position };
 }
 
-interface LatestData {
-  edges: { cursor: string; node: Awaited<ReturnType<Context["apps"]["page"]>>["apps"][number] }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+interface LatestData extends Connection<App> {
   totalCount: number;
   snapshot: Snapshot | null;
 }
@@ -86,9 +84,7 @@ builder.queryField("latestData", (t) =>
         if (fromCursor && hostId !== fromCursor.hostId) throw badInput("the cursor belongs to another host than hostId", "hostId");
 
         const snapshot = fromCursor ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
-        if (!snapshot) {
-          return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0, snapshot: null };
-        }
+        if (!snapshot) return { ...emptyConnection<App>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;
         const [page, totalCount] = await Promise.all([
           ctx.apps.page({ snapshot, filter, after: position(after), before: position(before), first, last }),

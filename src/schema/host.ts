@@ -1,7 +1,7 @@
 import type { Context } from "../context.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
-import { decodeCursor, decodeId, encodeCursor, pageSize } from "./paging.js";
+import { connectionById, decodeId } from "./paging.js";
 
 export const HostRef = builder.prismaNode("Host", {
   id: { field: "id" },
@@ -39,30 +39,9 @@ builder.queryField("hosts", (t) =>
   t.connection({
     type: HostRef,
     description: "Every host, oldest first.",
-    resolve: async (_parent, args, ctx) => {
-      const { first, last } = pageSize(args);
-      const after = args.after ? decodeCursor("host", args.after, 1, "after")[0] : undefined;
-      const before = args.before ? decodeCursor("host", args.before, 1, "before")[0] : undefined;
-      const idRange = { ...(after !== undefined ? { gt: after } : {}), ...(before !== undefined ? { lt: before } : {}) };
-      const take = (first ?? last ?? 0) + 1;
-      const rows = await ctx.db.host.findMany({
-        where: { id: idRange },
-        orderBy: { id: first !== null ? "asc" : "desc" },
-        take,
-      });
-      const size = take - 1;
-      const more = rows.length > size;
-      const page = rows.slice(0, size);
-      if (first === null) page.reverse();
-      return {
-        edges: page.map((host) => ({ cursor: encodeCursor("host", [host.id]), node: host })),
-        pageInfo: {
-          hasNextPage: first !== null ? more : before !== undefined,
-          hasPreviousPage: first !== null ? after !== undefined : more,
-          startCursor: page[0] ? encodeCursor("host", [page[0].id]) : null,
-          endCursor: page.at(-1) ? encodeCursor("host", [page.at(-1)!.id]) : null,
-        },
-      };
-    },
+    resolve: (_parent, args, ctx) =>
+      connectionById(args, "host", "asc", (id, direction, take) =>
+        ctx.db.host.findMany({ where: { id }, orderBy: { id: direction }, take }),
+      ),
   }, { name: "HostConnection" }, { name: "HostEdge" }),
 );

@@ -61,3 +61,59 @@ export function decodeId(typename: string, value: string, argument: string): num
   }
   return Number(decoded.id);
 }
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+}
+
+export function emptyConnection<T>(): Connection<T> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+}
+
+export type IdRange = { gt?: number; lt?: number };
+
+/**
+ * A connection ordered by a unique integer id, with cursors "<kind>:<id>". `load` fetches up to
+ * `take` rows within `range`, in `direction`; one extra row tells whether there are more.
+ */
+export async function connectionById<T extends { id: number }>(
+  args: PagingArgs,
+  kind: string,
+  order: "asc" | "desc",
+  load: (range: IdRange, direction: "asc" | "desc", take: number) => Promise<T[]>,
+): Promise<Connection<T>> {
+  const { first, last } = pageSize(args);
+  const after = args.after ? decodeCursor(kind, args.after, 1, "after")[0] : undefined;
+  const before = args.before ? decodeCursor(kind, args.before, 1, "before")[0] : undefined;
+  // "after" means further along the list: larger ids when ascending, smaller when descending.
+  const further = order === "asc" ? "gt" : "lt";
+  const nearer = order === "asc" ? "lt" : "gt";
+  const range: IdRange = {
+    ...(after !== undefined ? { [further]: after } : {}),
+    ...(before !== undefined ? { [nearer]: before } : {}),
+  };
+  const reverse = order === "asc" ? "desc" : "asc";
+  const size = first ?? last ?? 0;
+  const rows = await load(range, first !== null ? order : reverse, size + 1);
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  if (first === null) page.reverse();
+  const edges = page.map((node) => ({ cursor: encodeCursor(kind, [node.id]), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: first !== null ? more : before !== undefined,
+      hasPreviousPage: first !== null ? after !== undefined : more,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

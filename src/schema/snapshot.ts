@@ -1,9 +1,10 @@
 import { filter, pipe } from "graphql-yoga";
+import type { Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import { appError, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
-import { decodeCursor, encodeCursor, pageSize } from "./paging.js";
+import { connectionById, emptyConnection } from "./paging.js";
 
 const SnapshotStatusEnum = builder.enumType(SnapshotStatus, { name: "SnapshotStatus" });
 
@@ -28,33 +29,11 @@ builder.queryField("snapshots", (t) =>
     description: "The host's snapshots, newest first.",
     args: { hostId: t.arg.id({ required: false, description: "Defaults to the only host." }) },
     resolve: async (_parent, args, ctx) => {
-      const { first, last } = pageSize(args);
-      const after = args.after ? decodeCursor("snapshot", args.after, 1, "after")[0] : undefined;
-      const before = args.before ? decodeCursor("snapshot", args.before, 1, "before")[0] : undefined;
       const hostId = await resolveHostId(ctx, args.hostId);
-      const empty = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-      if (hostId === null) return empty;
-      // Newest first: "after" a cursor means older, i.e. smaller ids.
-      const idRange = { ...(after !== undefined ? { lt: after } : {}), ...(before !== undefined ? { gt: before } : {}) };
-      const size = first ?? last ?? 0;
-      const rows = await ctx.db.snapshot.findMany({
-        where: { hostId, id: idRange },
-        orderBy: { id: first !== null ? "desc" : "asc" },
-        take: size + 1,
-      });
-      const more = rows.length > size;
-      const page = rows.slice(0, size);
-      if (first === null) page.reverse();
-      const cursor = (id: number) => encodeCursor("snapshot", [id]);
-      return {
-        edges: page.map((snapshot) => ({ cursor: cursor(snapshot.id), node: snapshot })),
-        pageInfo: {
-          hasNextPage: first !== null ? more : before !== undefined,
-          hasPreviousPage: first !== null ? after !== undefined : more,
-          startCursor: page[0] ? cursor(page[0].id) : null,
-          endCursor: page.at(-1) ? cursor(page.at(-1)!.id) : null,
-        },
-      };
+      if (hostId === null) return emptyConnection<Snapshot>();
+      return connectionById(args, "snapshot", "desc", (id, direction, take) =>
+        ctx.db.snapshot.findMany({ where: { hostId, id }, orderBy: { id: direction }, take }),
+      );
     },
   }, { name: "SnapshotConnection" }, { name: "SnapshotEdge" }),
 );

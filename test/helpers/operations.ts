@@ -1,5 +1,14 @@
 import { graphql } from "../gql/gql.js";
 
+export const PageInfoFields = graphql(`
+  fragment PageInfoFields on PageInfo {
+    hasNextPage
+    hasPreviousPage
+    startCursor
+    endCursor
+  }
+`);
+
 export const AppFields = graphql(`
   fragment AppFields on App {
     id
@@ -24,10 +33,7 @@ export const LatestDataQuery = graphql(`
         }
       }
       pageInfo {
-        hasNextPage
-        hasPreviousPage
-        startCursor
-        endCursor
+        ...PageInfoFields
       }
       snapshot {
         id
@@ -84,10 +90,7 @@ export const SnapshotsQuery = graphql(`
         }
       }
       pageInfo {
-        hasNextPage
-        hasPreviousPage
-        startCursor
-        endCursor
+        ...PageInfoFields
       }
     }
   }
@@ -109,10 +112,7 @@ export const HostsQuery = graphql(`
         }
       }
       pageInfo {
-        hasNextPage
-        hasPreviousPage
-        startCursor
-        endCursor
+        ...PageInfoFields
       }
     }
   }

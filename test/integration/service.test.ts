@@ -197,9 +197,18 @@ describe.each(backends)("the service process on %s", (backend) => {
       socket.once("error", reject);
     });
     const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    const sse = subscribeSse(service.endpoint, SnapshotUpdatedSubscription);
+    const sseEnded = sse.next(20_000).then(
+      () => "event",
+      () => "ended",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = Date.now();
     const exit = await service.stop("SIGTERM");
     expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stopping).toBeLessThan(8000);
     expect(await closed).toBe(1001);
+    expect(await sseEnded).toBe("ended");
     expect(service.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "stopped"]));
 
     service = await start();
