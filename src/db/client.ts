@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
@@ -28,11 +29,57 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+export class DataDirInUseError extends Error {
+  override name = "DataDirInUseError";
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite is a single-process database: two processes on one data directory would corrupt it. A pid
+ * file claims the directory; one left by a process that died is taken over.
+ */
+async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = join(dataDir, "osquery-inventory.pid");
+  for (;;) {
+    try {
+      const handle = await open(file, "wx");
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
+      if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
+        throw new DataDirInUseError(
+          `DATA_DIR ${dataDir} is in use by another process (pid ${pid}); the embedded database allows one ` +
+            "process per data directory. Stop that process, choose another DATA_DIR, or use DATABASE_URL to share PostgreSQL.",
+        );
+      }
+      await rm(file, { force: true });
+    }
+  }
+}
+
 async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
   // PGlite creates its own folder but not the parents of it.
   await mkdir(dataDir, { recursive: true });
+  const release = await claimDataDir(dataDir);
   const started = performance.now();
-  const client = await PGlite.create(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   logger.info({ dataDir, ms: Math.round(performance.now() - started) }, "embedded database (PGlite) opened");
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client), errorFormat: "minimal" });
   return {
@@ -54,6 +101,7 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
       await prisma.$disconnect();
       // An open PGlite keeps a timer that holds Node's event loop open.
       if (!client.closed) await client.close();
+      await release();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createTestDatabase } from "../helpers/database.js";
-import { spawnService } from "../helpers/service.js";
+import { createFakeMachine, ubuntu } from "../helpers/machine.js";
+import { spawnService, startService } from "../helpers/service.js";
 
 describe("the service process", () => {
   it("when the configuration is invalid, then it exits 1 and names every bad variable", async () => {
@@ -41,5 +42,29 @@ describe("the service process", () => {
     const exit = await new Promise<number | null>((resolve) => service.child.once("exit", (code) => resolve(code)));
     expect(exit).toBe(2);
     expect(service.stderr()).toMatch(/Unknown command "serve-everything"/);
+  });
+
+  it("when a second process opens the same embedded data directory, then it refuses to start; after the first is SIGKILLed, a new one takes over", async () => {
+    const database = await createTestDatabase("pglite");
+    const machine = await createFakeMachine(ubuntu());
+    const env = { ...database.env, OSQUERY_BIN: machine.binary };
+    const first = await startService(env);
+    try {
+      const second = spawnService(env);
+      const exit = await new Promise<number | null>((resolve) => second.child.once("exit", (code) => resolve(code)));
+      expect(exit).toBe(1);
+      const fatal = second.logs.find((l) => l.msg === "failed to start");
+      expect(JSON.stringify(fatal)).toMatch(/is in use by another process \(pid \d+\)/);
+      expect((await fetch(`${first.origin}/health`)).status).toBe(200);
+
+      expect(await first.stop("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+      const third = await startService(env);
+      await third.waitForLog((l) => l.msg === "collection succeeded");
+      expect(await third.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    } finally {
+      await first.stop("SIGKILL");
+      await machine.dispose();
+      await database.dispose();
+    }
   });
 });
