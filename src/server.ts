@@ -27,6 +27,24 @@ export interface Server {
 
 const CLOSE_GRACE_MS = 2000;
 
+const GRAPHIQL_QUERY = `# The newest inventory, 10 apps a page. Pass pageInfo.endCursor as "after" for the next page.
+query LatestData($after: String) {
+  latestData(first: 10, after: $after) {
+    totalCount
+    snapshot { id collectedAt status added removed }
+    version { osqueryVersion osName osVersion platform arch }
+    edges { node { name version source path publisher firstSeenAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+# Hear about every collection (run it, then collectSnapshot in another tab).
+# subscription { snapshotUpdated { id status error appCount added removed } }
+
+# Collect now.
+# mutation { collectSnapshot { id status error appCount added removed } }
+`;
+
 function yogaLogger(logger: Logger): YogaLogger {
   const forward =
     (level: "debug" | "info" | "warn" | "error") =>
@@ -45,7 +63,7 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
     context: () => context,
     logging: yogaLogger(logger),
     landingPage: false,
-    graphiql: { title: "osquery inventory", subscriptionsProtocol: "WS" },
+    graphiql: { title: "osquery inventory", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_QUERY },
   });
 
   const http = createHttpServer(async (req, res) => {
