@@ -39,6 +39,8 @@ const envSchema = z.object({
       const parsed = parseSchedule(value);
       if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error });
     }),
+  RETAIN_DAYS: integer("RETAIN_DAYS", 1, 36_500).default(90),
+  RETAIN_FAILED_DAYS: integer("RETAIN_FAILED_DAYS", 1, 36_500).default(7),
   LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(logLevels, { message: `LOG_LEVEL must be one of ${logLevels.join(", ")}` })).default("info"),
   NODE_ENV: z.string().optional(),
 });
@@ -51,6 +53,7 @@ export interface Config {
   osquery: { binary: string; timeoutMs: number; maxOutputBytes: number };
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
+  retention: { retainDays: number; retainFailedDays: number };
   log: { level: LogLevel };
 }
 
@@ -84,6 +87,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },
       osquery: { binary: e.OSQUERY_BIN, timeoutMs: e.OSQUERY_TIMEOUT_MS, maxOutputBytes: e.OSQUERY_MAX_OUTPUT_BYTES },
       collectSchedule: schedule.ok ? schedule.cron : null,
+      retention: { retainDays: e.RETAIN_DAYS, retainFailedDays: e.RETAIN_FAILED_DAYS },
       log: { level: e.LOG_LEVEL },
     },
   };

@@ -3,6 +3,7 @@ import type { PrismaClient } from "./generated/prisma/client.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./pubsub.js";
 import type { AppQueries } from "./store/app-queries.js";
+import type { History } from "./store/history.js";
 import type { InventoryStore } from "./store/inventory-store.js";
 
 /** What resolvers may use; built once by main and shared by every request. */
@@ -12,5 +13,6 @@ export interface Context {
   logger: Logger;
   collector: Collector;
   apps: AppQueries;
+  history: History;
   inventory: Pick<InventoryStore, "localHostId">;
 }

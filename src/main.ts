@@ -13,10 +13,14 @@ import { createPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
 import { createServer, type Server } from "./server.js";
 import { createAppQueries } from "./store/app-queries.js";
+import { createHistory } from "./store/history.js";
 import { createInventoryStore } from "./store/inventory-store.js";
+import { createRetention } from "./store/retention.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Daily, at a quiet minute rather than on the hour when other jobs fire. */
+const PRUNE_SCHEDULE = "17 3 * * *";
 
 interface Running {
   scheduler?: Scheduler;
@@ -119,7 +123,16 @@ async function main(command: string | undefined): Promise<void> {
     });
     running.collector = collector;
 
-    const context: Context = { db: db.prisma, pubsub, logger, collector, apps: createAppQueries(db.prisma), inventory };
+    const context: Context = {
+      db: db.prisma,
+      pubsub,
+      logger,
+      collector,
+      apps: createAppQueries(db.prisma),
+      history: createHistory({ db: db.prisma }),
+      inventory,
+    };
+    const retention = createRetention({ db: db.prisma, policy: config.retention, logger: logger.child({ component: "retention" }) });
     const server = createServer({ schema, context, logger: logger.child({ component: "graphql" }), checkHealth: () => db.ping() });
     running.server = server;
     const port = await server.listen(config.server.port, config.server.host);
@@ -128,6 +141,7 @@ async function main(command: string | undefined): Promise<void> {
 
     const jobs: ScheduledJob[] = [
       { name: "collect-inventory", cron: config.collectSchedule, runAtStart: true, run: () => collector.collect() },
+      { name: "prune-history", cron: PRUNE_SCHEDULE, runAtStart: true, run: () => retention.prune(new Date()) },
     ];
     const scheduler = createScheduler(jobs, logger.child({ component: "scheduler" }));
     running.scheduler = scheduler;

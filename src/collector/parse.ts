@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CollectionError, CollectionErrorCode } from "../errors.js";
+import { appIdentity } from "../store/identity.js";
 
 /** osqueryi --json prints every column as a string (numbers, NULL as "", booleans as "1"/"0"). */
 export type OsqueryRow = Record<string, string>;
@@ -188,9 +189,6 @@ export interface ParsedApps {
   duplicates: number;
 }
 
-export function appIdentity(app: { source: string; name: string; version: string | null; path: string | null }): string {
-  return JSON.stringify([app.source, app.name, app.version, app.path]);
-}
 
 export function parseApps(source: SoftwareSource, rows: OsqueryRow[]): ParsedApps {
   const seen = new Set<string>();

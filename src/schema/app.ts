@@ -6,7 +6,7 @@ import type { AppFilter, AppPosition } from "../store/app-queries.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import { decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
-import { SnapshotRef } from "./snapshot.js";
+import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
 export const AppRef = builder.prismaNode("App", {
   id: { field: "id" },
@@ -69,6 +69,10 @@ builder.queryField("latestData", (t) =>
         "and at most 100. A cursor keeps reading the snapshot it came from, even after newer snapshots land.",
       args: {
         hostId: t.arg.id({ required: false, description: "Defaults to the only host." }),
+        snapshotId: t.arg.id({
+          required: false,
+          description: "Read this SUCCEEDED snapshot instead of the newest (a point-in-time inventory).",
+        }),
         filter: t.arg({ type: AppFilterInput, required: false }),
       },
       resolve: async (_parent, args, ctx): Promise<LatestData> => {
@@ -80,10 +84,17 @@ builder.queryField("latestData", (t) =>
           throw badInput("after and before come from different snapshots", "before");
         }
         const fromCursor = (after ?? before)?.snapshot ?? null;
-        const hostId = args.hostId != null || !fromCursor ? await resolveHostId(ctx, args.hostId) : fromCursor.hostId;
-        if (fromCursor && hostId !== fromCursor.hostId) throw badInput("the cursor belongs to another host than hostId", "hostId");
+        const chosen = args.snapshotId != null ? await succeededSnapshot(ctx, args.snapshotId, "snapshotId") : null;
+        if (chosen && fromCursor && chosen.id !== fromCursor.id) {
+          throw badInput("the cursor was read from another snapshot than snapshotId", after ? "after" : "before");
+        }
+        const pinned = fromCursor ?? chosen;
+        const hostId = args.hostId != null || !pinned ? await resolveHostId(ctx, args.hostId) : pinned.hostId;
+        if (pinned && hostId !== pinned.hostId) {
+          throw badInput(`the ${fromCursor ? "cursor" : "snapshot"} belongs to another host than hostId`, "hostId");
+        }
 
-        const snapshot = fromCursor ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
+        const snapshot = pinned ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
         if (!snapshot) return { ...emptyConnection<App>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;
         const [page, totalCount] = await Promise.all([

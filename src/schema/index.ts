@@ -5,6 +5,7 @@ import "./version.js";
 import "./host.js";
 import "./snapshot.js";
 import "./app.js";
+import "./history.js";
 
 builder.queryType({});
 builder.mutationType({});

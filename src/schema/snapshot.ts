@@ -1,10 +1,11 @@
 import { filter, pipe } from "graphql-yoga";
 import type { Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
-import { appError, CollectionError, ErrorCode } from "../errors.js";
+import { appError, badInput, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
-import { connectionById, emptyConnection } from "./paging.js";
+import type { Context } from "../context.js";
+import { connectionById, decodeId, emptyConnection } from "./paging.js";
 
 const SnapshotStatusEnum = builder.enumType(SnapshotStatus, { name: "SnapshotStatus" });
 
@@ -22,6 +23,17 @@ export const SnapshotRef = builder.prismaNode("Snapshot", {
     host: t.relation("host"),
   }),
 });
+
+/** A snapshot named by an argument, which must exist and have succeeded (FAILED ones have no app set). */
+export async function succeededSnapshot(ctx: Context, id: string, argument: string): Promise<Snapshot> {
+  const snapshotId = decodeId("Snapshot", id, argument);
+  const snapshot = await ctx.db.snapshot.findUnique({ where: { id: snapshotId } });
+  if (!snapshot) throw appError(ErrorCode.NOT_FOUND, `${argument}: no snapshot has the ID ${id} (it may have been pruned)`, { argument });
+  if (snapshot.status !== SnapshotStatus.SUCCEEDED) {
+    throw badInput(`${argument}: snapshot ${id} is FAILED and has no app set`, argument);
+  }
+  return snapshot;
+}
 
 builder.queryField("snapshots", (t) =>
   t.connection({

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { PrismaClient, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
-import { appIdentity, type AppRecord, type OsVersion, type SoftwareSource, type SystemInfo } from "../collector/parse.js";
+import type { AppRecord, OsVersion, SoftwareSource, SystemInfo } from "../collector/parse.js";
+import { appIdentity } from "./identity.js";
 import { sortKeyOf } from "./sort-key.js";
 
 /** What one successful collection saw. */

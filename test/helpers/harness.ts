@@ -9,6 +9,7 @@ import { createPubSub, type PubSub } from "../../src/pubsub.js";
 import { schema } from "../../src/schema/index.js";
 import { createServer, type Server } from "../../src/server.js";
 import { createAppQueries } from "../../src/store/app-queries.js";
+import { createHistory } from "../../src/store/history.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import type { Backend } from "./backends.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -36,6 +37,8 @@ export interface Harness {
 export interface HarnessOptions {
   timeoutMs?: number;
   maxOutputBytes?: number;
+  /** The collector's clock (snapshot collectedAt). */
+  now?: () => Date;
 }
 
 export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
@@ -62,12 +65,21 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     store: inventory,
     pubsub,
     logger,
+    ...(options.now ? { now: options.now } : {}),
   });
   const events = pubsub.subscribe("snapshotUpdated");
   void (async () => {
     for await (const snapshot of events) published.push(snapshot);
   })();
-  const context: Context = { db: db.prisma, pubsub, logger, collector, apps: createAppQueries(db.prisma), inventory };
+  const context: Context = {
+    db: db.prisma,
+    pubsub,
+    logger,
+    collector,
+    apps: createAppQueries(db.prisma),
+    history: createHistory({ db: db.prisma }),
+    inventory,
+  };
   const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });
   return {
     database,

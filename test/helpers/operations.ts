@@ -23,8 +23,24 @@ export const AppFields = graphql(`
 `);
 
 export const LatestDataQuery = graphql(`
-  query LatestData($hostId: ID, $first: Int, $after: String, $last: Int, $before: String, $filter: AppFilter) {
-    latestData(hostId: $hostId, first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+  query LatestData(
+    $hostId: ID
+    $snapshotId: ID
+    $first: Int
+    $after: String
+    $last: Int
+    $before: String
+    $filter: AppFilter
+  ) {
+    latestData(
+      hostId: $hostId
+      snapshotId: $snapshotId
+      first: $first
+      after: $after
+      last: $last
+      before: $before
+      filter: $filter
+    ) {
       totalCount
       edges {
         cursor
@@ -148,6 +164,134 @@ export const SnapshotUpdatedSubscription = graphql(`
   subscription SnapshotUpdated($hostId: ID) {
     snapshotUpdated(hostId: $hostId) {
       ...SnapshotFields
+    }
+  }
+`);
+
+export const AppChangeFields = graphql(`
+  fragment AppChangeFields on AppChange {
+    kind
+    name
+    source
+    path
+    fromVersion
+    toVersion
+    app {
+      id
+      name
+      version
+    }
+  }
+`);
+
+export const SnapshotDiffQuery = graphql(`
+  query SnapshotDiff($from: ID!, $to: ID!, $kind: [ChangeKind!], $first: Int, $after: String, $last: Int, $before: String) {
+    snapshotDiff(from: $from, to: $to, kind: $kind, first: $first, after: $after, last: $last, before: $before) {
+      totalCount
+      counts {
+        added
+        removed
+        upgraded
+        downgraded
+      }
+      from {
+        id
+      }
+      to {
+        id
+      }
+      edges {
+        cursor
+        node {
+          ...AppChangeFields
+        }
+      }
+      pageInfo {
+        ...PageInfoFields
+      }
+    }
+  }
+`);
+
+export const SnapshotChangesQuery = graphql(`
+  query SnapshotChanges($id: ID!, $kind: [ChangeKind!], $first: Int, $after: String) {
+    node(id: $id) {
+      ... on Snapshot {
+        id
+        status
+        added
+        removed
+        previous {
+          id
+        }
+        changes(kind: $kind, first: $first, after: $after) {
+          totalCount
+          counts {
+            added
+            removed
+            upgraded
+            downgraded
+          }
+          from {
+            id
+          }
+          edges {
+            node {
+              ...AppChangeFields
+            }
+          }
+          pageInfo {
+            ...PageInfoFields
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const AppHistoryQuery = graphql(`
+  query AppHistory($hostId: ID, $name: String!, $source: String) {
+    appHistory(hostId: $hostId, name: $name, source: $source) {
+      version
+      source
+      path
+      firstSeenAt
+      removedAt
+      firstSeenSnapshot {
+        id
+      }
+      removedSnapshot {
+        id
+      }
+      app {
+        id
+        name
+      }
+    }
+  }
+`);
+
+export const SnapshotUpdatedWithChangesSubscription = graphql(`
+  subscription SnapshotUpdatedWithChanges {
+    snapshotUpdated {
+      id
+      status
+      changes(first: 100) {
+        counts {
+          added
+          removed
+          upgraded
+          downgraded
+        }
+        edges {
+          node {
+            kind
+            name
+            fromVersion
+            toVersion
+          }
+        }
+      }
     }
   }
 `);

@@ -23,6 +23,7 @@ describe("parseConfig", () => {
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
       osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024 },
       collectSchedule: "*/5 * * * *",
+      retention: { retainDays: 90, retainFailedDays: 7 },
       log: { level: "info" },
     } satisfies Config);
   });
@@ -100,6 +101,9 @@ describe("parseConfig", () => {
     { variable: "COLLECT_SCHEDULE", value: "61 * * * *" },
     { variable: "COLLECT_SCHEDULE", value: "* * * * * * *" },
     { variable: "LOG_LEVEL", value: "loud" },
+    { variable: "RETAIN_DAYS", value: "0" },
+    { variable: "RETAIN_DAYS", value: "ninety" },
+    { variable: "RETAIN_FAILED_DAYS", value: "-7" },
   ])("when $variable=$value, then it fails with one error naming $variable", ({ variable, value }) => {
     const result = errors({ [variable]: value });
     expect(result).toHaveLength(1);
@@ -124,7 +128,7 @@ describe("parseConfig", () => {
 
   it("when every variable is an empty string, then each counts as unset", () => {
     const empty = Object.fromEntries(
-      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "COLLECT_SCHEDULE", "LOG_LEVEL"].map(
+      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "COLLECT_SCHEDULE", "RETAIN_DAYS", "RETAIN_FAILED_DAYS", "LOG_LEVEL"].map(
         (name) => [name, ""],
       ),
     );

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
-  appIdentity,
   nullIfEmpty,
   parseApps,
   parseOsqueryJson,
@@ -15,6 +14,7 @@ import {
   type OsqueryRow,
 } from "../../src/collector/parse.js";
 import { CollectionError, CollectionErrorCode } from "../../src/errors.js";
+import { appIdentity } from "../../src/store/identity.js";
 
 const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/osquery", import.meta.url));
 const fixtureBytes = (name: string): Buffer => readFileSync(join(FIXTURES_DIR, name));

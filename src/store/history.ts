@@ -1,0 +1,180 @@
+import { Prisma, type App, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
+import { appIdentity } from "./identity.js";
+import { APP_COLUMNS } from "./app-queries.js";
+import { compareVersions, versionSchemeFor } from "./version-order.js";
+
+export const ChangeKind = {
+  ADDED: "ADDED",
+  REMOVED: "REMOVED",
+  UPGRADED: "UPGRADED",
+  DOWNGRADED: "DOWNGRADED",
+} as const;
+export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+export const CHANGE_KINDS: readonly ChangeKind[] = [ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.UPGRADED, ChangeKind.DOWNGRADED];
+
+export interface AppChange {
+  kind: ChangeKind;
+  name: string;
+  source: string;
+  path: string | null;
+  fromVersion: string | null;
+  toVersion: string | null;
+  /** The app as it is at the "to" side (ADDED, UPGRADED, DOWNGRADED) or as it was (REMOVED). */
+  app: App;
+}
+
+export interface Diff {
+  /** Ordered like latestData: by name (case-insensitive), then source, path and kind. */
+  changes: AppChange[];
+  counts: Record<ChangeKind, number>;
+}
+
+type SnapshotRef = Pick<Snapshot, "id" | "hostId">;
+
+const KIND_ORDER: Record<ChangeKind, number> = { REMOVED: 0, DOWNGRADED: 1, UPGRADED: 2, ADDED: 3 };
+const compareText = (a: string | null, b: string | null) => ((a ?? "") < (b ?? "") ? -1 : (a ?? "") > (b ?? "") ? 1 : 0);
+
+function compareChanges(a: AppChange, b: AppChange): number {
+  return (
+    Buffer.compare(Buffer.from(a.name.toLowerCase()), Buffer.from(b.name.toLowerCase())) ||
+    compareText(a.name, b.name) ||
+    compareText(a.source, b.source) ||
+    compareText(a.path, b.path) ||
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    compareText(a.fromVersion, b.fromVersion) ||
+    compareText(a.toVersion, b.toVersion) ||
+    a.app.id - b.app.id
+  );
+}
+
+/**
+ * The changes between two app sets, given only the rows that differ: `before` holds the apps present
+ * at the "from" side only, `after` those present at the "to" side only. An identity on both sides
+ * (removed and installed again in between) is no change. An app whose source, name and path stay
+ * while the version changes is one UPGRADED or DOWNGRADED change, ordered the way its package system
+ * orders versions; anything else is ADDED or REMOVED.
+ */
+export function computeDiff(before: App[], after: App[]): Diff {
+  const afterByIdentity = new Map<string, App[]>();
+  for (const app of after) {
+    const key = appIdentity(app);
+    afterByIdentity.set(key, [...(afterByIdentity.get(key) ?? []), app]);
+  }
+  const removed: App[] = [];
+  for (const app of before) {
+    const same = afterByIdentity.get(appIdentity(app));
+    if (same?.length) same.pop();
+    else removed.push(app);
+  }
+  const added = [...afterByIdentity.values()].flat();
+
+  const slot = (app: App) => JSON.stringify([app.source, app.name, app.path]);
+  const groups = new Map<string, { from: App[]; to: App[] }>();
+  for (const app of removed) {
+    const g = groups.get(slot(app)) ?? { from: [], to: [] };
+    g.from.push(app);
+    groups.set(slot(app), g);
+  }
+  for (const app of added) {
+    const g = groups.get(slot(app)) ?? { from: [], to: [] };
+    g.to.push(app);
+    groups.set(slot(app), g);
+  }
+
+  const changes: AppChange[] = [];
+  const change = (kind: ChangeKind, app: App, fromVersion: string | null, toVersion: string | null) =>
+    changes.push({ kind, name: app.name, source: app.source, path: app.path, fromVersion, toVersion, app });
+  for (const { from, to } of groups.values()) {
+    const [f] = from;
+    const [t] = to;
+    if (from.length === 1 && to.length === 1 && f && t) {
+      const order = compareVersions(versionSchemeFor(t.source), f.version ?? "", t.version ?? "");
+      change(order <= 0 ? ChangeKind.UPGRADED : ChangeKind.DOWNGRADED, t, f.version, t.version);
+      continue;
+    }
+    for (const app of from) change(ChangeKind.REMOVED, app, app.version, null);
+    for (const app of to) change(ChangeKind.ADDED, app, null, app.version);
+  }
+  changes.sort(compareChanges);
+  const counts = { ADDED: 0, REMOVED: 0, UPGRADED: 0, DOWNGRADED: 0 };
+  for (const c of changes) counts[c.kind]++;
+  return { changes, counts };
+}
+
+export interface History {
+  /** What changed from one SUCCEEDED snapshot to another of the same host (either may be the newer). */
+  diff(from: SnapshotRef, to: SnapshotRef): Promise<Diff>;
+  /** What a SUCCEEDED snapshot changed against the host's previous SUCCEEDED one. */
+  changesAt(snapshot: SnapshotRef): Promise<Diff>;
+  /** The host's SUCCEEDED snapshot before this one, if it is still retained. */
+  previous(snapshot: SnapshotRef): Promise<Snapshot | null>;
+  /** Every version of one app the host had, oldest first (name compared case-insensitively). */
+  appHistory(hostId: number, name: string, source: string | null): Promise<App[]>;
+}
+
+export interface HistoryOptions {
+  db: PrismaClient;
+  /** Diffs kept in memory: a diff of two snapshots never changes, and clients page through it. @default 64 */
+  cacheSize?: number;
+}
+
+export function createHistory({ db, cacheSize = 64 }: HistoryOptions): History {
+  const cache = new Map<string, Promise<Diff>>();
+  const remember = (key: string, compute: () => Promise<Diff>): Promise<Diff> => {
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    const value = compute();
+    cache.set(key, value);
+    value.catch(() => cache.delete(key));
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    return value;
+  };
+
+  return {
+    diff(from, to) {
+      return remember(`${from.id}:${to.id}`, async () => {
+        const lo = Math.min(from.id, to.id);
+        const hi = Math.max(from.id, to.id);
+        const [onlyLo, onlyHi] = await Promise.all([
+          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
+            WHERE host_id = ${from.hostId} AND removed_snapshot_id > ${lo} AND removed_snapshot_id <= ${hi}
+              AND first_seen_snapshot_id <= ${lo}`,
+          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
+            WHERE host_id = ${from.hostId} AND first_seen_snapshot_id > ${lo} AND first_seen_snapshot_id <= ${hi}
+              AND (removed_snapshot_id IS NULL OR removed_snapshot_id > ${hi})`,
+        ]);
+        return from.id <= to.id ? computeDiff(onlyLo, onlyHi) : computeDiff(onlyHi, onlyLo);
+      });
+    },
+
+    changesAt(snapshot) {
+      // Rows change only at SUCCEEDED snapshots, so the rows first seen or removed exactly here are the
+      // diff against the previous one, even after retention has deleted that previous snapshot.
+      return remember(`at:${snapshot.id}`, async () => {
+        const [removed, added] = await Promise.all([
+          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND removed_snapshot_id = ${snapshot.id}`,
+          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND first_seen_snapshot_id = ${snapshot.id}`,
+        ]);
+        return computeDiff(removed, added);
+      });
+    },
+
+    previous(snapshot) {
+      return db.snapshot.findFirst({
+        where: { hostId: snapshot.hostId, status: "SUCCEEDED", id: { lt: snapshot.id } },
+        orderBy: { id: "desc" },
+      });
+    },
+
+    appHistory(hostId, name, source) {
+      const key = Buffer.from(name.toLowerCase(), "utf8");
+      return db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
+        WHERE host_id = ${hostId} AND sort_key = ${key}::bytea ${source ? Prisma.sql`AND source = ${source}` : Prisma.empty}
+        ORDER BY first_seen_snapshot_id, id`;
+    },
+  };
+}
