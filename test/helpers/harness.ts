@@ -39,6 +39,8 @@ export interface HarnessOptions {
   maxOutputBytes?: number;
   /** The collector's clock (snapshot collectedAt). */
   now?: () => Date;
+  /** Diffs the history keeps in memory; 0 makes every read hit the database. @default 64 */
+  historyCacheSize?: number;
 }
 
 export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
@@ -77,7 +79,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     logger,
     collector,
     apps: createAppQueries(db.prisma),
-    history: createHistory({ db: db.prisma }),
+    history: createHistory({ db: db.prisma, ...(options.historyCacheSize !== undefined ? { cacheSize: options.historyCacheSize } : {}) }),
     inventory,
   };
   const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });

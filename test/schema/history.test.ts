@@ -202,7 +202,8 @@ describe.each(backends)("retention on %s", (backend) => {
   const snaps: { id: number; day: number; status: string }[] = [];
 
   beforeAll(async () => {
-    h = await createHarness(backend, ubuntu([]), { now: () => new Date(clock) });
+    // No diff cache: every read after pruning must come from the database.
+    h = await createHarness(backend, ubuntu([]), { now: () => new Date(clock), historyCacheSize: 0 });
     let packages = generatedPackages(30);
     for (let day = 0; day < 12; day++) {
       clock = t0 + day * DAY;
