@@ -114,24 +114,49 @@ export interface History {
 
 export interface HistoryOptions {
   db: PrismaClient;
-  /** Diffs kept in memory: a diff of two snapshots never changes, and clients page through it. @default 64 */
+  /**
+   * Changes kept in memory across cached diffs (a diff of two snapshots never changes, and clients
+   * page through it); least recently used diffs go first. 0 turns the cache off. @default 50000
+   */
   cacheSize?: number;
 }
 
-export function createHistory({ db, cacheSize = 64 }: HistoryOptions): History {
-  const cache = new Map<string, Promise<Diff>>();
+export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): History {
+  const cache = new Map<string, { diff: Promise<Diff>; weight: number }>();
+  let weight = 0;
+  const evict = (key: string) => {
+    const entry = cache.get(key);
+    if (!entry) return;
+    weight -= entry.weight;
+    cache.delete(key);
+  };
   const remember = (key: string, compute: () => Promise<Diff>): Promise<Diff> => {
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);
       cache.set(key, hit);
-      return hit;
+      return hit.diff;
     }
-    const value = compute();
-    cache.set(key, value);
-    value.catch(() => cache.delete(key));
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-    return value;
+    const diff = compute();
+    if (cacheSize <= 0) return diff;
+    // Weighed once known; until then an entry counts as one change.
+    const entry = { diff, weight: 1 };
+    cache.set(key, entry);
+    weight += 1;
+    diff.then(
+      (d) => {
+        if (cache.get(key) !== entry) return;
+        weight += d.changes.length - entry.weight;
+        entry.weight = d.changes.length;
+        for (const oldest of cache.keys()) {
+          if (weight <= cacheSize || oldest === key) break;
+          evict(oldest);
+        }
+        if (weight > cacheSize) evict(key);
+      },
+      () => evict(key),
+    );
+    return diff;
   };
 
   return {

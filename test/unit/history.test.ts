@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import type { App, PrismaClient } from "../../src/generated/prisma/client.js";
+import { computeDiff, createHistory } from "../../src/store/history.js";
+import { sortKeyOf } from "../../src/store/sort-key.js";
+
+let nextId = 1;
+function app(name: string, version: string | null, source = "deb_packages", path: string | null = null): App {
+  return {
+    id: nextId++,
+    hostId: 1,
+    source,
+    name,
+    version,
+    path,
+    bundleIdentifier: null,
+    publisher: null,
+    sortKey: sortKeyOf(name),
+    firstSeenSnapshotId: 1,
+    firstSeenAt: new Date(0),
+    removedSnapshotId: null,
+    removedAt: null,
+  };
+}
+const summary = (d: ReturnType<typeof computeDiff>) => d.changes.map((c) => `${c.kind} ${c.name} ${c.fromVersion ?? "-"}→${c.toVersion ?? "-"}`);
+
+describe("computeDiff", () => {
+  it("when one identity changes version, then it is one UPGRADED or DOWNGRADED change by the source's rules", () => {
+    const d = computeDiff([app("curl", "7.81.0-1ubuntu1.9"), app("Firefox", "125.0b3", "apps", "/Applications/Firefox.app")], [
+      app("curl", "7.81.0-1ubuntu1.10"),
+      app("Firefox", "124.0", "apps", "/Applications/Firefox.app"),
+    ]);
+    expect(summary(d)).toEqual(["UPGRADED curl 7.81.0-1ubuntu1.9→7.81.0-1ubuntu1.10", "DOWNGRADED Firefox 125.0b3→124.0"]);
+    expect(d.counts).toEqual({ ADDED: 0, REMOVED: 0, UPGRADED: 1, DOWNGRADED: 1 });
+  });
+
+  it("when the same identity is on both sides, then it cancels out", () => {
+    expect(summary(computeDiff([app("vim", "9.0")], [app("vim", "9.0")]))).toEqual([]);
+  });
+
+  it("when path or source differ, then they are different apps: one REMOVED, one ADDED", () => {
+    const d = computeDiff([app("Code", "1.0", "apps", "/Applications/Code.app")], [app("Code", "1.1", "apps", "/Users/a/Applications/Code.app")]);
+    expect(summary(d)).toEqual(["REMOVED Code 1.0→-", "ADDED Code -→1.1"]);
+  });
+
+  it("when two versions of one app sit side by side on a side, then no upgrade is guessed", () => {
+    const d = computeDiff([app("python3", "3.10"), app("python3", "3.11")], [app("python3", "3.12")]);
+    expect(d.counts).toEqual({ ADDED: 1, REMOVED: 2, UPGRADED: 0, DOWNGRADED: 0 });
+  });
+
+  it("when changes are listed, then they follow latestData's order: name without case, then kind", () => {
+    const d = computeDiff([app("beta", "1"), app("Alpha", "1")], [app("alpha", "1"), app("Gamma", "2"), app("beta", "2")]);
+    expect(summary(d)).toEqual(["REMOVED Alpha 1→-", "ADDED alpha -→1", "UPGRADED beta 1→2", "ADDED Gamma -→2"]);
+  });
+});
+
+describe("the diff cache", () => {
+  /** A test double for the two queries a diff runs: every call returns `size` added apps. */
+  function fakeDb(size: () => number) {
+    let calls = 0;
+    let failNext = false;
+    const db = {
+      $queryRaw: async (strings: TemplateStringsArray) => {
+        calls++;
+        if (failNext) {
+          failNext = false;
+          throw new Error("connection lost");
+        }
+        const addedSide = strings.join("?").includes("first_seen_snapshot_id >");
+        return addedSide ? Array.from({ length: size() }, (_, i) => app(`a${i}`, "1")) : [];
+      },
+    } as unknown as PrismaClient;
+    return { db, calls: () => calls, failOnce: () => (failNext = true) };
+  }
+  const s = (id: number) => ({ id, hostId: 1 });
+
+  it("when the same diff is asked for twice, then the database is asked once", async () => {
+    const fake = fakeDb(() => 3);
+    const history = createHistory({ db: fake.db, cacheSize: 100 });
+    expect((await history.diff(s(1), s(2))).changes).toHaveLength(3);
+    await history.diff(s(1), s(2));
+    expect(fake.calls()).toBe(2);
+    await history.diff(s(2), s(1));
+    expect(fake.calls()).toBe(4);
+  });
+
+  it("when the cache is full, then the least recently used diff goes first and oversized diffs are not kept", async () => {
+    const fake = fakeDb(() => 4);
+    const history = createHistory({ db: fake.db, cacheSize: 8 });
+    await history.diff(s(1), s(2));
+    await history.diff(s(1), s(3));
+    await history.diff(s(1), s(2));
+    await history.diff(s(1), s(4));
+    const before = fake.calls();
+    await history.diff(s(1), s(2));
+    expect(fake.calls()).toBe(before);
+    await history.diff(s(1), s(3));
+    expect(fake.calls()).toBe(before + 2);
+
+    const big = fakeDb(() => 9);
+    const small = createHistory({ db: big.db, cacheSize: 8 });
+    await small.diff(s(1), s(2));
+    await small.diff(s(1), s(2));
+    expect(big.calls()).toBe(4);
+  });
+
+  it("when a diff fails or the cache is off, then nothing is kept", async () => {
+    const fake = fakeDb(() => 1);
+    const history = createHistory({ db: fake.db, cacheSize: 100 });
+    fake.failOnce();
+    await expect(history.diff(s(1), s(2))).rejects.toThrow("connection lost");
+    await history.diff(s(1), s(2));
+    expect(fake.calls()).toBe(4);
+    const off = fakeDb(() => 1);
+    const uncached = createHistory({ db: off.db, cacheSize: 0 });
+    await uncached.diff(s(1), s(2));
+    await uncached.diff(s(1), s(2));
+    expect(off.calls()).toBe(4);
+  });
+});
