@@ -5,15 +5,13 @@ import type { ScheduledJob } from "./collector/jobs.js";
 import { createOsqueryRunner } from "./collector/osquery.js";
 import { createScheduler, type Scheduler } from "./collector/scheduler.js";
 import { parseConfig } from "./config.js";
-import type { Context } from "./context.js";
+import { createContext } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
 import { createLogger, redactUrl, type Logger } from "./logger.js";
 import { createPubSub } from "./pubsub.js";
 import { schema } from "./schema/index.js";
 import { createServer, type Server } from "./server.js";
-import { createAppQueries } from "./store/app-queries.js";
-import { createHistory } from "./store/history.js";
 import { createInventoryStore } from "./store/inventory-store.js";
 import { createRetention } from "./store/retention.js";
 
@@ -123,15 +121,7 @@ async function main(command: string | undefined): Promise<void> {
     });
     running.collector = collector;
 
-    const context: Context = {
-      db: db.prisma,
-      pubsub,
-      logger,
-      collector,
-      apps: createAppQueries(db.prisma),
-      history: createHistory({ db: db.prisma }),
-      inventory,
-    };
+    const context = createContext({ db: db.prisma, pubsub, logger, collector, inventory });
     const retention = createRetention({ db: db.prisma, policy: config.retention, logger: logger.child({ component: "retention" }) });
     const server = createServer({ schema, context, logger: logger.child({ component: "graphql" }), checkHealth: () => db.ping() });
     running.server = server;

@@ -1,15 +1,13 @@
 import { Writable } from "node:stream";
 import { createCollector, type Collector } from "../../src/collector/collector.js";
 import { createOsqueryRunner } from "../../src/collector/osquery.js";
-import type { Context } from "../../src/context.js";
+import { createContext } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
 import type { Snapshot } from "../../src/generated/prisma/client.js";
 import { createLogger } from "../../src/logger.js";
 import { createPubSub, type PubSub } from "../../src/pubsub.js";
 import { schema } from "../../src/schema/index.js";
 import { createServer, type Server } from "../../src/server.js";
-import { createAppQueries } from "../../src/store/app-queries.js";
-import { createHistory } from "../../src/store/history.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import type { Backend } from "./backends.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -73,15 +71,14 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   void (async () => {
     for await (const snapshot of events) published.push(snapshot);
   })();
-  const context: Context = {
+  const context = createContext({
     db: db.prisma,
     pubsub,
     logger,
     collector,
-    apps: createAppQueries(db.prisma),
-    history: createHistory({ db: db.prisma, ...(options.historyCacheSize !== undefined ? { cacheSize: options.historyCacheSize } : {}) }),
     inventory,
-  };
+    ...(options.historyCacheSize !== undefined ? { historyCacheSize: options.historyCacheSize } : {}),
+  });
   const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });
   return {
     database,

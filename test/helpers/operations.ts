@@ -168,6 +168,15 @@ export const SnapshotUpdatedSubscription = graphql(`
   }
 `);
 
+export const ChangeCountsFields = graphql(`
+  fragment ChangeCountsFields on ChangeCounts {
+    added
+    removed
+    upgraded
+    downgraded
+  }
+`);
+
 export const AppChangeFields = graphql(`
   fragment AppChangeFields on AppChange {
     kind
@@ -189,10 +198,7 @@ export const SnapshotDiffQuery = graphql(`
     snapshotDiff(from: $from, to: $to, kind: $kind, first: $first, after: $after, last: $last, before: $before) {
       totalCount
       counts {
-        added
-        removed
-        upgraded
-        downgraded
+        ...ChangeCountsFields
       }
       from {
         id
@@ -227,10 +233,7 @@ export const SnapshotChangesQuery = graphql(`
         changes(kind: $kind, first: $first, after: $after) {
           totalCount
           counts {
-            added
-            removed
-            upgraded
-            downgraded
+            ...ChangeCountsFields
           }
           from {
             id
@@ -278,10 +281,7 @@ export const SnapshotUpdatedWithChangesSubscription = graphql(`
       status
       changes(first: 100) {
         counts {
-          added
-          removed
-          upgraded
-          downgraded
+          ...ChangeCountsFields
         }
         edges {
           node {
