@@ -36,7 +36,8 @@ const compareText = (a: string | null, b: string | null) => ((a ?? "") < (b ?? "
 
 function compareChanges(a: AppChange, b: AppChange): number {
   return (
-    Buffer.compare(Buffer.from(a.name.toLowerCase()), Buffer.from(b.name.toLowerCase())) ||
+    // sortKey already holds the lower-cased name's bytes: no allocation per comparison.
+    Buffer.compare(a.app.sortKey, b.app.sortKey) ||
     compareText(a.name, b.name) ||
     compareText(a.source, b.source) ||
     compareText(a.path, b.path) ||
