@@ -13,6 +13,26 @@ const integer = (name: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
 
+const boolean = (name: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), `${name} must be true or false`)
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** An origin as browsers send it: scheme://host[:port], nothing after. */
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value.replace(/\/$/, "");
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === "::ffff:127.0.0.1";
+}
+
 const envSchema = z.object({
   PORT: integer("PORT", 0, 65535).default(4000),
   HOST: z
@@ -42,6 +62,31 @@ const envSchema = z.object({
   RETAIN_DAYS: integer("RETAIN_DAYS", 1, 36_500).default(90),
   RETAIN_FAILED_DAYS: integer("RETAIN_FAILED_DAYS", 1, 36_500).default(7),
   LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(logLevels, { message: `LOG_LEVEL must be one of ${logLevels.join(", ")}` })).default("info"),
+  API_TOKEN: z.string().trim().min(16, "API_TOKEN must be at least 16 characters").optional(),
+  API_TOKEN_FILE: z.string().trim().min(1).optional(),
+  AUTH_READS: boolean("AUTH_READS").default(false),
+  ALLOW_UNAUTHENTICATED: boolean("ALLOW_UNAUTHENTICATED").default(false),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+    .superRefine((origins, ctx) => {
+      for (const origin of origins) {
+        if (origin === "*") ctx.addIssue({ code: "custom", message: "CORS_ORIGINS must list origins; * is not allowed" });
+        else if (!isOrigin(origin)) {
+          ctx.addIssue({ code: "custom", message: `CORS_ORIGINS: "${origin}" is not an origin like https://dashboard.example.com` });
+        }
+      }
+    })
+    .default([]),
+  GRAPHIQL: boolean("GRAPHIQL").optional(),
+  INTROSPECTION: boolean("INTROSPECTION").optional(),
+  MAX_BODY_BYTES: integer("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024).default(100 * 1024),
+  MAX_DEPTH: integer("MAX_DEPTH", 2, 100).default(8),
+  MAX_ALIASES: integer("MAX_ALIASES", 0, 1000).default(15),
+  MAX_DIRECTIVES: integer("MAX_DIRECTIVES", 0, 1000).default(10),
+  MAX_TOKENS: integer("MAX_TOKENS", 100, 100_000).default(2000),
+  MAX_COST: integer("MAX_COST", 10, 10_000_000).default(20_000),
+  COLLECT_RATE_PER_MINUTE: integer("COLLECT_RATE_PER_MINUTE", 1, 10_000).default(6),
   NODE_ENV: z.string().optional(),
 });
 
@@ -54,6 +99,23 @@ export interface Config {
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
   retention: { retainDays: number; retainFailedDays: number };
+  auth: {
+    /** Bearer token; null when unset (main reads tokenFile into it). */
+    token: string | null;
+    tokenFile: string | null;
+    /** Queries and subscriptions need the token too, not only mutations. */
+    authReads: boolean;
+  };
+  http: {
+    /** Origins allowed by CORS; empty means no cross-origin access. */
+    corsOrigins: string[];
+    maxBodyBytes: number;
+    graphiql: boolean;
+    introspection: boolean;
+  };
+  limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
+  /** collectSnapshot calls per client and minute. */
+  collectRatePerMinute: number;
   log: { level: LogLevel };
 }
 
@@ -77,6 +139,20 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     };
   }
   const e = parsed.data;
+  const errors: string[] = [];
+  const hasToken = e.API_TOKEN !== undefined || e.API_TOKEN_FILE !== undefined;
+  if (e.API_TOKEN !== undefined && e.API_TOKEN_FILE !== undefined) {
+    errors.push("API_TOKEN_FILE: set API_TOKEN or API_TOKEN_FILE, not both");
+  }
+  if (e.AUTH_READS && !hasToken) errors.push("AUTH_READS: AUTH_READS=true needs API_TOKEN or API_TOKEN_FILE");
+  if (!isLoopback(e.HOST) && !hasToken && !e.ALLOW_UNAUTHENTICATED) {
+    errors.push(
+      `HOST: ${e.HOST} exposes the API beyond this machine without authentication; set API_TOKEN (or API_TOKEN_FILE), ` +
+        "or ALLOW_UNAUTHENTICATED=true to accept that anyone who reaches it can read the inventory and trigger collections",
+    );
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const production = e.NODE_ENV === "production";
   const schedule = parseSchedule(e.COLLECT_SCHEDULE);
   return {
     ok: true,
@@ -88,6 +164,21 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       osquery: { binary: e.OSQUERY_BIN, timeoutMs: e.OSQUERY_TIMEOUT_MS, maxOutputBytes: e.OSQUERY_MAX_OUTPUT_BYTES },
       collectSchedule: schedule.ok ? schedule.cron : null,
       retention: { retainDays: e.RETAIN_DAYS, retainFailedDays: e.RETAIN_FAILED_DAYS },
+      auth: { token: e.API_TOKEN ?? null, tokenFile: e.API_TOKEN_FILE ?? null, authReads: e.AUTH_READS },
+      http: {
+        corsOrigins: e.CORS_ORIGINS,
+        maxBodyBytes: e.MAX_BODY_BYTES,
+        graphiql: e.GRAPHIQL ?? !production,
+        introspection: e.INTROSPECTION ?? !production,
+      },
+      limits: {
+        maxDepth: e.MAX_DEPTH,
+        maxAliases: e.MAX_ALIASES,
+        maxDirectives: e.MAX_DIRECTIVES,
+        maxTokens: e.MAX_TOKENS,
+        maxCost: e.MAX_COST,
+      },
+      collectRatePerMinute: e.COLLECT_RATE_PER_MINUTE,
       log: { level: e.LOG_LEVEL },
     },
   };

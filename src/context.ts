@@ -2,12 +2,25 @@ import type { Collector } from "./collector/collector.js";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./pubsub.js";
+import { createRateLimiter, type RateLimiter } from "./rate-limit.js";
 import { createAppQueries, type AppQueries } from "./store/app-queries.js";
 import { createHistory, type History } from "./store/history.js";
 import type { InventoryStore } from "./store/inventory-store.js";
 
-/** What resolvers may use; built once by main and shared by every request. */
-export interface Context {
+/** Who is asking: set per request (HTTP) or per connection (graphql-ws) by the server. */
+export interface Viewer {
+  /** Presented the configured API token. Always false when no token is configured. */
+  authenticated: boolean;
+  /** Rate-limiting key: the peer's address. */
+  client: string;
+}
+
+/** What resolvers may use: the shared services built once by main, plus the viewer of the request. */
+export interface Context extends SharedContext {
+  viewer: Viewer;
+}
+
+export interface SharedContext {
   db: PrismaClient;
   pubsub: PubSub;
   logger: Logger;
@@ -15,6 +28,8 @@ export interface Context {
   apps: AppQueries;
   history: History;
   inventory: Pick<InventoryStore, "localHostId">;
+  /** Budget of collectSnapshot calls per client. */
+  collectLimiter: RateLimiter;
 }
 
 export interface ContextDeps {
@@ -25,13 +40,16 @@ export interface ContextDeps {
   inventory: Pick<InventoryStore, "localHostId">;
   /** See HistoryOptions.cacheSize. */
   historyCacheSize?: number;
+  /** collectSnapshot calls per client and minute. @default 6 */
+  collectRatePerMinute?: number;
 }
 
-export function createContext({ db, historyCacheSize, ...deps }: ContextDeps): Context {
+export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, ...deps }: ContextDeps): SharedContext {
   return {
     ...deps,
     db,
     apps: createAppQueries(db),
     history: createHistory({ db, ...(historyCacheSize !== undefined ? { cacheSize: historyCacheSize } : {}) }),
+    collectLimiter: createRateLimiter({ perMinute: collectRatePerMinute }),
   };
 }

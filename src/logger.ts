@@ -17,7 +17,10 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: "osquery-inventory" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ["req.headers.authorization", "*.password", "databaseUrl"], censor: "[redacted]" },
+      redact: {
+        paths: ["req.headers.authorization", "*.authorization", "authorization", "*.token", "token", "*.password", "connectionParams"],
+        censor: "[redacted]",
+      },
     },
     options.destination ?? process.stdout,
   );

@@ -1,10 +1,11 @@
+import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createCollector } from "./collector/collector.js";
 import type { ScheduledJob } from "./collector/jobs.js";
 import { createOsqueryRunner } from "./collector/osquery.js";
 import { createScheduler, type Scheduler } from "./collector/scheduler.js";
-import { parseConfig } from "./config.js";
+import { parseConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
@@ -49,6 +50,20 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
   return ok;
 }
 
+/** API_TOKEN, or the first line of API_TOKEN_FILE (a mounted secret); never logged. */
+async function readToken(auth: Config["auth"]): Promise<string | null> {
+  if (auth.tokenFile === null) return auth.token;
+  let text: string;
+  try {
+    text = await readFile(auth.tokenFile, "utf8");
+  } catch (error) {
+    throw new Error(`API_TOKEN_FILE ${auth.tokenFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (token.length < 16) throw new Error(`API_TOKEN_FILE ${auth.tokenFile} must hold a token of at least 16 characters`);
+  return token;
+}
+
 async function main(command: string | undefined): Promise<void> {
   if (command !== undefined && command !== "migrate") {
     process.stderr.write(`Unknown command "${command}". Usage: main.ts [migrate]\n`);
@@ -90,6 +105,16 @@ async function main(command: string | undefined): Promise<void> {
   });
 
   try {
+    const token = await readToken(config.auth);
+    logger.info(
+      {
+        auth: token ? (config.auth.authReads ? "token for every operation" : "token for mutations") : "open",
+        graphiql: config.http.graphiql,
+        introspection: config.http.introspection,
+        corsOrigins: config.http.corsOrigins,
+      },
+      "access",
+    );
     logger.info(
       config.database.kind === "postgres"
         ? { database: "postgres", url: redactUrl(config.database.url) }
@@ -121,9 +146,22 @@ async function main(command: string | undefined): Promise<void> {
     });
     running.collector = collector;
 
-    const context = createContext({ db: db.prisma, pubsub, logger, collector, inventory });
+    const context = createContext({
+      db: db.prisma,
+      pubsub,
+      logger,
+      collector,
+      inventory,
+      collectRatePerMinute: config.collectRatePerMinute,
+    });
     const retention = createRetention({ db: db.prisma, policy: config.retention, logger: logger.child({ component: "retention" }) });
-    const server = createServer({ schema, context, logger: logger.child({ component: "graphql" }), checkHealth: () => db.ping() });
+    const server = createServer({
+      schema,
+      context,
+      logger: logger.child({ component: "graphql" }),
+      checkHealth: () => db.ping(),
+      security: { token, authReads: config.auth.authReads, http: config.http, limits: config.limits },
+    });
     running.server = server;
     const port = await server.listen(config.server.port, config.server.host);
     const shownHost = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;

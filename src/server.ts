@@ -1,16 +1,38 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { ExecutionArgs, GraphQLSchema } from "graphql";
+import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { createYoga, type YogaLogger } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaLogger } from "graphql-yoga";
 import { WebSocketServer } from "ws";
-import type { Context } from "./context.js";
+import { bearerToken, createTokenCheck } from "./auth.js";
+import type { Config } from "./config.js";
+import type { Context, SharedContext, Viewer } from "./context.js";
+import { ErrorCode } from "./errors.js";
+import { limitPlugins } from "./graphql-limits.js";
 import type { Logger } from "./logger.js";
+
+export interface SecurityOptions {
+  /** Bearer token for mutations (and reads with authReads); null leaves the API open. */
+  token: string | null;
+  authReads: boolean;
+  http: Config["http"];
+  limits: Config["limits"];
+}
+
+/** Development defaults: open API, GraphiQL and introspection on, the documented limits. */
+export const OPEN_SECURITY: SecurityOptions = {
+  token: null,
+  authReads: false,
+  http: { corsOrigins: [], maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
+  limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
+};
 
 export interface ServerOptions {
   schema: GraphQLSchema;
-  context: Context;
+  context: SharedContext;
   logger: Logger;
+  /** @default OPEN_SECURITY */
+  security?: SecurityOptions;
   /** Resolves when the database answers; /health turns 503 when it rejects. */
   checkHealth: () => Promise<void>;
   /** @default "/graphql" */
@@ -56,17 +78,82 @@ function yogaLogger(logger: Logger): YogaLogger {
   return { debug: forward("debug"), info: forward("info"), warn: forward("warn"), error: forward("error") };
 }
 
-export function createServer({ schema, context, logger, checkHealth, graphqlEndpoint = "/graphql" }: ServerOptions): Server {
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }, Context>({
+function jsonError(res: ServerResponse, status: number, code: string, message: string) {
+  res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+interface ServerContext {
+  /** Absent for in-process requests through fetch(). */
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  /** graphql-ws connection_init payload, for operations over websockets. */
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+export function createServer({ schema, context, logger, checkHealth, graphqlEndpoint = "/graphql", security = OPEN_SECURITY }: ServerOptions): Server {
+  const tokenCheck = createTokenCheck(security.token);
+  const tokenFrom = (server: ServerContext, request?: Request): string | null => {
+    if (server.connectionParams) {
+      const { authorization, token } = server.connectionParams;
+      return bearerToken(authorization) ?? (typeof token === "string" ? token : null);
+    }
+    return bearerToken(request?.headers.get("authorization") ?? server.req?.headers.authorization);
+  };
+  const viewerOf = (server: ServerContext, request?: Request): Viewer => ({
+    authenticated: tokenCheck(tokenFrom(server, request)),
+    client: server.req?.socket.remoteAddress ?? "in-process",
+  });
+
+  // Mutations always need the token once one is configured; reads too with AUTH_READS.
+  const refuse = (args: ExecutionArgs): GraphQLError | null => {
+    if (security.token === null) return null;
+    const operation = getOperationAST(args.document, args.operationName ?? undefined);
+    if (operation?.operation !== "mutation" && !security.authReads) return null;
+    const viewer = (args.contextValue as Context).viewer;
+    if (viewer.authenticated) return null;
+    return new GraphQLError(
+      `this ${operation?.operation ?? "operation"} needs the API token: send "Authorization: Bearer <token>"` +
+        " (graphql-ws: { authorization: \"Bearer <token>\" } in connection_init)",
+      { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401, headers: { "www-authenticate": "Bearer" } } } },
+    );
+  };
+  const authPlugin: Plugin = {
+    onExecute: ({ args, setResultAndStopExecution }) => {
+      const error = refuse(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe: ({ args, setResultAndStopExecution }) => {
+      const error = refuse(args);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint,
-    context: () => context,
+    context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request) }),
     logging: yogaLogger(logger),
     landingPage: false,
-    graphiql: { title: "osquery inventory", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_QUERY },
+    graphiql: security.http.graphiql ? { title: "osquery inventory", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_QUERY } : false,
+    cors:
+      security.http.corsOrigins.length > 0
+        ? { origin: security.http.corsOrigins, credentials: true, methods: ["GET", "POST"], allowedHeaders: ["content-type", "authorization"] }
+        : false,
+    plugins: [...limitPlugins(security.limits, { introspection: security.http.introspection }), authPlugin],
   });
 
   const http = createHttpServer(async (req, res) => {
+    // Size limits before anything reads the body; a chunked body has no length to check in advance.
+    const length = req.headers["content-length"];
+    if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
+      return jsonError(res, 411, ErrorCode.PAYLOAD_TOO_LARGE, "send the request with a Content-Length header");
+    }
+    if (length !== undefined && Number(length) > security.http.maxBodyBytes) {
+      return jsonError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `request body too large: at most ${security.http.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
+    }
+    if ((req.url?.length ?? 0) > security.http.maxBodyBytes) {
+      return jsonError(res, 414, ErrorCode.PAYLOAD_TOO_LARGE, `request URL too long: at most ${security.http.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
+    }
     if (req.url === "/health" || req.url?.startsWith("/health?")) {
       try {
         await checkHealth();
@@ -86,10 +173,16 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
     socket.once("close", () => sockets.delete(socket));
   });
 
-  const wss = new WebSocketServer({ server: http, path: graphqlEndpoint });
+  const wss = new WebSocketServer({ server: http, path: graphqlEndpoint, maxPayload: security.http.maxBodyBytes });
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   const ws = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
+      // Refused connections are closed with 4403 Forbidden: a wrong token always, none with AUTH_READS.
+      onConnect: (ctx) => {
+        if (security.token === null) return true;
+        const token = tokenFrom({ req: ctx.extra.request, connectionParams: ctx.connectionParams ?? {} });
+        return token !== null ? tokenCheck(token) : !security.authReads;
+      },
       // Runs operations through Yoga's envelope so error masking and plugins match HTTP.
       execute: (args) => (args.rootValue as Pick<Enveloped, "execute">).execute(args),
       subscribe: (args) => (args.rootValue as Pick<Enveloped, "subscribe">).subscribe(args),
@@ -99,6 +192,7 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          connectionParams: ctx.connectionParams ?? {},
         });
         let document;
         try {

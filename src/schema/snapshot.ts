@@ -58,6 +58,13 @@ builder.mutationField("collectSnapshot", (t) =>
       "When a collection is already running, waits for it and returns its snapshot instead of starting another.",
     args: { hostId: t.arg.id({ required: false, description: "Must be this service's own host; defaults to it." }) },
     resolve: async (_parent, args, ctx) => {
+      const budget = ctx.collectLimiter.take(ctx.viewer.client);
+      if (!budget.ok) {
+        throw appError(ErrorCode.RATE_LIMITED, `collectSnapshot was called too often from this client; retry in ${budget.retryAfterSeconds} s`, {
+          retryAfter: budget.retryAfterSeconds,
+          http: { status: 429, headers: { "retry-after": String(budget.retryAfterSeconds) } },
+        });
+      }
       if (args.hostId != null) {
         const hostId = await resolveHostId(ctx, args.hostId);
         const local = await ctx.inventory.localHostId();

@@ -7,7 +7,7 @@ import type { Snapshot } from "../../src/generated/prisma/client.js";
 import { createLogger } from "../../src/logger.js";
 import { createPubSub, type PubSub } from "../../src/pubsub.js";
 import { schema } from "../../src/schema/index.js";
-import { createServer, type Server } from "../../src/server.js";
+import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import type { Backend } from "./backends.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -39,6 +39,10 @@ export interface HarnessOptions {
   now?: () => Date;
   /** Diffs the history keeps in memory; 0 makes every read hit the database. @default 64 */
   historyCacheSize?: number;
+  /** Access control and limits of the server. @default OPEN_SECURITY */
+  security?: SecurityOptions;
+  /** collectSnapshot calls per client and minute; high, so only the tests about it meet it. @default 10000 */
+  collectRatePerMinute?: number;
 }
 
 export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
@@ -77,9 +81,10 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     logger,
     collector,
     inventory,
+    collectRatePerMinute: options.collectRatePerMinute ?? 10_000,
     ...(options.historyCacheSize !== undefined ? { historyCacheSize: options.historyCacheSize } : {}),
   });
-  const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });
+  const server = createServer({ schema, context, logger, checkHealth: () => db.ping(), security: options.security ?? OPEN_SECURITY });
   return {
     database,
     db,

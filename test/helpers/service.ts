@@ -25,8 +25,8 @@ export interface ServiceProcess {
   child: ChildProcess;
 }
 
-/** Environment every test service gets: ephemeral port, loopback, no schedule, quiet log level. */
-export const baseEnv = { PORT: "0", HOST: "127.0.0.1", COLLECT_SCHEDULE: "off", LOG_LEVEL: "info" };
+/** Environment every test service gets: ephemeral port, loopback, no schedule, no collectSnapshot rate limit to meet. */
+export const baseEnv = { PORT: "0", HOST: "127.0.0.1", COLLECT_SCHEDULE: "off", LOG_LEVEL: "info", COLLECT_RATE_PER_MINUTE: "10000" };
 
 /** Runs `node --import tsx src/main.ts [args]` (what `npm start` runs) with the given environment. */
 export function spawnService(env: Record<string, string>, args: string[] = []): ServiceProcess {

@@ -24,6 +24,10 @@ describe("parseConfig", () => {
       osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
+      auth: { token: null, tokenFile: null, authReads: false },
+      http: { corsOrigins: [], maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
+      limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
+      collectRatePerMinute: 6,
       log: { level: "info" },
     } satisfies Config);
   });
@@ -53,11 +57,27 @@ describe("parseConfig", () => {
         OSQUERY_MAX_OUTPUT_BYTES: "1024",
         COLLECT_SCHEDULE: "0 * * * *",
         LOG_LEVEL: "debug",
+        API_TOKEN: "s3cret-s3cret-s3cret",
+        AUTH_READS: "true",
+        CORS_ORIGINS: "https://dash.example.com, http://localhost:3000",
+        GRAPHIQL: "false",
+        INTROSPECTION: "no",
+        MAX_BODY_BYTES: "2048",
+        MAX_DEPTH: "5",
+        MAX_ALIASES: "3",
+        MAX_DIRECTIVES: "2",
+        MAX_TOKENS: "500",
+        MAX_COST: "1000",
+        COLLECT_RATE_PER_MINUTE: "2",
       }),
     ).toMatchObject({
       server: { host: "0.0.0.0", port: 8080 },
       osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024 },
       collectSchedule: "0 * * * *",
+      auth: { token: "s3cret-s3cret-s3cret", tokenFile: null, authReads: true },
+      http: { corsOrigins: ["https://dash.example.com", "http://localhost:3000"], maxBodyBytes: 2048, graphiql: false, introspection: false },
+      limits: { maxDepth: 5, maxAliases: 3, maxDirectives: 2, maxTokens: 500, maxCost: 1000 },
+      collectRatePerMinute: 2,
       log: { level: "debug" },
     });
   });
@@ -70,8 +90,36 @@ describe("parseConfig", () => {
     expect(config(env).server.port).toBe(port);
   });
 
-  it.each(["localhost", "::1", "inventory.internal", "10.0.0.7"])("when HOST is %s, then it is accepted", (host) => {
+  it.each(["localhost", "::1", "127.0.0.2"])("when HOST is the loopback address %s, then it is accepted without a token", (host) => {
     expect(config({ HOST: host }).server.host).toBe(host);
+  });
+
+  it.each(["inventory.internal", "10.0.0.7", "0.0.0.0", "::"])("when HOST is %s, then it needs a token or ALLOW_UNAUTHENTICATED=true", (host) => {
+    expect(errors({ HOST: host })).toEqual([expect.stringMatching(new RegExp(`^HOST: ${host.replace(/\./g, "\\.")} exposes the API beyond this machine without authentication; set API_TOKEN`))]);
+    expect(config({ HOST: host, API_TOKEN: "0123456789abcdef" }).server.host).toBe(host);
+    expect(config({ HOST: host, API_TOKEN_FILE: "/run/secrets/token" }).auth.tokenFile).toBe("/run/secrets/token");
+    expect(config({ HOST: host, ALLOW_UNAUTHENTICATED: "true" }).server.host).toBe(host);
+  });
+
+  it.each([
+    [{ API_TOKEN: "short" }, /^API_TOKEN: API_TOKEN must be at least 16 characters/],
+    [{ API_TOKEN: "0123456789abcdef", API_TOKEN_FILE: "/t" }, /^API_TOKEN_FILE: set API_TOKEN or API_TOKEN_FILE, not both/],
+    [{ AUTH_READS: "true" }, /^AUTH_READS: AUTH_READS=true needs API_TOKEN/],
+    [{ AUTH_READS: "maybe" }, /^AUTH_READS: AUTH_READS must be true or false/],
+    [{ CORS_ORIGINS: "*" }, /^CORS_ORIGINS: CORS_ORIGINS must list origins; \* is not allowed/],
+    [{ CORS_ORIGINS: "https://a.example/path" }, /^CORS_ORIGINS: CORS_ORIGINS: "https:\/\/a.example\/path" is not an origin/],
+    [{ CORS_ORIGINS: "ftp://a.example" }, /is not an origin/],
+    [{ MAX_BODY_BYTES: "10" }, /^MAX_BODY_BYTES: MAX_BODY_BYTES must be at least 1024/],
+    [{ MAX_DEPTH: "1" }, /^MAX_DEPTH: MAX_DEPTH must be at least 2/],
+    [{ COLLECT_RATE_PER_MINUTE: "0" }, /^COLLECT_RATE_PER_MINUTE: COLLECT_RATE_PER_MINUTE must be at least 1/],
+  ])("when the security settings are %j, then it fails naming the problem", (env, message) => {
+    expect(errors(env)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it("when NODE_ENV is production, then GraphiQL and introspection are off unless enabled explicitly", () => {
+    expect(config({ NODE_ENV: "production" }).http).toMatchObject({ graphiql: false, introspection: false });
+    expect(config({ NODE_ENV: "production", GRAPHIQL: "true", INTROSPECTION: "1" }).http).toMatchObject({ graphiql: true, introspection: true });
+    expect(config({ NODE_ENV: "development" }).http).toMatchObject({ graphiql: true, introspection: true });
   });
 
   it.each(["off", "OFF", " Off "])("when COLLECT_SCHEDULE is %j, then the schedule is null", (value) => {
@@ -140,6 +188,6 @@ describe("parseConfig", () => {
   });
 
   it("when unrelated variables are present, then they are ignored", () => {
-    expect(config({ PATH: "/usr/bin", HOME: "/root", NODE_ENV: "production" })).toEqual(config({}));
+    expect(config({ PATH: "/usr/bin", HOME: "/root", TERM: "xterm" })).toEqual(config({}));
   });
 });
