@@ -51,6 +51,7 @@ const envSchema = z.object({
   OSQUERY_BIN: z.string().trim().min(1, "OSQUERY_BIN must not be empty").default("osqueryi"),
   OSQUERY_TIMEOUT_MS: integer("OSQUERY_TIMEOUT_MS", 100, 3_600_000).default(60_000),
   OSQUERY_MAX_OUTPUT_BYTES: integer("OSQUERY_MAX_OUTPUT_BYTES", 1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  OSQUERY_MAX_ROWS: integer("OSQUERY_MAX_ROWS", 1, 10_000_000).default(200_000),
   COLLECT_SCHEDULE: z
     .string()
     .trim()
@@ -95,7 +96,7 @@ export type LogLevel = (typeof logLevels)[number];
 export interface Config {
   server: { host: string; port: number };
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
-  osquery: { binary: string; timeoutMs: number; maxOutputBytes: number };
+  osquery: { binary: string; timeoutMs: number; maxOutputBytes: number; maxRows: number };
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
   retention: { retainDays: number; retainFailedDays: number };
@@ -161,7 +162,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       database: e.DATABASE_URL
         ? { kind: "postgres", url: e.DATABASE_URL }
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },
-      osquery: { binary: e.OSQUERY_BIN, timeoutMs: e.OSQUERY_TIMEOUT_MS, maxOutputBytes: e.OSQUERY_MAX_OUTPUT_BYTES },
+      osquery: {
+        binary: e.OSQUERY_BIN,
+        timeoutMs: e.OSQUERY_TIMEOUT_MS,
+        maxOutputBytes: e.OSQUERY_MAX_OUTPUT_BYTES,
+        maxRows: e.OSQUERY_MAX_ROWS,
+      },
       collectSchedule: schedule.ok ? schedule.cron : null,
       retention: { retainDays: e.RETAIN_DAYS, retainFailedDays: e.RETAIN_FAILED_DAYS },
       auth: { token: e.API_TOKEN ?? null, tokenFile: e.API_TOKEN_FILE ?? null, authReads: e.AUTH_READS },

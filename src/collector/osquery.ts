@@ -10,6 +10,8 @@ export interface OsqueryRunnerOptions {
   timeoutMs: number;
   /** Kill osqueryi when its stdout grows past this many bytes. @default 67108864 */
   maxOutputBytes: number;
+  /** Refuse output with more rows than this. @default 200000 */
+  maxRows?: number;
 }
 
 export interface OsqueryRunner {
@@ -128,7 +130,7 @@ export function createOsqueryRunner(options: OsqueryRunnerOptions): OsqueryRunne
           resolve(Buffer.concat(stdout, stdoutBytes));
         });
         child.stdin.end(`${sql}\n`);
-      }).then((output) => parseOsqueryJson(output));
+      }).then((output) => parseOsqueryJson(output, options.maxRows));
     },
   };
 }

@@ -21,7 +21,7 @@ describe("parseConfig", () => {
     expect(config({})).toEqual({
       server: { host: "127.0.0.1", port: 4000 },
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
-      osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024 },
+      osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024, maxRows: 200_000 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
       auth: { token: null, tokenFile: null, authReads: false },
@@ -72,7 +72,7 @@ describe("parseConfig", () => {
       }),
     ).toMatchObject({
       server: { host: "0.0.0.0", port: 8080 },
-      osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024 },
+      osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024, maxRows: 200_000 },
       collectSchedule: "0 * * * *",
       auth: { token: "s3cret-s3cret-s3cret", tokenFile: null, authReads: true },
       http: { corsOrigins: ["https://dash.example.com", "http://localhost:3000"], maxBodyBytes: 2048, graphiql: false, introspection: false },
@@ -176,7 +176,7 @@ describe("parseConfig", () => {
 
   it("when every variable is an empty string, then each counts as unset", () => {
     const empty = Object.fromEntries(
-      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "COLLECT_SCHEDULE", "RETAIN_DAYS", "RETAIN_FAILED_DAYS", "LOG_LEVEL"].map(
+      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "OSQUERY_MAX_ROWS", "COLLECT_SCHEDULE", "RETAIN_DAYS", "RETAIN_FAILED_DAYS", "LOG_LEVEL"].map(
         (name) => [name, ""],
       ),
     );
