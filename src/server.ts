@@ -142,7 +142,11 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
     plugins: [...limitPlugins(security.limits, { introspection: security.http.introspection }), authPlugin],
   });
 
+  let draining = false;
   const http = createHttpServer(async (req, res) => {
+    // While closing, each response ends its connection: keep-alive clients move on instead of
+    // sending more requests down a socket that is about to be cut.
+    if (draining) res.setHeader("connection", "close");
     // Size limits before anything reads the body; a chunked body has no length to check in advance.
     const length = req.headers["content-length"];
     if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
@@ -233,6 +237,7 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
         await ws.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         if (http.listening) {
+          draining = true;
           const closed = new Promise<void>((resolve) => http.close(() => resolve()));
           http.closeIdleConnections();
           // In-flight requests get a moment to finish; SSE streams and stragglers are cut after it.
