@@ -47,6 +47,11 @@ const envSchema = z.object({
     .refine((u) => /^postgres(ql)?:\/\//.test(u), "DATABASE_URL must start with postgres:// or postgresql://")
     .refine((u) => URL.canParse(u), "DATABASE_URL is not a valid URL")
     .optional(),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((u) => /^rediss?:\/\//.test(u) && URL.canParse(u), "REDIS_URL must be a redis:// or rediss:// URL")
+    .optional(),
   DATA_DIR: z.string().trim().min(1, "DATA_DIR must not be empty").default("./data"),
   OSQUERY_BIN: z.string().trim().min(1, "OSQUERY_BIN must not be empty").default("osqueryi"),
   OSQUERY_TIMEOUT_MS: integer("OSQUERY_TIMEOUT_MS", 100, 3_600_000).default(60_000),
@@ -96,6 +101,8 @@ export type LogLevel = (typeof logLevels)[number];
 export interface Config {
   server: { host: string; port: number };
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  /** Subscription events go through Redis pub/sub (several instances); null keeps them in-process. */
+  redisUrl: string | null;
   osquery: { binary: string; timeoutMs: number; maxOutputBytes: number; maxRows: number };
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
@@ -162,6 +169,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       database: e.DATABASE_URL
         ? { kind: "postgres", url: e.DATABASE_URL }
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },
+      redisUrl: e.REDIS_URL ?? null,
       osquery: {
         binary: e.OSQUERY_BIN,
         timeoutMs: e.OSQUERY_TIMEOUT_MS,

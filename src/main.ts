@@ -10,7 +10,8 @@ import { createContext } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
 import { createLogger, redactUrl, type Logger } from "./logger.js";
-import { createPubSub } from "./pubsub.js";
+import { createPubSub, type PubSubOptions } from "./pubsub.js";
+import { connectRedis } from "./redis.js";
 import { schema } from "./schema/index.js";
 import { createServer, type Server } from "./server.js";
 import { createInventoryStore } from "./store/inventory-store.js";
@@ -25,6 +26,7 @@ interface Running {
   scheduler?: Scheduler;
   collector?: { stop(): Promise<void> };
   server?: Server;
+  redis?: { close(): Promise<void> };
   db?: Database;
 }
 
@@ -34,6 +36,7 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
     ["scheduler", running.scheduler && (() => running.scheduler!.stop())],
     ["collection in progress", running.collector && (() => running.collector!.stop())],
     ["server (websockets, HTTP)", running.server && (() => running.server!.close())],
+    ["redis", running.redis && (() => running.redis!.close())],
     ["database", running.db && (() => running.db!.close())],
   ];
   let ok = true;
@@ -136,7 +139,13 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
 
-    const pubsub = createPubSub();
+    let eventTarget: PubSubOptions["eventTarget"];
+    if (config.redisUrl) {
+      const redis = await connectRedis(config.redisUrl, logger.child({ component: "redis" }));
+      running.redis = redis;
+      eventTarget = redis.eventTarget;
+    }
+    const pubsub = createPubSub(eventTarget ? { eventTarget } : {});
     const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname() });
     const collector = createCollector({
       runner: createOsqueryRunner(config.osquery),

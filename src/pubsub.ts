@@ -1,13 +1,33 @@
+import type { PubSubEventTarget } from "@graphql-yoga/subscription";
 import { createPubSub as createYogaPubSub } from "graphql-yoga";
 import type { Snapshot } from "./generated/prisma/client.js";
 
-/** Every topic the service publishes on; subscriptions read from the same instance. */
+/**
+ * A stored snapshot as it travels between processes (Redis carries JSON): plain values only, so
+ * the timestamp is an ISO string until snapshotFromEvent turns it back.
+ */
+export type SnapshotEvent = Omit<Snapshot, "collectedAt"> & { collectedAt: string };
+
+/** Every topic the service publishes on; subscriptions read from the same pubsub. */
 export type Topics = {
-  snapshotUpdated: [snapshot: Snapshot];
+  snapshotUpdated: [event: SnapshotEvent];
 };
+
+export function toSnapshotEvent(snapshot: Snapshot): SnapshotEvent {
+  return { ...snapshot, collectedAt: snapshot.collectedAt.toISOString() };
+}
+
+export function snapshotFromEvent(event: SnapshotEvent): Snapshot {
+  return { ...event, collectedAt: new Date(event.collectedAt) };
+}
 
 export type PubSub = ReturnType<typeof createPubSub>;
 
-export function createPubSub() {
-  return createYogaPubSub<Topics>();
+export interface PubSubOptions {
+  /** Where events go: in-process by default, Redis (createRedisEventTarget) across instances. */
+  eventTarget?: PubSubEventTarget<Topics>;
+}
+
+export function createPubSub(options: PubSubOptions = {}) {
+  return createYogaPubSub<Topics>(options.eventTarget ? { eventTarget: options.eventTarget } : {});
 }

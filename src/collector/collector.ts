@@ -1,7 +1,7 @@
 import type { Snapshot } from "../generated/prisma/client.js";
 import { CollectionError, CollectionErrorCode } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { PubSub } from "../pubsub.js";
+import { toSnapshotEvent, type PubSub } from "../pubsub.js";
 import type { Inventory, InventoryStore } from "../store/inventory-store.js";
 import { inventoryQueries } from "./jobs.js";
 import type { OsqueryRunner } from "./osquery.js";
@@ -89,7 +89,7 @@ export function createCollector({ runner, store, pubsub, logger, now = () => new
     } finally {
       abort = null;
     }
-    pubsub.publish("snapshotUpdated", snapshot);
+    pubsub.publish("snapshotUpdated", toSnapshotEvent(snapshot));
     return snapshot;
   }
 

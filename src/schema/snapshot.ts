@@ -5,6 +5,7 @@ import { appError, badInput, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import type { Context } from "../context.js";
+import { snapshotFromEvent } from "../pubsub.js";
 import { connectionById, decodeId, emptyConnection } from "./paging.js";
 
 const SnapshotStatusEnum = builder.enumType(SnapshotStatus, { name: "SnapshotStatus" });
@@ -93,8 +94,8 @@ builder.subscriptionField("snapshotUpdated", (t) =>
     subscribe: async (_parent, args, ctx) => {
       const hostId = args.hostId != null ? await resolveHostId(ctx, args.hostId) : null;
       const events = ctx.pubsub.subscribe("snapshotUpdated");
-      return hostId === null ? events : pipe(events, filter((snapshot) => snapshot.hostId === hostId));
+      return hostId === null ? events : pipe(events, filter((event) => event.hostId === hostId));
     },
-    resolve: (snapshot) => snapshot,
+    resolve: (event) => snapshotFromEvent(event),
   }),
 );

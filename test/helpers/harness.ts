@@ -3,9 +3,8 @@ import { createCollector, type Collector } from "../../src/collector/collector.j
 import { createOsqueryRunner } from "../../src/collector/osquery.js";
 import { createContext } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
-import type { Snapshot } from "../../src/generated/prisma/client.js";
 import { createLogger } from "../../src/logger.js";
-import { createPubSub, type PubSub } from "../../src/pubsub.js";
+import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/pubsub.js";
 import { schema } from "../../src/schema/index.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
@@ -27,8 +26,8 @@ export interface Harness {
   server: Server;
   fetch: Fetch;
   logs: LogLine[];
-  /** Every snapshot published on the pubsub, in order. */
-  published: Snapshot[];
+  /** Every snapshot event published on the pubsub, in order. */
+  published: SnapshotEvent[];
   dispose(): Promise<void>;
 }
 
@@ -58,7 +57,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   });
   const logger = createLogger({ level: "debug", destination });
   const pubsub = createPubSub();
-  const published: Snapshot[] = [];
+  const published: SnapshotEvent[] = [];
   const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
   const collector = createCollector({
     runner: createOsqueryRunner({

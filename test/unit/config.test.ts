@@ -21,6 +21,7 @@ describe("parseConfig", () => {
     expect(config({})).toEqual({
       server: { host: "127.0.0.1", port: 4000 },
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
+      redisUrl: null,
       osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024, maxRows: 200_000 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
@@ -112,6 +113,7 @@ describe("parseConfig", () => {
     [{ MAX_BODY_BYTES: "10" }, /^MAX_BODY_BYTES: MAX_BODY_BYTES must be at least 1024/],
     [{ MAX_DEPTH: "1" }, /^MAX_DEPTH: MAX_DEPTH must be at least 2/],
     [{ COLLECT_RATE_PER_MINUTE: "0" }, /^COLLECT_RATE_PER_MINUTE: COLLECT_RATE_PER_MINUTE must be at least 1/],
+    [{ REDIS_URL: "http://localhost:6379" }, /^REDIS_URL: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
   ])("when the security settings are %j, then it fails naming the problem", (env, message) => {
     expect(errors(env)).toEqual([expect.stringMatching(message)]);
   });
@@ -176,7 +178,7 @@ describe("parseConfig", () => {
 
   it("when every variable is an empty string, then each counts as unset", () => {
     const empty = Object.fromEntries(
-      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "OSQUERY_MAX_ROWS", "COLLECT_SCHEDULE", "RETAIN_DAYS", "RETAIN_FAILED_DAYS", "LOG_LEVEL"].map(
+      ["PORT", "HOST", "DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "OSQUERY_TIMEOUT_MS", "OSQUERY_MAX_OUTPUT_BYTES", "OSQUERY_MAX_ROWS", "REDIS_URL", "COLLECT_SCHEDULE", "RETAIN_DAYS", "RETAIN_FAILED_DAYS", "LOG_LEVEL"].map(
         (name) => [name, ""],
       ),
     );
