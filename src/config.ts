@@ -55,7 +55,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1, "DATA_DIR must not be empty").default("./data"),
   OSQUERY_BIN: z.string().trim().min(1, "OSQUERY_BIN must not be empty").default("osqueryi"),
   OSQUERY_TIMEOUT_MS: integer("OSQUERY_TIMEOUT_MS", 100, 3_600_000).default(60_000),
-  OSQUERY_MAX_OUTPUT_BYTES: integer("OSQUERY_MAX_OUTPUT_BYTES", 1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  OSQUERY_MAX_OUTPUT_BYTES: integer("OSQUERY_MAX_OUTPUT_BYTES", 1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   OSQUERY_MAX_ROWS: integer("OSQUERY_MAX_ROWS", 1, 10_000_000).default(200_000),
   COLLECT_SCHEDULE: z
     .string()

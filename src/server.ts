@@ -128,6 +128,24 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
     },
   };
 
+  // graphql-js reports a variable of the wrong type without a code (it adds one only for
+  // subscriptions); clients branch on codes, so these get the one that fits.
+  const variableErrors: Plugin = {
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (!("errors" in result) || !result.errors?.length) return;
+        const untagged = (e: GraphQLError) => e.extensions?.["code"] === undefined && /^Variable "\$/.test(e.message);
+        if (!result.errors.some(untagged)) return;
+        setResult({
+          ...result,
+          errors: result.errors.map((e) =>
+            untagged(e) ? new GraphQLError(e.message, { nodes: e.nodes ?? null, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } }) : e,
+          ),
+        });
+      },
+    }),
+  };
+
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint,
@@ -139,7 +157,7 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
       security.http.corsOrigins.length > 0
         ? { origin: security.http.corsOrigins, credentials: true, methods: ["GET", "POST"], allowedHeaders: ["content-type", "authorization"] }
         : false,
-    plugins: [...limitPlugins(security.limits, { introspection: security.http.introspection }), authPlugin],
+    plugins: [...limitPlugins(security.limits, { introspection: security.http.introspection }), authPlugin, variableErrors],
   });
 
   let draining = false;

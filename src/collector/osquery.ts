@@ -8,7 +8,7 @@ export interface OsqueryRunnerOptions {
   binary: string;
   /** Kill osqueryi after this long. @default 60000 */
   timeoutMs: number;
-  /** Kill osqueryi when its stdout grows past this many bytes. @default 67108864 */
+  /** Kill osqueryi when its stdout grows past this many bytes. @default 16777216 */
   maxOutputBytes: number;
   /** Refuse output with more rows than this. @default 200000 */
   maxRows?: number;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CollectionError, CollectionErrorCode } from "../errors.js";
 import { appIdentity } from "../store/identity.js";
+import { storableText } from "../text.js";
 
 /** osqueryi --json prints every column as a string (numbers, NULL as "", booleans as "1"/"0"). */
 export type OsqueryRow = Record<string, string>;
@@ -41,18 +42,26 @@ export function parseOsqueryJson(output: Buffer | string, maxRows = DEFAULT_MAX_
   const rows = rowsSchema.safeParse(json);
   if (!rows.success) {
     const issue = rows.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    // Column names come from the output: shortened, so a hostile one cannot bloat the reason or the logs.
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.map((p) => String(p).slice(0, 64)).join(".")}` : "";
     throw badOutput(`osqueryi printed JSON that is not an array of rows of strings${where}: ${issue?.message ?? "invalid"}`);
   }
   return rows.data;
 }
 
-/** "" is how osqueryi prints SQL NULL; the API shows it as null. */
+/** "" is how osqueryi prints SQL NULL; the API shows it as null. Text PostgreSQL cannot hold becomes U+FFFD. */
 export function nullIfEmpty(value: string | undefined): string | null {
   if (value === undefined) return null;
-  const trimmed = value.trim();
+  // Replaced before comparing: otherwise the stored U+FFFD would never equal what osquery printed,
+  // and the app would look changed at every collection.
+  const trimmed = storableText(value).trim();
   return trimmed === "" ? null : trimmed;
 }
+
+/** Longest app name kept: the name is indexed, and btree index entries are limited to ~8 KB. */
+export const MAX_NAME_LENGTH = 512;
+/** Longest version, path, publisher or bundle identifier kept. */
+export const MAX_FIELD_LENGTH = 4096;
 
 function required(row: OsqueryRow, column: string, table: string): string {
   const value = row[column];
@@ -63,6 +72,9 @@ function required(row: OsqueryRow, column: string, table: string): string {
 function singleRow(rows: OsqueryRow[], table: string): OsqueryRow {
   const [row] = rows;
   if (!row) throw badOutput(`osquery table ${table} returned no rows`);
+  if (Object.values(row).some((v) => v.length > MAX_FIELD_LENGTH)) {
+    throw badOutput(`osquery table ${table} returned a value longer than ${MAX_FIELD_LENGTH} characters`);
+  }
   return row;
 }
 
@@ -196,6 +208,8 @@ function normaliseApp(source: SoftwareSource, row: OsqueryRow): Omit<AppRecord, 
 
 export interface ParsedApps {
   apps: AppRecord[];
+  /** Rows with a name or field too long to be a real package (MAX_NAME_LENGTH, MAX_FIELD_LENGTH). */
+  skippedOversized: number;
   /** Rows without a name (e.g. Windows uninstall keys lacking DisplayName): nothing to show or track. */
   skippedUnnamed: number;
   /** Rows identical in (source, name, version, path) to an earlier row, e.g. one package for two architectures. */
@@ -207,11 +221,17 @@ export function parseApps(source: SoftwareSource, rows: OsqueryRow[]): ParsedApp
   const seen = new Set<string>();
   const apps: AppRecord[] = [];
   let skippedUnnamed = 0;
+  let skippedOversized = 0;
   let duplicates = 0;
   for (const row of rows) {
     const app = normaliseApp(source, row);
     if (app.name === null) {
       skippedUnnamed++;
+      continue;
+    }
+    const fields = [app.version, app.path, app.bundleIdentifier, app.publisher];
+    if (app.name.length > MAX_NAME_LENGTH || fields.some((f) => f !== null && f.length > MAX_FIELD_LENGTH)) {
+      skippedOversized++;
       continue;
     }
     const record: AppRecord = { ...app, name: app.name };
@@ -223,5 +243,5 @@ export function parseApps(source: SoftwareSource, rows: OsqueryRow[]): ParsedApp
     seen.add(key);
     apps.push(record);
   }
-  return { apps, skippedUnnamed, duplicates };
+  return { apps, skippedUnnamed, skippedOversized, duplicates };
 }

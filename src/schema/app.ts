@@ -2,6 +2,7 @@ import type { App, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import type { Context } from "../context.js";
 import { badInput } from "../errors.js";
+import { checkText } from "./text-input.js";
 import type { AppFilter, AppPosition } from "../store/app-queries.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
@@ -33,13 +34,9 @@ const MAX_FILTER_LENGTH = 200;
 const CURSOR_KIND = "app";
 
 function checkFilter(filter: AppFilter | null | undefined): AppFilter {
-  const out: AppFilter = { nameContains: filter?.nameContains ?? null, source: filter?.source ?? null };
-  for (const [field, value] of Object.entries(out)) {
-    if (value != null && value.length > MAX_FILTER_LENGTH) {
-      throw badInput(`filter.${field} must be at most ${MAX_FILTER_LENGTH} characters`, `filter.${field}`);
-    }
-  }
-  return out;
+  const text = (value: string | null | undefined, field: string) =>
+    value == null ? null : checkText(value, `filter.${field}`, MAX_FILTER_LENGTH);
+  return { nameContains: text(filter?.nameContains, "nameContains"), source: text(filter?.source, "source") };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { App, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import { badInput } from "../errors.js";
+import { checkText } from "./text-input.js";
 import { CHANGE_KINDS, ChangeKind, type AppChange, type Diff } from "../store/history.js";
 import { AppRef } from "./app.js";
 import { builder } from "./builder.js";
@@ -202,7 +203,9 @@ builder.queryField("appHistory", (t) =>
       source: t.arg.string({ required: false, description: "Only this osquery table." }),
     },
     resolve: async (_parent, args, ctx) => {
-      if (args.name.trim() === "" || args.name.length > 500) throw badInput("name must be 1 to 500 characters", "name");
+      if (args.name.trim() === "") throw badInput("name must not be empty", "name");
+      checkText(args.name, "name", 500);
+      if (args.source != null) checkText(args.source, "source", 100);
       const hostId = await resolveHostId(ctx, args.hostId);
       return hostId === null ? [] : ctx.history.appHistory(hostId, args.name, args.source ?? null);
     },

@@ -22,7 +22,7 @@ describe("parseConfig", () => {
       server: { host: "127.0.0.1", port: 4000 },
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
       redisUrl: null,
-      osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024, maxRows: 200_000 },
+      osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 16 * 1024 * 1024, maxRows: 200_000 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
       auth: { token: null, tokenFile: null, authReads: false },

@@ -385,7 +385,7 @@ describe("parseApps", () => {
   });
 
   it("when given no rows, then there are no apps", () => {
-    expect(parseApps(SoftwareSource.deb_packages, [])).toEqual({ apps: [], skippedUnnamed: 0, duplicates: 0 });
+    expect(parseApps(SoftwareSource.deb_packages, [])).toEqual({ apps: [], skippedUnnamed: 0, skippedOversized: 0, duplicates: 0 });
   });
 
   it.each(Object.values(SoftwareSource))("when a %s row has no name column, then it throws OSQUERY_BAD_OUTPUT naming the column", (source) => {
@@ -431,5 +431,26 @@ describe("nullIfEmpty", () => {
     { input: "macOS", expected: "macOS" },
   ])("when the value is $input, then the result is $expected", ({ input, expected }) => {
     expect(nullIfEmpty(input)).toBe(expected);
+  });
+});
+
+describe("values PostgreSQL cannot store or index", () => {
+  it("when a name holds NUL or an unpaired surrogate, then it becomes U+FFFD, the same text the database will hold", () => {
+    const { apps } = parseApps(SoftwareSource.deb_packages, [
+      { name: "a\u0000b", version: "1" },
+      { name: "c\ud800d", version: "1" },
+      { name: "ok\ud83d\ude00", version: "1" },
+    ]);
+    expect(apps.map((a) => a.name)).toEqual(["a\uFFFDb", "c\uFFFDd", "ok\ud83d\ude00"]);
+  });
+
+  it("when a name or field is too long to be a real package, then the row is left out and counted", () => {
+    const parsed = parseApps(SoftwareSource.deb_packages, [
+      { name: "n".repeat(513), version: "1" },
+      { name: "fine", version: "v".repeat(4097) },
+      { name: "n".repeat(512), version: "v".repeat(4096) },
+    ]);
+    expect(parsed.skippedOversized).toBe(2);
+    expect(parsed.apps).toHaveLength(1);
   });
 });
