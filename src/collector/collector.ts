@@ -1,4 +1,3 @@
-import type { AcquireLock } from "../db/locks.js";
 import type { Snapshot } from "../generated/prisma/client.js";
 import { CollectionError, CollectionErrorCode } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -21,8 +20,6 @@ export interface CollectorDeps {
   pubsub: PubSub;
   logger: Logger;
   now?: () => Date;
-  /** Taken for the whole run, so instances sharing a database never collect at once. */
-  lock?: AcquireLock;
 }
 
 async function gatherInventory(runner: OsqueryRunner, signal: AbortSignal, logger: Logger): Promise<Inventory> {
@@ -57,7 +54,7 @@ function describe(error: unknown): string {
   return `[${CollectionErrorCode.DATABASE_ERROR}] the snapshot could not be stored: ${cause}`.slice(0, MAX_REASON_LENGTH);
 }
 
-export function createCollector({ runner, store, pubsub, logger, now = () => new Date(), lock }: CollectorDeps): Collector {
+export function createCollector({ runner, store, pubsub, logger, now = () => new Date() }: CollectorDeps): Collector {
   let inflight: Promise<Snapshot> | null = null;
   let abort: AbortController | null = null;
 
@@ -68,9 +65,7 @@ export function createCollector({ runner, store, pubsub, logger, now = () => new
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let snapshot: Snapshot;
-    let release: (() => Promise<void>) | undefined;
     try {
-      release = await lock?.();
       const inventory = await gatherInventory(runner, controller.signal, logger);
       snapshot = await store.recordSuccess(inventory, { collectedAt, durationMs: elapsed() });
       logger.info(
@@ -96,7 +91,6 @@ export function createCollector({ runner, store, pubsub, logger, now = () => new
       }
     } finally {
       abort = null;
-      await release?.();
     }
     pubsub.publish("snapshotUpdated", toSnapshotEvent(snapshot));
     return snapshot;

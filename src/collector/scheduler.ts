@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import type { ScheduledJob } from "./jobs.js";
 
 export interface Scheduler {
-  /** Schedules every job and starts the ones that run at start; again after stop() (a new leader). */
+  /** Schedules every job and starts the ones that run at start. */
   start(): void;
   /** Cancels every schedule and waits for runs in progress to settle. */
   stop(): Promise<void>;
@@ -30,8 +30,6 @@ export function createScheduler(jobs: ScheduledJob[], logger: Logger): Scheduler
 
   return {
     start() {
-      if (handles.length > 0) return;
-      stopped = false;
       for (const job of jobs) {
         if (job.cron) {
           const handle = new schedule.Job(job.name, () => trigger(job, "schedule"));
