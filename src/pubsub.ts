@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { PubSubEventTarget } from "@graphql-yoga/subscription";
 import { createPubSub as createYogaPubSub } from "graphql-yoga";
 import type { Snapshot } from "./generated/prisma/client.js";
@@ -29,5 +30,15 @@ export interface PubSubOptions {
 }
 
 export function createPubSub(options: PubSubOptions = {}) {
-  return createYogaPubSub<Topics>(options.eventTarget ? { eventTarget: options.eventTarget } : {});
+  return createYogaPubSub<Topics>({ eventTarget: options.eventTarget ?? localEventTarget() });
+}
+
+/**
+ * Every subscription adds a listener; Node warns past 10 on an EventTarget ("possible memory
+ * leak"), which a thousand subscribers are not.
+ */
+function localEventTarget(): PubSubEventTarget<Topics> {
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  return target as PubSubEventTarget<Topics>;
 }
