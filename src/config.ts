@@ -52,6 +52,9 @@ const envSchema = z.object({
     .trim()
     .refine((u) => /^rediss?:\/\//.test(u) && URL.canParse(u), "REDIS_URL must be a redis:// or rediss:// URL")
     .optional(),
+  LEADER_CHECK_SECONDS: integer("LEADER_CHECK_SECONDS", 1, 3600).default(5),
+  RESPONSE_CACHE_TTL_SECONDS: integer("RESPONSE_CACHE_TTL_SECONDS", 0, 86_400).default(60),
+  RESPONSE_CACHE_MAX_ENTRIES: integer("RESPONSE_CACHE_MAX_ENTRIES", 1, 1_000_000).default(1000),
   DATA_DIR: z.string().trim().min(1, "DATA_DIR must not be empty").default("./data"),
   OSQUERY_BIN: z.string().trim().min(1, "OSQUERY_BIN must not be empty").default("osqueryi"),
   OSQUERY_TIMEOUT_MS: integer("OSQUERY_TIMEOUT_MS", 100, 3_600_000).default(60_000),
@@ -103,6 +106,10 @@ export interface Config {
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
   /** Subscription events go through Redis pub/sub (several instances); null keeps them in-process. */
   redisUrl: string | null;
+  /** How often a follower instance tries to become the leader that runs the schedule (PostgreSQL only). */
+  leaderCheckMs: number;
+  /** Query responses kept per instance until a snapshot lands; ttlMs 0 turns the cache off. */
+  responseCache: { ttlMs: number; maxEntries: number };
   osquery: { binary: string; timeoutMs: number; maxOutputBytes: number; maxRows: number };
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
@@ -170,6 +177,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         ? { kind: "postgres", url: e.DATABASE_URL }
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },
       redisUrl: e.REDIS_URL ?? null,
+      leaderCheckMs: e.LEADER_CHECK_SECONDS * 1000,
+      responseCache: { ttlMs: e.RESPONSE_CACHE_TTL_SECONDS * 1000, maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES },
       osquery: {
         binary: e.OSQUERY_BIN,
         timeoutMs: e.OSQUERY_TIMEOUT_MS,

@@ -8,12 +8,14 @@ import { createScheduler, type Scheduler } from "./collector/scheduler.js";
 import { parseConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
+import type { Leadership } from "./db/locks.js";
 import { applyMigrations } from "./db/migrate.js";
 import { createLogger, redactUrl, type Logger } from "./logger.js";
 import { createPubSub, type PubSubOptions } from "./pubsub.js";
 import { connectRedis } from "./redis.js";
 import { schema } from "./schema/index.js";
 import { createServer, type Server } from "./server.js";
+import { createHostSnapshots } from "./store/host-snapshots.js";
 import { createInventoryStore } from "./store/inventory-store.js";
 import { createRetention } from "./store/retention.js";
 
@@ -23,6 +25,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 const PRUNE_SCHEDULE = "17 3 * * *";
 
 interface Running {
+  leadership?: Leadership;
   scheduler?: Scheduler;
   collector?: { stop(): Promise<void> };
   server?: Server;
@@ -34,6 +37,8 @@ interface Running {
 async function shutdown(running: Running, logger: Logger): Promise<boolean> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
     ["scheduler", running.scheduler && (() => running.scheduler!.stop())],
+    // Right after the schedule stops, so a follower takes over while we still drain connections.
+    ["leadership", running.leadership && (() => running.leadership!.stop())],
     ["collection in progress", running.collector && (() => running.collector!.stop())],
     ["server (websockets, HTTP)", running.server && (() => running.server!.close())],
     ["redis", running.redis && (() => running.redis!.close())],
@@ -152,6 +157,9 @@ async function main(command: string | undefined): Promise<void> {
       store: inventory,
       pubsub,
       logger: logger.child({ component: "collector" }),
+      locks: db.locks,
+      hostSnapshots: createHostSnapshots(db.prisma),
+      fallbackHostname: hostname(),
     });
     running.collector = collector;
 
@@ -182,7 +190,14 @@ async function main(command: string | undefined): Promise<void> {
     ];
     const scheduler = createScheduler(jobs, logger.child({ component: "scheduler" }));
     running.scheduler = scheduler;
-    if (!stopping) scheduler.start();
+    if (stopping) return;
+    scheduler.start();
+    const leadership = db.locks.createLeadership({
+      checkIntervalMs: config.leaderCheckMs,
+      onChange: (leader) => scheduler.setActive(leader),
+    });
+    running.leadership = leadership;
+    leadership.start();
   } catch (error) {
     logger.fatal({ err: error }, "failed to start");
     stop("startup failure", 1);

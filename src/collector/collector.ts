@@ -2,10 +2,12 @@ import type { Snapshot } from "../generated/prisma/client.js";
 import { CollectionError, CollectionErrorCode } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { toSnapshotEvent, type PubSub } from "../pubsub.js";
-import type { Inventory, InventoryStore } from "../store/inventory-store.js";
+import type { Locks } from "../db/locks.js";
+import type { HostSnapshots } from "../store/host-snapshots.js";
+import { hostIdentifier, type Inventory, type InventoryStore } from "../store/inventory-store.js";
 import { inventoryQueries } from "./jobs.js";
 import type { OsqueryRunner } from "./osquery.js";
-import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo, softwareSourceFor } from "./parse.js";
+import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo, softwareSourceFor, type SystemInfo } from "./parse.js";
 
 export interface Collector {
   /** Collects now, or joins the run already in progress; resolves with that run's snapshot. */
@@ -19,13 +21,17 @@ export interface CollectorDeps {
   store: InventoryStore;
   pubsub: PubSub;
   logger: Logger;
+  /** Keeps instances sharing a database from collecting one host at once. */
+  locks: Pick<Locks, "withCollectionLock">;
+  hostSnapshots: HostSnapshots;
+  /** Lock key while osquery cannot say which machine this is (the run will fail anyway). */
+  fallbackHostname: string;
   now?: () => Date;
 }
 
-async function gatherInventory(runner: OsqueryRunner, signal: AbortSignal, logger: Logger): Promise<Inventory> {
+async function gatherInventory(runner: OsqueryRunner, system: SystemInfo, signal: AbortSignal, logger: Logger): Promise<Inventory> {
   const osqueryVersion = parseOsqueryVersion(await runner.query(inventoryQueries.osqueryInfo, signal));
   const os = parseOsVersion(await runner.query(inventoryQueries.osVersion, signal));
-  const system = parseSystemInfo(await runner.query(inventoryQueries.systemInfo, signal));
   const source = softwareSourceFor(os);
   if (!source) {
     throw new CollectionError(
@@ -46,27 +52,76 @@ async function gatherInventory(runner: OsqueryRunner, signal: AbortSignal, logge
 
 const MAX_REASON_LENGTH = 2000;
 
-function describe(error: unknown): string {
-  if (error instanceof CollectionError) return `[${error.code}] ${error.message}`.slice(0, MAX_REASON_LENGTH);
-  // Database errors can span lines (query excerpts); the cause is on the last one.
+/** Database errors can span lines (query excerpts); the cause is on the last one. */
+function causeOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const cause = message.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) ?? "unknown error";
-  return `[${CollectionErrorCode.DATABASE_ERROR}] the snapshot could not be stored: ${cause}`.slice(0, MAX_REASON_LENGTH);
+  return message.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) ?? "unknown error";
 }
 
-export function createCollector({ runner, store, pubsub, logger, now = () => new Date() }: CollectorDeps): Collector {
+function describe(error: unknown): string {
+  if (error instanceof CollectionError) return `[${error.code}] ${error.message}`.slice(0, MAX_REASON_LENGTH);
+  return `[${CollectionErrorCode.DATABASE_ERROR}] the snapshot could not be stored: ${causeOf(error)}`.slice(0, MAX_REASON_LENGTH);
+}
+
+export function createCollector({ runner, store, pubsub, logger, locks, hostSnapshots, fallbackHostname, now = () => new Date() }: CollectorDeps): Collector {
   let inflight: Promise<Snapshot> | null = null;
   let abort: AbortController | null = null;
 
+  /**
+   * The host is known before anything else runs (system_info), so the lock can be per host: a second
+   * instance that finds it taken waits, then answers with the snapshot the first one stored, as a
+   * second caller inside one process joins the run in progress.
+   */
   async function runOnce(): Promise<Snapshot> {
     const controller = new AbortController();
     abort = controller;
+    try {
+      let system: SystemInfo | Error;
+      try {
+        system = parseSystemInfo(await runner.query(inventoryQueries.systemInfo, controller.signal));
+      } catch (error) {
+        system = error as Error;
+      }
+      const identifier = system instanceof Error ? null : hostIdentifier(system);
+      const lockKey = identifier ?? `hostname:${fallbackHostname.toLowerCase()}`;
+      const newestBefore = identifier ? await hostSnapshots.newestId(identifier) : null;
+      return await locks.withCollectionLock(
+        lockKey,
+        async (waited) => {
+          if (waited && identifier) {
+            const theirs = await hostSnapshots.newestAfter(identifier, newestBefore);
+            if (theirs) {
+              logger.info({ snapshotId: theirs.id, hostId: theirs.hostId }, "joined the collection another instance ran");
+              return theirs;
+            }
+          }
+          return collectAndStore(system, controller);
+        },
+        controller.signal,
+      );
+    } catch (error) {
+      if (error instanceof CollectionError || controller.signal.aborted) throw error;
+      // Only the lock and the reads before it get here: the database is what failed.
+      logger.error({ err: error }, "collection could not start");
+      throw new CollectionError(
+        CollectionErrorCode.DATABASE_ERROR,
+        `the collection could not start: the database is unavailable (${causeOf(error)})`.slice(0, MAX_REASON_LENGTH),
+        { cause: error },
+      );
+    } finally {
+      abort = null;
+    }
+  }
+
+  /** Runs under the host's lock; the snapshot's time span is the lock's, so no two of a host overlap. */
+  async function collectAndStore(system: SystemInfo | Error, controller: AbortController): Promise<Snapshot> {
     const collectedAt = now();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let snapshot: Snapshot;
     try {
-      const inventory = await gatherInventory(runner, controller.signal, logger);
+      if (system instanceof Error) throw system;
+      const inventory = await gatherInventory(runner, system, controller.signal, logger);
       snapshot = await store.recordSuccess(inventory, { collectedAt, durationMs: elapsed() });
       logger.info(
         { snapshotId: snapshot.id, hostId: snapshot.hostId, apps: snapshot.appCount, added: snapshot.added, removed: snapshot.removed, durationMs: snapshot.durationMs },
@@ -89,8 +144,6 @@ export function createCollector({ runner, store, pubsub, logger, now = () => new
           { cause: storeError },
         );
       }
-    } finally {
-      abort = null;
     }
     pubsub.publish("snapshotUpdated", toSnapshotEvent(snapshot));
     return snapshot;

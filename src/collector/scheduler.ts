@@ -3,8 +3,13 @@ import type { Logger } from "../logger.js";
 import type { ScheduledJob } from "./jobs.js";
 
 export interface Scheduler {
-  /** Schedules every job and starts the ones that run at start. */
+  /** Schedules every job; ticks run only while the scheduler is active. */
   start(): void;
+  /**
+   * Only the leader among instances sharing a database is active. Becoming active runs the jobs that
+   * run at start, so a new leader catches up at once instead of at its next tick.
+   */
+  setActive(active: boolean): void;
   /** Cancels every schedule and waits for runs in progress to settle. */
   stop(): Promise<void>;
 }
@@ -14,9 +19,14 @@ export function createScheduler(jobs: ScheduledJob[], logger: Logger): Scheduler
   const handles: schedule.Job[] = [];
   const running = new Map<string, Promise<unknown>>();
   let stopped = false;
+  let active = false;
 
   function trigger(job: ScheduledJob, reason: "start" | "schedule") {
     if (stopped) return;
+    if (!active) {
+      logger.debug({ job: job.name }, "not the leader; another instance runs this tick");
+      return;
+    }
     if (running.has(job.name)) {
       logger.warn({ job: job.name }, "previous run still in progress; skipping this tick");
       return;
@@ -38,8 +48,13 @@ export function createScheduler(jobs: ScheduledJob[], logger: Logger): Scheduler
           handles.push(handle);
           logger.info({ job: job.name, cron: job.cron, next: handle.nextInvocation()?.toISOString() }, "job scheduled");
         }
-        if (job.runAtStart) trigger(job, "start");
       }
+    },
+    setActive(value) {
+      if (value === active) return;
+      active = value;
+      if (!active) return;
+      for (const job of jobs) if (job.runAtStart) trigger(job, "start");
     },
     async stop() {
       stopped = true;

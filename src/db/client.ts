@@ -7,6 +7,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
+import { createLocalLocks, createPostgresLocks, type Locks } from "./locks.js";
 import type { SqlConnection } from "./sql-connection.js";
 
 export interface Database {
@@ -14,6 +15,8 @@ export interface Database {
   prisma: PrismaClient;
   /** A session of its own (PostgreSQL) for work that holds session state, such as migration locks. */
   connect(): Promise<SqlConnection>;
+  /** Leadership and per-host collection locks among the instances sharing this database. */
+  locks: Locks;
   /** Resolves when the database answers a query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +88,7 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
   return {
     kind: "pglite",
     prisma,
+    locks: createLocalLocks(),
     async connect() {
       return {
         exec: async (sql) => {
@@ -113,6 +117,7 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
   return {
     kind: "postgres",
     prisma,
+    locks: createPostgresLocks({ url, logger }),
     async connect() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
       client.on("error", (error) => logger.warn({ err: error }, "PostgreSQL session failed"));

@@ -1,12 +1,13 @@
 import { Writable } from "node:stream";
 import { createCollector, type Collector } from "../../src/collector/collector.js";
-import { createOsqueryRunner } from "../../src/collector/osquery.js";
+import { createOsqueryRunner, type OsqueryRunnerOptions } from "../../src/collector/osquery.js";
 import { createContext } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/logger.js";
 import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/pubsub.js";
 import { schema } from "../../src/schema/index.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server.js";
+import { createHostSnapshots } from "../../src/store/host-snapshots.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import type { Backend } from "./backends.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -28,6 +29,8 @@ export interface Harness {
   logs: LogLine[];
   /** Every snapshot event published on the pubsub, in order. */
   published: SnapshotEvent[];
+  /** A collector like the harness's (same database, pubsub and locks) with other runner options. */
+  collectorWith(runner: Partial<OsqueryRunnerOptions>): Collector;
   dispose(): Promise<void>;
 }
 
@@ -59,17 +62,23 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   const pubsub = createPubSub();
   const published: SnapshotEvent[] = [];
   const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
-  const collector = createCollector({
-    runner: createOsqueryRunner({
-      binary: machine.binary,
-      timeoutMs: options.timeoutMs ?? 20_000,
-      maxOutputBytes: options.maxOutputBytes ?? 8 * 1024 * 1024,
-    }),
-    store: inventory,
-    pubsub,
-    logger,
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const collectorWith = (runner: Partial<OsqueryRunnerOptions>, collectorLogger = logger) =>
+    createCollector({
+      runner: createOsqueryRunner({
+        binary: machine.binary,
+        timeoutMs: options.timeoutMs ?? 20_000,
+        maxOutputBytes: options.maxOutputBytes ?? 8 * 1024 * 1024,
+        ...runner,
+      }),
+      store: inventory,
+      pubsub,
+      logger: collectorLogger,
+      locks: db.locks,
+      hostSnapshots: createHostSnapshots(db.prisma),
+      fallbackHostname: "test-fallback-host",
+      ...(options.now ? { now: options.now } : {}),
+    });
+  const collector = collectorWith({});
   const events = pubsub.subscribe("snapshotUpdated");
   void (async () => {
     for await (const snapshot of events) published.push(snapshot);
@@ -94,6 +103,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     fetch: (input, init) => Promise.resolve(server.fetch(input, init)),
     logs,
     published,
+    collectorWith: (runner) => collectorWith(runner, createLogger({ level: "silent" })),
     async dispose() {
       await collector.stop();
       await events.return?.();

@@ -5,11 +5,9 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createCollector, type Collector } from "../../src/collector/collector.js";
-import { createOsqueryRunner, type OsqueryRunnerOptions } from "../../src/collector/osquery.js";
+import type { Collector } from "../../src/collector/collector.js";
+import type { OsqueryRunnerOptions } from "../../src/collector/osquery.js";
 import type { Snapshot } from "../../src/generated/prisma/client.js";
-import { createLogger } from "../../src/logger.js";
-import { createInventoryStore } from "../../src/store/inventory-store.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
 import { fixture, generatedPackages, ubuntu, type TableAnswer } from "../helpers/machine.js";
@@ -100,14 +98,7 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     scenario.tables[table] = answer;
     return scenario;
   };
-  /** A collector like the harness's but with other runner options, on the same database and pubsub. */
-  const collectorWith = (runner: Partial<OsqueryRunnerOptions>): Collector =>
-    createCollector({
-      runner: createOsqueryRunner({ binary: h.machine.binary, timeoutMs: 20_000, maxOutputBytes: MAX_OUTPUT_BYTES, ...runner }),
-      store: createInventoryStore({ db: prisma(), fallbackHostname: "unused" }),
-      pubsub: h.pubsub,
-      logger: createLogger({ level: "silent" }),
-    });
+  const collectorWith = (runner: Partial<OsqueryRunnerOptions>) => h.collectorWith(runner);
 
   /**
    * Collects once with `table` answering `answer`, then checks what every bad output must leave

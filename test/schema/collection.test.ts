@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createCollector } from "../../src/collector/collector.js";
 import { inventoryQueries } from "../../src/collector/jobs.js";
-import { createOsqueryRunner, type OsqueryRunnerOptions } from "../../src/collector/osquery.js";
-import { createLogger } from "../../src/logger.js";
+import type { OsqueryRunnerOptions } from "../../src/collector/osquery.js";
 import { createAppQueries } from "../../src/store/app-queries.js";
-import { createInventoryStore } from "../../src/store/inventory-store.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -23,14 +20,7 @@ describe.each(backends)("collection on %s", (backend) => {
     current = packages;
     await h.machine.set(ubuntu(packages));
   };
-  /** A collector like main's but with other runner options, sharing the harness's database and pubsub. */
-  const collectorWith = (runner: Partial<OsqueryRunnerOptions>) =>
-    createCollector({
-      runner: createOsqueryRunner({ binary: h.machine.binary, timeoutMs: 20_000, maxOutputBytes: 8 * 1024 * 1024, ...runner }),
-      store: createInventoryStore({ db: prisma(), fallbackHostname: "unused" }),
-      pubsub: h.pubsub,
-      logger: createLogger({ level: "silent" }),
-    });
+  const collectorWith = (runner: Partial<OsqueryRunnerOptions>) => h.collectorWith(runner);
 
   beforeAll(async () => {
     h = await createHarness(backend, ubuntu(base));

@@ -22,6 +22,8 @@ describe("parseConfig", () => {
       server: { host: "127.0.0.1", port: 4000 },
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
       redisUrl: null,
+      leaderCheckMs: 5000,
+      responseCache: { ttlMs: 60_000, maxEntries: 1000 },
       osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 16 * 1024 * 1024, maxRows: 200_000 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
@@ -70,8 +72,13 @@ describe("parseConfig", () => {
         MAX_TOKENS: "500",
         MAX_COST: "1000",
         COLLECT_RATE_PER_MINUTE: "2",
+        LEADER_CHECK_SECONDS: "2",
+        RESPONSE_CACHE_TTL_SECONDS: "0",
+        RESPONSE_CACHE_MAX_ENTRIES: "50",
       }),
     ).toMatchObject({
+      leaderCheckMs: 2000,
+      responseCache: { ttlMs: 0, maxEntries: 50 },
       server: { host: "0.0.0.0", port: 8080 },
       osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024, maxRows: 200_000 },
       collectSchedule: "0 * * * *",
@@ -154,6 +161,9 @@ describe("parseConfig", () => {
     { variable: "RETAIN_DAYS", value: "0" },
     { variable: "RETAIN_DAYS", value: "ninety" },
     { variable: "RETAIN_FAILED_DAYS", value: "-7" },
+    { variable: "LEADER_CHECK_SECONDS", value: "0" },
+    { variable: "RESPONSE_CACHE_TTL_SECONDS", value: "1m" },
+    { variable: "RESPONSE_CACHE_MAX_ENTRIES", value: "0" },
   ])("when $variable=$value, then it fails with one error naming $variable", ({ variable, value }) => {
     const result = errors({ [variable]: value });
     expect(result).toHaveLength(1);
