@@ -18,9 +18,8 @@ import { createInventoryStore, type Inventory, type InventoryStore } from "../sr
 import { createRetention } from "../src/store/retention.js";
 import { createChurn, expectedCounts, type ExpectedCounts } from "./churn.js";
 import { assert, formatTable, graphqlClient, summarize, timeIt, type Gql, type Timing } from "./measure.js";
-import { createScratchDatabase } from "./scratch-database.js";
+import { benchMain } from "./scratch-database.js";
 
-const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
 const INITIAL_APPS = 5000;
@@ -422,30 +421,4 @@ async function run(url: string, logger: Logger, out: (line?: string) => void): P
   }
 }
 
-async function main(): Promise<void> {
-  const started = performance.now();
-  const adminUrl = process.env["BENCH_DATABASE_URL"] ?? DEFAULT_DATABASE_URL;
-  const logger = createLogger({ level: "silent" });
-  const out = (line = "") => process.stdout.write(`${line}\n`);
-  const scratch = await createScratchDatabase(adminUrl);
-  process.stderr.write(`scratch database ${scratch.name}\n`);
-  // Ctrl-C mid-build would otherwise leave a multi-megabyte database behind.
-  const onSignal = () => {
-    process.stderr.write("\ninterrupted: dropping the scratch database\n");
-    void scratch.drop().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  try {
-    await run(scratch.url, logger, out);
-  } finally {
-    process.off("SIGINT", onSignal);
-    await scratch.drop();
-  }
-  out();
-  out(`total runtime ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+benchMain((url, out) => run(url, createLogger({ level: "silent" }), out));

@@ -46,3 +46,36 @@ export async function createScratchDatabase(adminUrl: string): Promise<ScratchDa
     },
   };
 }
+
+/**
+ * A benchmark's main: runs `run` on a scratch database (BENCH_DATABASE_URL's server, default the
+ * local one), drops it afterwards, on failure and on Ctrl-C, prints the total runtime, and turns a
+ * failure into exit code 1.
+ */
+export function benchMain(run: (url: string, out: (line?: string) => void) => Promise<void>): void {
+  const main = async () => {
+    const started = performance.now();
+    const adminUrl = process.env["BENCH_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
+    const out = (line = "") => process.stdout.write(`${line}\n`);
+    const scratch = await createScratchDatabase(adminUrl);
+    process.stderr.write(`scratch database ${scratch.name}\n`);
+    // Ctrl-C mid-build would otherwise leave a multi-megabyte database behind.
+    const onSignal = () => {
+      process.stderr.write("\ninterrupted: dropping the scratch database\n");
+      void scratch.drop().finally(() => process.exit(130));
+    };
+    process.once("SIGINT", onSignal);
+    try {
+      await run(scratch.url, out);
+    } finally {
+      process.off("SIGINT", onSignal);
+      await scratch.drop();
+    }
+    out();
+    out(`total runtime ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  };
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
