@@ -12,7 +12,8 @@ import type { Leadership } from "./db/locks.js";
 import { applyMigrations } from "./db/migrate.js";
 import { createLogger, redactUrl, type Logger } from "./logger.js";
 import { createPubSub, type PubSubOptions } from "./pubsub.js";
-import { connectRedis } from "./redis.js";
+import { connectRedis, type RedisEvents } from "./redis.js";
+import { createResponseCache, invalidateOnChanges, type ResponseCache } from "./response-cache.js";
 import { schema } from "./schema/index.js";
 import { createServer, type Server } from "./server.js";
 import { createHostSnapshots } from "./store/host-snapshots.js";
@@ -29,7 +30,7 @@ interface Running {
   scheduler?: Scheduler;
   collector?: { stop(): Promise<void> };
   server?: Server;
-  redis?: { close(): Promise<void> };
+  redis?: RedisEvents;
   db?: Database;
 }
 
@@ -151,6 +152,13 @@ async function main(command: string | undefined): Promise<void> {
       eventTarget = redis.eventTarget;
     }
     const pubsub = createPubSub(eventTarget ? { eventTarget } : {});
+    let responseCache: ResponseCache | undefined;
+    if (config.responseCache.ttlMs > 0) {
+      const cache = createResponseCache(config.responseCache);
+      invalidateOnChanges(cache, pubsub);
+      running.redis?.onReconnect(() => cache.invalidate());
+      responseCache = cache;
+    }
     const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname() });
     const collector = createCollector({
       runner: createOsqueryRunner(config.osquery),
@@ -178,6 +186,7 @@ async function main(command: string | undefined): Promise<void> {
       logger: logger.child({ component: "graphql" }),
       checkHealth: () => db.ping(),
       security: { token, authReads: config.auth.authReads, http: config.http, limits: config.limits },
+      ...(responseCache ? { responseCache } : {}),
     });
     running.server = server;
     const port = await server.listen(config.server.port, config.server.host);
@@ -186,7 +195,16 @@ async function main(command: string | undefined): Promise<void> {
 
     const jobs: ScheduledJob[] = [
       { name: "collect-inventory", cron: config.collectSchedule, runAtStart: true, run: () => collector.collect() },
-      { name: "prune-history", cron: PRUNE_SCHEDULE, runAtStart: true, run: () => retention.prune(new Date()) },
+      {
+        name: "prune-history",
+        cron: PRUNE_SCHEDULE,
+        runAtStart: true,
+        run: async () => {
+          const pruned = await retention.prune(new Date());
+          const snapshots = pruned.failedSnapshots + pruned.succeededSnapshots;
+          if (snapshots > 0) pubsub.publish("historyPruned", { snapshots });
+        },
+      },
     ];
     const scheduler = createScheduler(jobs, logger.child({ component: "scheduler" }));
     running.scheduler = scheduler;

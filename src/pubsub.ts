@@ -9,9 +9,15 @@ import type { Snapshot } from "./generated/prisma/client.js";
  */
 export type SnapshotEvent = Omit<Snapshot, "collectedAt"> & { collectedAt: string };
 
+/** What retention deleted; other instances drop cached responses that may name those snapshots. */
+export interface HistoryPrunedEvent {
+  snapshots: number;
+}
+
 /** Every topic the service publishes on; subscriptions read from the same pubsub. */
 export type Topics = {
   snapshotUpdated: [event: SnapshotEvent];
+  historyPruned: [event: HistoryPrunedEvent];
 };
 
 export function toSnapshotEvent(snapshot: Snapshot): SnapshotEvent {
@@ -30,7 +36,19 @@ export interface PubSubOptions {
 }
 
 export function createPubSub(options: PubSubOptions = {}) {
-  return createYogaPubSub<Topics>({ eventTarget: options.eventTarget ?? localEventTarget() });
+  const eventTarget = options.eventTarget ?? localEventTarget();
+  return Object.assign(createYogaPubSub<Topics>({ eventTarget }), {
+    /**
+     * Calls `listener` synchronously as each event arrives, before any subscription's async iterator
+     * sees it: for work that must be done before a subscriber can react (cache invalidation).
+     * Listeners run in the order they were added.
+     */
+    listen<K extends keyof Topics>(topic: K, listener: (payload: Topics[K][0]) => void): () => void {
+      const callback = (event: Event) => listener((event as CustomEvent<Topics[K][0]>).detail);
+      eventTarget.addEventListener(topic, callback);
+      return () => eventTarget.removeEventListener(topic, callback);
+    },
+  });
 }
 
 /**

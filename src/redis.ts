@@ -6,6 +6,11 @@ import type { PubSubOptions } from "./pubsub.js";
 
 export interface RedisEvents {
   eventTarget: NonNullable<PubSubOptions["eventTarget"]>;
+  /**
+   * Calls `listener` each time the subscriber connection is back after a break: messages published
+   * meanwhile are lost (pub/sub keeps nothing), so whatever was derived from them may be stale.
+   */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -28,8 +33,39 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisEv
     throw new Error(`Redis is unreachable at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
   logger.info({ url: redactUrl(url) }, "subscription events go through Redis");
+
+  const reconnectListeners: (() => void)[] = [];
+  let broken = false;
+  subscribeClient.on("close", () => {
+    broken = true;
+  });
+  // ioredis subscribes again by itself on reconnect; "ready" comes after that.
+  subscribeClient.on("ready", () => {
+    if (!broken) return;
+    broken = false;
+    logger.warn("redis subscriber reconnected; events published while it was away are lost");
+    for (const listener of reconnectListeners) listener();
+  });
+
+  // The event target fires these and drops the promise: while Redis is down a rejection would be
+  // unhandled, and main treats those as fatal. An outage must cost events, not the process.
+  const dropped = (what: string) => (error: unknown) => logger.error({ err: error }, `redis ${what} failed; the event is lost`);
+  const guardedPublisher = {
+    publish: (channel: string, message: string) => publishClient.publish(channel, message).catch(dropped("publish")),
+  };
+  const guardedSubscriber = {
+    on: (event: "message", listener: (channel: string, message: string) => void) => subscribeClient.on(event, listener),
+    subscribe: (channel: string) => subscribeClient.subscribe(channel).catch(dropped("subscribe")),
+    unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch(dropped("unsubscribe")),
+  };
   return {
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+    eventTarget: createRedisEventTarget({
+      publishClient: guardedPublisher as unknown as Redis,
+      subscribeClient: guardedSubscriber as unknown as Redis,
+    }),
+    onReconnect(listener) {
+      reconnectListeners.push(listener);
+    },
     async close() {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },

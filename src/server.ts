@@ -10,6 +10,8 @@ import type { Context, SharedContext, Viewer } from "./context.js";
 import { ErrorCode } from "./errors.js";
 import { limitPlugins } from "./graphql-limits.js";
 import type { Logger } from "./logger.js";
+import type { ResponseCache } from "./response-cache.js";
+import { createSubscriptionFanout } from "./subscription-fanout.js";
 
 export interface SecurityOptions {
   /** Bearer token for mutations (and reads with authReads); null leaves the API open. */
@@ -37,6 +39,8 @@ export interface ServerOptions {
   checkHealth: () => Promise<void>;
   /** @default "/graphql" */
   graphqlEndpoint?: string;
+  /** Answers repeated queries from memory until the data changes; none by default. */
+  responseCache?: ResponseCache;
 }
 
 export interface Server {
@@ -90,7 +94,7 @@ interface ServerContext {
   connectionParams?: Readonly<Record<string, unknown>>;
 }
 
-export function createServer({ schema, context, logger, checkHealth, graphqlEndpoint = "/graphql", security = OPEN_SECURITY }: ServerOptions): Server {
+export function createServer({ schema, context, logger, checkHealth, graphqlEndpoint = "/graphql", security = OPEN_SECURITY, responseCache }: ServerOptions): Server {
   const tokenCheck = createTokenCheck(security.token);
   const tokenFrom = (server: ServerContext, request?: Request): string | null => {
     if (server.connectionParams) {
@@ -157,7 +161,16 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
       security.http.corsOrigins.length > 0
         ? { origin: security.http.corsOrigins, credentials: true, methods: ["GET", "POST"], allowedHeaders: ["content-type", "authorization"] }
         : false,
-    plugins: [...limitPlugins(security.limits, { introspection: security.http.introspection }), authPlugin, variableErrors],
+    plugins: [
+      ...limitPlugins(security.limits, { introspection: security.http.introspection }),
+      authPlugin,
+      variableErrors,
+      // With AUTH_READS only a request with the token may be answered from the cache: a cached answer
+      // skips execution, and with it the check in authPlugin.
+      ...(responseCache
+        ? [responseCache.plugin((request) => security.token === null || !security.authReads || tokenCheck(bearerToken(request.headers.get("authorization"))))]
+        : []),
+    ],
   });
 
   let draining = false;
@@ -197,6 +210,10 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
 
   const wss = new WebSocketServer({ server: http, path: graphqlEndpoint, maxPayload: security.http.maxBodyBytes });
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
+  type Root = Pick<Enveloped, "execute" | "subscribe"> & { shareKey: string };
+  // Thousands of dashboards subscribe with the same document: each event is executed once per
+  // distinct operation and the result handed to all of them, instead of once per socket.
+  const fanout = createSubscriptionFanout();
   const ws = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
       // Refused connections are closed with 4403 Forbidden: a wrong token always, none with AUTH_READS.
@@ -206,8 +223,11 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
         return token !== null ? tokenCheck(token) : !security.authReads;
       },
       // Runs operations through Yoga's envelope so error masking and plugins match HTTP.
-      execute: (args) => (args.rootValue as Pick<Enveloped, "execute">).execute(args),
-      subscribe: (args) => (args.rootValue as Pick<Enveloped, "subscribe">).subscribe(args),
+      execute: (args) => (args.rootValue as Root).execute(args),
+      subscribe: (args) => {
+        const root = args.rootValue as Root;
+        return fanout.subscribe(root.shareKey, () => root.subscribe(args));
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -224,13 +244,17 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
         }
         const errors = validate(s, document);
         if (errors.length > 0) return errors;
+        const contextValue = (await contextFactory()) as Context;
+        // Everything a subscription's results depend on: the operation, and whether the token was shown.
+        const shareKey = JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, contextValue.viewer.authenticated]);
+        const root: Root = { execute, subscribe, shareKey };
         const args: ExecutionArgs = {
           schema: s,
           operationName: payload.operationName ?? null,
           document,
           variableValues: payload.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          contextValue,
+          rootValue: root,
         };
         return args;
       },

@@ -5,6 +5,7 @@ import { createContext } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/logger.js";
 import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/pubsub.js";
+import { createResponseCache, invalidateOnChanges, type ResponseCache } from "../../src/response-cache.js";
 import { schema } from "../../src/schema/index.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
@@ -29,6 +30,8 @@ export interface Harness {
   logs: LogLine[];
   /** Every snapshot event published on the pubsub, in order. */
   published: SnapshotEvent[];
+  /** Null when the harness runs without one. */
+  responseCache: ResponseCache | null;
   /** A collector like the harness's (same database, pubsub and locks) with other runner options. */
   collectorWith(runner: Partial<OsqueryRunnerOptions>): Collector;
   dispose(): Promise<void>;
@@ -45,6 +48,8 @@ export interface HarnessOptions {
   security?: SecurityOptions;
   /** collectSnapshot calls per client and minute; high, so only the tests about it meet it. @default 10000 */
   collectRatePerMinute?: number;
+  /** The response cache as main sets it up by default; false serves every query from the database. @default true */
+  responseCache?: boolean;
 }
 
 export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
@@ -60,6 +65,8 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   });
   const logger = createLogger({ level: "debug", destination });
   const pubsub = createPubSub();
+  const responseCache = options.responseCache === false ? null : createResponseCache({ ttlMs: 60_000, maxEntries: 1000 });
+  if (responseCache) invalidateOnChanges(responseCache, pubsub);
   const published: SnapshotEvent[] = [];
   const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
   const collectorWith = (runner: Partial<OsqueryRunnerOptions>, collectorLogger = logger) =>
@@ -92,7 +99,14 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     collectRatePerMinute: options.collectRatePerMinute ?? 10_000,
     ...(options.historyCacheSize !== undefined ? { historyCacheSize: options.historyCacheSize } : {}),
   });
-  const server = createServer({ schema, context, logger, checkHealth: () => db.ping(), security: options.security ?? OPEN_SECURITY });
+  const server = createServer({
+    schema,
+    context,
+    logger,
+    checkHealth: () => db.ping(),
+    security: options.security ?? OPEN_SECURITY,
+    ...(responseCache ? { responseCache } : {}),
+  });
   return {
     database,
     db,
@@ -103,6 +117,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     fetch: (input, init) => Promise.resolve(server.fetch(input, init)),
     logs,
     published,
+    responseCache,
     collectorWith: (runner) => collectorWith(runner, createLogger({ level: "silent" })),
     async dispose() {
       await collector.stop();
