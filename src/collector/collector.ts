@@ -100,7 +100,13 @@ export function createCollector({ runner, store, pubsub, logger, locks, hostSnap
         controller.signal,
       );
     } catch (error) {
-      if (error instanceof CollectionError || controller.signal.aborted) throw error;
+      if (controller.signal.aborted) {
+        logger.warn("collection abandoned: the service is shutting down");
+        // Shutdown can land in osquery, in the lock wait or in a query: callers get one answer for all.
+        if (error instanceof CollectionError) throw error;
+        throw new CollectionError(CollectionErrorCode.OSQUERY_ABORTED, "the collection was abandoned: the service is shutting down", { cause: error });
+      }
+      if (error instanceof CollectionError) throw error;
       // Only the lock and the reads before it get here: the database is what failed.
       logger.error({ err: error }, "collection could not start");
       throw new CollectionError(
@@ -128,10 +134,7 @@ export function createCollector({ runner, store, pubsub, logger, locks, hostSnap
         "collection succeeded",
       );
     } catch (error) {
-      if (controller.signal.aborted) {
-        logger.warn("collection abandoned: the service is shutting down");
-        throw error;
-      }
+      if (controller.signal.aborted) throw error;
       const reason = describe(error);
       logger.error({ err: error, reason }, "collection failed");
       try {

@@ -190,7 +190,13 @@ export function createPostgresLocks({ url, logger }: PostgresLocksOptions): Lock
       const client = await session("collection");
       // Ending the session is the only way to stop waiting on pg_advisory_lock; shutdown must not wait
       // for another instance's collection.
-      const cancel = () => void client.end().catch(() => {});
+      let ended = false;
+      const end = async () => {
+        if (ended) return;
+        ended = true;
+        await client.end().catch(() => {});
+      };
+      const cancel = () => void end();
       signal?.addEventListener("abort", cancel, { once: true });
       const params = [NAMESPACE_COLLECTION, key];
       try {
@@ -206,11 +212,12 @@ export function createPostgresLocks({ url, logger }: PostgresLocksOptions): Lock
         try {
           return await run(waited);
         } finally {
-          await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", params).catch(() => {});
+          // A session that was ended (on abort) has released its locks already.
+          if (!ended) await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", params).catch(() => {});
         }
       } finally {
         signal?.removeEventListener("abort", cancel);
-        await client.end().catch(() => {});
+        await end();
       }
     },
   };
