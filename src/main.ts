@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createCollector } from "./collector/collector.js";
 import type { ScheduledJob } from "./collector/jobs.js";
-import { createOsqueryRunner } from "./collector/osquery.js";
+import { createOsqueryRunner, osqueryEnvironment } from "./collector/osquery.js";
 import { createScheduler, type Scheduler } from "./collector/scheduler.js";
 import { parseConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
@@ -161,7 +161,7 @@ async function main(command: string | undefined): Promise<void> {
     }
     const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname() });
     const collector = createCollector({
-      runner: createOsqueryRunner(config.osquery),
+      runner: createOsqueryRunner({ ...config.osquery, env: osqueryEnvironment(process.env) }),
       store: inventory,
       pubsub,
       logger: logger.child({ component: "collector" }),

@@ -12,6 +12,15 @@ export interface OsqueryRunnerOptions {
   maxOutputBytes: number;
   /** Refuse output with more rows than this. @default 200000 */
   maxRows?: number;
+  /** osqueryi's environment (see osqueryEnvironment); the service's own when unset. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What osqueryi may see of the service's environment: never its secrets (DATABASE_URL, API_TOKEN, …). */
+const PASSED_TO_OSQUERY = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SystemRoot", "windir"];
+
+export function osqueryEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(PASSED_TO_OSQUERY.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
 
 export interface OsqueryRunner {
@@ -49,6 +58,7 @@ export function createOsqueryRunner(options: OsqueryRunnerOptions): OsqueryRunne
         // No shell: the SQL travels on stdin and nothing in it is ever interpreted by /bin/sh.
         const child = spawn(options.binary, OSQUERYI_ARGS, {
           shell: false,
+          ...(options.env ? { env: options.env } : {}),
           stdio: ["pipe", "pipe", "pipe"],
           windowsHide: true,
         });

@@ -10,14 +10,17 @@
 //     "tables": { "<table>": { "fixture": "path.json" } | { "rows": [...] } | { "stdout": "raw" }
 //                            | { "stdoutBase64": "raw bytes" },
 //                 ...each may add "stderr", "exitCode", "delayMs", "floodBytes" } }
-// FAKE_OSQUERY_LOG, when set, gets one JSON line per run: {argv, sql}.
+// FAKE_OSQUERY_LOG, when set, gets one JSON line per run: {argv, sql, envKeys}.
 import { appendFileSync, readFileSync } from "node:fs";
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const sql = Buffer.concat(chunks).toString("utf8").trim();
 if (process.env.FAKE_OSQUERY_LOG) {
-  appendFileSync(process.env.FAKE_OSQUERY_LOG, `${JSON.stringify({ argv: process.argv.slice(2), sql })}\n`);
+  // The wrapper script adds the two FAKE_OSQUERY_* variables and its /bin/sh adds PWD; the rest is
+  // what the service passed.
+  const envKeys = Object.keys(process.env).filter((k) => !k.startsWith("FAKE_OSQUERY_") && k !== "PWD");
+  appendFileSync(process.env.FAKE_OSQUERY_LOG, `${JSON.stringify({ argv: process.argv.slice(2), sql, envKeys })}\n`);
 }
 const scenario = JSON.parse(readFileSync(process.env.FAKE_OSQUERY_SCENARIO ?? "", "utf8"));
 const eol = scenario.crlf ? "\r\n" : "\n";

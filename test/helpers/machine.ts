@@ -90,8 +90,8 @@ export interface FakeMachine {
   /** Give this as OSQUERY_BIN. */
   binary: string;
   set(scenario: Scenario): Promise<void>;
-  /** Every osqueryi run so far: its arguments and the SQL it got on stdin. */
-  invocations(): Promise<{ argv: string[]; sql: string }[]>;
+  /** Every osqueryi run so far: its arguments, the SQL it got on stdin, the names in its environment. */
+  invocations(): Promise<{ argv: string[]; sql: string; envKeys: string[] }[]>;
   dispose(): Promise<void>;
 }
 
@@ -115,7 +115,7 @@ export async function createFakeMachine(initial: Scenario): Promise<FakeMachine>
       return text
         .split("\n")
         .filter(Boolean)
-        .map((line) => JSON.parse(line) as { argv: string[]; sql: string });
+        .map((line) => JSON.parse(line) as { argv: string[]; sql: string; envKeys: string[] });
     },
     dispose: dir.remove,
   };

@@ -52,6 +52,15 @@ describe("the service with AUTH_READS and a token file", () => {
     await secrets?.remove();
   });
 
+  it("when the service runs osqueryi, then osqueryi sees none of the service's settings or secrets", async () => {
+    const runs = await machine.invocations();
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      expect(run.envKeys).toContain("PATH");
+      expect(run.envKeys.filter((k) => !["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"].includes(k))).toEqual([]);
+    }
+  });
+
   it("when reads come without the token or with a wrong one, then they are refused; with it, they run", async () => {
     expect((await execute(service.endpoint, LatestDataQuery, {})).status).toBe(401);
     expect((await execute(service.endpoint, LatestDataQuery, {}, { headers: { authorization: `Bearer ${WRONG}` } })).status).toBe(401);
