@@ -3,7 +3,8 @@
  * graphql-ws subscribers all have the event, and what do they cost the server in memory? Measured on
  * our real service (a child process on a scratch PostgreSQL database, a fake osqueryi with 200 deb
  * packages) and, in the same run and the same way, on a plain graphql-yoga + graphql-ws server
- * (bench/fanout/plain-server.ts) as the baseline. Subscribers are raw graphql-transport-ws sockets in
+ * (bench/fanout/plain-server.ts) as the baseline, and on a floor that sends prebuilt frames with bare
+ * `ws` and no GraphQL (bench/fanout/floor-server.ts). Subscribers are raw graphql-transport-ws sockets in
  * worker processes of their own (bench/fanout/client.ts), at most 4,000 per process.
  *
  * Run: npm run bench:fanout
@@ -29,6 +30,7 @@ import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const PLAIN_SERVER = fileURLToPath(new URL("./fanout/plain-server.ts", import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL("./fanout/floor-server.ts", import.meta.url));
 
 const SUBSCRIBER_COUNTS = [1_000, 5_000, 10_000];
 const MAX_SOCKETS_PER_WORKER = 4_000;
@@ -48,7 +50,7 @@ const TARGET = { subscribers: 10_000, lastMs: 250, rssMb: 300 } as const;
 
 const COLLECT = "mutation BenchFanoutCollect { collectSnapshot { id status } }";
 
-type ServerKind = "ours" | "plain";
+type ServerKind = "ours" | "plain" | "floor";
 
 interface Trigger {
   /** The snapshot ID every subscriber must receive. */
@@ -207,26 +209,30 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
   };
 }
 
-async function startPlain(profileDir: string | null, track: (child: ChildProcess) => void): Promise<ServerUnderTest> {
-  const child = fork(PLAIN_SERVER, [], {
+async function startBaseline(
+  kind: "plain" | "floor",
+  profileDir: string | null,
+  track: (child: ChildProcess) => void,
+): Promise<ServerUnderTest> {
+  const child = fork(kind === "plain" ? PLAIN_SERVER : FLOOR_SERVER, [], {
     execArgv: ["--import", "tsx", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   track(child);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the plain server did not listen within ${SERVER_START_TIMEOUT_MS} ms`)), SERVER_START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`the ${kind} server did not listen within ${SERVER_START_TIMEOUT_MS} ms`)), SERVER_START_TIMEOUT_MS);
     child.once("message", (message: { type: string; port: number }) => {
       clearTimeout(timer);
       resolve(message.port);
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the plain server exited (${code ?? signal}) before it listened`));
+      reject(new Error(`the ${kind} server exited (${code ?? signal}) before it listened`));
     });
   });
   const origin = `http://127.0.0.1:${port}`;
   return {
-    kind: "plain",
+    kind,
     child,
     pid: child.pid!,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
@@ -346,12 +352,14 @@ function printResults(scenarios: Scenario[], counts: number[], loadAtStart: numb
   for (const subscribers of counts) {
     const plain = find("plain", subscribers);
     const plainSummary = plain ? summarize(plain) : null;
-    for (const kind of ["ours", "plain"] as const) {
+    const floor = find("floor", subscribers);
+    const floorSummary = floor ? summarize(floor) : null;
+    for (const kind of ["ours", "plain", "floor"] as const) {
       const scenario = find(kind, subscribers);
       if (!scenario) continue;
       const s = summarize(scenario);
       if (!s) {
-        rows.push([kind, grouped(subscribers), "FAILED", "-", "-", "-", "-", "-", "-", "-"]);
+        rows.push([kind, grouped(subscribers), "FAILED", "-", "-", "-", "-", "-", "-", "-", "-"]);
         continue;
       }
       const perSubscriberKb = scenario.idleRssMb === null ? "-" : (((s.rssMb - scenario.idleRssMb) * 1024) / subscribers).toFixed(1);
@@ -367,12 +375,13 @@ function printResults(scenarios: Scenario[], counts: number[], loadAtStart: numb
         perSubscriberKb,
         kind === "ours" && plainSummary ? ratio(s.lastMs, plainSummary.lastMs) : "-",
         kind === "ours" && plainSummary ? ratio(s.rssMb, plainSummary.rssMb) : "-",
+        kind !== "floor" && floorSummary ? ratio(s.lastMs, floorSummary.lastMs) : "-",
       ]);
     }
   }
   out();
   out(
-    `Fan-out of one snapshotUpdated event: ms from the commit (ours: the "collection succeeded" log line) or the publish (plain)` +
+    `Fan-out of one snapshotUpdated event: ms from the commit (ours: the "collection succeeded" log line) or the publish (plain, floor)` +
       ` until the frame reached JavaScript in the subscriber workers; median of ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up.` +
       ` RSS: largest VmRSS after a delivery, subscribers connected; KB/subscriber: that minus the RSS before they connected.`,
   );
@@ -383,7 +392,7 @@ function printResults(scenarios: Scenario[], counts: number[], loadAtStart: numb
   out();
   out(
     formatTable(
-      ["server", "subscribers", "first ms", "median ms", "last ms", "µs/subscriber", "RSS MB", "KB/subscriber", "last ÷ plain", "RSS ÷ plain"],
+      ["server", "subscribers", "first ms", "median ms", "last ms", "µs/subscriber", "RSS MB", "KB/subscriber", "last ÷ plain", "RSS ÷ plain", "last ÷ floor"],
       rows,
     ),
   );
@@ -406,7 +415,7 @@ function printResults(scenarios: Scenario[], counts: number[], loadAtStart: numb
     out(`${s.kind} with ${grouped(s.subscribers)} subscribers: the numbers were discarded because`);
     for (const p of s.problems) out(`  ${p}`);
   }
-  return failed.length === 0 && scenarios.length === counts.length * 2;
+  return failed.length === 0 && scenarios.length === counts.length * 3;
 }
 
 /** Steps that undo what the run started, newest first; each runs once even when called again. */
@@ -463,13 +472,13 @@ async function main(): Promise<boolean> {
     const machine = await createFakeMachine(ubuntu(generatedPackages(PACKAGES)));
     cleanup.add("remove the fake osqueryi", () => machine.dispose());
     for (const subscribers of counts) {
-      for (const kind of ["plain", "ours"] as const) {
+      for (const kind of ["floor", "plain", "ours"] as const) {
         if (interrupted) break;
         // A fresh server per measurement, so no count inherits the heap another count left behind.
         const profileDir = profileRoot ? join(profileRoot, `${kind}-${subscribers}`) : null;
         let server: ServerUnderTest | null = null;
         try {
-          server = kind === "ours" ? await startOurs(scratch.url, machine.binary, profileDir, track) : await startPlain(profileDir, track);
+          server = kind === "ours" ? await startOurs(scratch.url, machine.binary, profileDir, track) : await startBaseline(kind, profileDir, track);
           if (profileDir) log(`${kind} server pid ${server.pid} writes its CPU profile under ${profileDir}`);
           scenarios.push(await measure(server, subscribers));
         } catch (error) {

@@ -210,7 +210,7 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
 
   const wss = new WebSocketServer({ server: http, path: graphqlEndpoint, maxPayload: security.http.maxBodyBytes });
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
-  type Root = Pick<Enveloped, "execute" | "subscribe"> & { shareKey: string };
+  type Root = Pick<Enveloped, "execute" | "subscribe"> & { shareKey: string; deliver: (serialisedResult: string) => void };
   // Thousands of dashboards subscribe with the same document: each event is executed once per
   // distinct operation and the result handed to all of them, instead of once per socket.
   const fanout = createSubscriptionFanout();
@@ -226,9 +226,9 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
       execute: (args) => (args.rootValue as Root).execute(args),
       subscribe: (args) => {
         const root = args.rootValue as Root;
-        return fanout.subscribe(root.shareKey, () => root.subscribe(args));
+        return fanout.subscribe(root.shareKey, () => root.subscribe(args), root.deliver);
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -247,7 +247,14 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
         const contextValue = (await contextFactory()) as Context;
         // Everything a subscription's results depend on: the operation, and whether the token was shown.
         const shareKey = JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, contextValue.viewer.authenticated]);
-        const root: Root = { execute, subscribe, shareKey };
+        // The "next" message graphql-ws would send, framed around a result serialised once for all
+        // subscribers of the operation; only the id differs from socket to socket.
+        const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        const socket = ctx.extra.socket;
+        const deliver = (serialisedResult: string) => {
+          if (socket.readyState === socket.OPEN) socket.send(`${head}${serialisedResult}}`);
+        };
+        const root: Root = { execute, subscribe, shareKey, deliver };
         const args: ExecutionArgs = {
           schema: s,
           operationName: payload.operationName ?? null,

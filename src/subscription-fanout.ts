@@ -3,31 +3,40 @@ import type { ExecutionResult } from "graphql";
 type Result = ExecutionResult;
 type Source = AsyncIterable<Result> | Result;
 
+/** Takes each result already serialised (once per event for all subscribers) and writes it out. */
+export type DirectDelivery = (serialisedResult: string) => void;
+
 export interface SubscriptionFanout {
   /**
    * Subscribes with `start` once per key; every subscriber with the same key shares that one
    * subscription, so each event is executed once, however many subscribers hear it. A result that is
    * not a stream (a subscription refused with errors) goes to whoever asked and is not shared.
+   *
+   * With `deliver`, results go to it as JSON instead of through the returned stream, which then only
+   * ends (or fails) with the source: a transport can frame one shared string per socket instead of
+   * serialising the same object thousands of times.
    */
-  subscribe(key: string, start: () => Source | Promise<Source>): Promise<Source>;
+  subscribe(key: string, start: () => Source | Promise<Source>, deliver?: DirectDelivery): Promise<Source>;
   /** Shared subscriptions running now (for tests and metrics). */
   size(): number;
 }
 
 interface Subscriber extends AsyncIterableIterator<Result> {
+  deliver: DirectDelivery | undefined;
   push(result: Result): void;
   fail(error: unknown): void;
   end(): void;
 }
 
 /** A queue the source fills and one client drains; it keeps what the client has not read yet. */
-function createSubscriber(onLeave: (subscriber: Subscriber) => void): Subscriber {
+function createSubscriber(onLeave: (subscriber: Subscriber) => void, deliver?: DirectDelivery): Subscriber {
   const buffered: Result[] = [];
   let waiting: { resolve: (item: IteratorResult<Result>) => void; reject: (error: unknown) => void } | null = null;
   let failure: { error: unknown } | null = null;
   let done = false;
 
   const subscriber: Subscriber = {
+    deliver,
     push(result) {
       if (done) return;
       if (waiting) {
@@ -99,7 +108,27 @@ export function createSubscriptionFanout(): SubscriptionFanout {
         for (;;) {
           const item = await iterator.next();
           if (item.done) break;
-          for (const subscriber of entry.subscribers) subscriber.push(item.value);
+          let serialised: string | undefined;
+          let dropped = false;
+          for (const subscriber of entry.subscribers) {
+            if (!subscriber.deliver) subscriber.push(item.value);
+            else {
+              try {
+                subscriber.deliver((serialised ??= JSON.stringify(item.value)));
+              } catch (error) {
+                // One broken socket ends its own subscription, not everyone else's.
+                subscriber.fail(error);
+                entry.subscribers.delete(subscriber);
+                dropped = true;
+              }
+            }
+          }
+          // The source may run a moment before its first subscriber attaches: only a drop here empties it.
+          if (dropped && entry.subscribers.size === 0) {
+            if (shared.get(key) === entry) shared.delete(key);
+            await iterator.return?.();
+            break;
+          }
         }
       } catch (error) {
         for (const subscriber of entry.subscribers) subscriber.fail(error);
@@ -111,7 +140,7 @@ export function createSubscriptionFanout(): SubscriptionFanout {
   }
 
   return {
-    async subscribe(key, start) {
+    async subscribe(key, start, deliver) {
       let entry = shared.get(key);
       if (!entry) {
         const created: Shared = {
@@ -140,14 +169,14 @@ export function createSubscriptionFanout(): SubscriptionFanout {
       const iterator = started as AsyncIterator<Result>;
       if (shared.get(key) !== current) {
         // The source ended while this subscriber was arriving; start afresh rather than join a dead one.
-        return this.subscribe(key, start);
+        return this.subscribe(key, start, deliver);
       }
       const subscriber = createSubscriber((leaving) => {
         current.subscribers.delete(leaving);
         if (current.subscribers.size > 0) return;
         if (shared.get(key) === current) shared.delete(key);
         void iterator.return?.();
-      });
+      }, deliver);
       current.subscribers.add(subscriber);
       return subscriber;
     },

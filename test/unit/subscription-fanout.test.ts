@@ -1,5 +1,5 @@
 import type { ExecutionResult } from "graphql";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createSubscriptionFanout } from "../../src/subscription-fanout.js";
 
 /** A source the test feeds by hand, recording whether it was closed. */
@@ -128,5 +128,51 @@ describe("subscription fan-out", () => {
       expect((await asStream(fast).next()).value).toEqual({ data: { n } });
     }
     for (let n = 0; n < 3; n++) expect((await asStream(slow).next()).value).toEqual({ data: { n } });
+  });
+
+  it("when subscribers take results as JSON, then each event is serialised once and every subscriber gets that same string", async () => {
+    const fanout = createSubscriptionFanout();
+    const source = manualSource();
+    const received: string[][] = [[], [], []];
+    const streams = await Promise.all(received.map((into) => fanout.subscribe("k", () => source.iterator, (json) => into.push(json))));
+    const stringify = vi.spyOn(JSON, "stringify");
+    source.emit({ data: { n: 1 } });
+    source.emit({ data: { n: 2 } });
+    await vi.waitFor(() => expect(received[2]).toHaveLength(2));
+    expect(stringify).toHaveBeenCalledTimes(2);
+    stringify.mockRestore();
+    for (const into of received) expect(into).toEqual(['{"data":{"n":1}}', '{"data":{"n":2}}']);
+    // Their streams carry nothing but the end of the source.
+    source.state.closed = true;
+    await asStream(streams[0]).return!();
+    await asStream(streams[1]).return!();
+    await asStream(streams[2]).return!();
+    expect(fanout.size()).toBe(0);
+  });
+
+  it("when one subscriber's delivery throws, then only its stream fails and the others keep hearing", async () => {
+    const fanout = createSubscriptionFanout();
+    const source = manualSource();
+    const good: string[] = [];
+    const broken = await fanout.subscribe("k", () => source.iterator, () => {
+      throw new Error("socket gone");
+    });
+    await fanout.subscribe("k", () => source.iterator, (json) => good.push(json));
+    source.emit({ data: { n: 1 } });
+    await expect(asStream(broken).next()).rejects.toThrow("socket gone");
+    source.emit({ data: { n: 2 } });
+    await vi.waitFor(() => expect(good).toEqual(['{"data":{"n":1}}', '{"data":{"n":2}}']));
+    expect(source.state.closed).toBe(false);
+  });
+
+  it("when the only subscriber's delivery throws, then the source is closed", async () => {
+    const fanout = createSubscriptionFanout();
+    const source = manualSource();
+    await fanout.subscribe("k", () => source.iterator, () => {
+      throw new Error("socket gone");
+    });
+    source.emit({ data: { n: 1 } });
+    await vi.waitFor(() => expect(source.state.closed).toBe(true));
+    expect(fanout.size()).toBe(0);
   });
 });
