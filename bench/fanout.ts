@@ -10,6 +10,7 @@
  * Run: npm run bench:fanout
  *   BENCH_SUBSCRIBERS   subscriber counts, e.g. "1000,5000" (default 1000,5000,10000)
  *   BENCH_DATABASE_URL  PostgreSQL server for the scratch database (default postgres://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_SERVICE_NODE_FLAGS  Node flags for our service only, e.g. "--max-semi-space-size=4"
  *   BENCH_CPU_PROF      a directory: both servers run with --cpu-prof and write their profiles under it
  * Exits 1 when any subscriber missed an event, got it twice, or got something else.
  */
@@ -168,7 +169,10 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
       // Every round is a collectSnapshot from one client; 10,000 a minute is the most the config accepts.
       COLLECT_RATE_PER_MINUTE: "10000",
     },
-    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    [
+      ...(process.env["BENCH_SERVICE_NODE_FLAGS"]?.split(/\s+/).filter(Boolean) ?? []),
+      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ],
   );
   track(service.child);
   let endpoint: string;
