@@ -18,7 +18,7 @@ import { createInventoryStore, type Inventory, type InventoryStore } from "../sr
 import { createRetention } from "../src/store/retention.js";
 import { createChurn, expectedCounts, type ExpectedCounts } from "./churn.js";
 import { assert, formatTable, graphqlClient, summarize, timeIt, type Gql, type Timing } from "./measure.js";
-import { benchMain } from "./scratch-database.js";
+import { benchMain, withConnection } from "./scratch-database.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
@@ -157,15 +157,6 @@ async function buildHistory(store: InventoryStore, end: Date, keep: ReadonlySet<
     if (i % 100 === 0) process.stderr.write(`building history: ${i}/${SNAPSHOTS} snapshots\n`);
   }
   return { ids, collectedAt, states, newest: apps, initialMs, ingestMs, buildMs: performance.now() - started };
-}
-
-async function withConnection<T>(db: Database, work: (conn: Awaited<ReturnType<Database["connect"]>>) => Promise<T>): Promise<T> {
-  const conn = await db.connect();
-  try {
-    return await work(conn);
-  } finally {
-    await conn.release();
-  }
 }
 
 async function rowCounts(db: Database): Promise<{ apps: number; snapshots: number }> {

@@ -14,7 +14,7 @@ import { createInventoryStore, type Inventory, type InventoryStore } from "../sr
 import { sortKeyOf } from "../src/store/sort-key.js";
 import { createChurn, expectedCounts } from "./churn.js";
 import { assert, formatTable, summarize, type Timing } from "./measure.js";
-import { benchMain } from "./scratch-database.js";
+import { benchMain, withConnection } from "./scratch-database.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
@@ -54,15 +54,6 @@ async function timed(samples: number[] | null, work: () => Promise<void>): Promi
   const started = performance.now();
   await work();
   samples?.push(performance.now() - started);
-}
-
-async function withConnection<T>(db: Database, work: (conn: Awaited<ReturnType<Database["connect"]>>) => Promise<T>): Promise<T> {
-  const conn = await db.connect();
-  try {
-    return await work(conn);
-  } finally {
-    await conn.release();
-  }
 }
 
 async function appRowsOf(db: Database, hostId: number): Promise<{ total: number; open: number }> {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import type { Database } from "../src/db/client.js";
 import { redactUrl } from "../src/logger.js";
 
 export interface ScratchDatabase {
@@ -78,4 +79,14 @@ export function benchMain(run: (url: string, out: (line?: string) => void) => Pr
     process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   });
+}
+
+/** Runs `work` on a session of its own (migrations, raw statements), released afterwards. */
+export async function withConnection<T>(db: Database, work: (conn: Awaited<ReturnType<Database["connect"]>>) => Promise<T>): Promise<T> {
+  const conn = await db.connect();
+  try {
+    return await work(conn);
+  } finally {
+    await conn.release();
+  }
 }
