@@ -4,83 +4,44 @@ type Result = ExecutionResult;
 type Source = AsyncIterable<Result> | Result;
 
 /** Takes each result already serialised (once per event for all subscribers) and writes it out. */
-export type DirectDelivery = (serialisedResult: string) => void;
+export type Delivery = (serialisedResult: string) => void;
 
 export interface SubscriptionFanout {
   /**
    * Subscribes with `start` once per key; every subscriber with the same key shares that one
-   * subscription, so each event is executed once, however many subscribers hear it. A result that is
-   * not a stream (a subscription refused with errors) goes to whoever asked and is not shared.
-   *
-   * With `deliver`, results go to it as JSON instead of through the returned stream, which then only
-   * ends (or fails) with the source: a transport can frame one shared string per socket instead of
-   * serialising the same object thousands of times.
+   * subscription, so each event is executed and serialised once, however many subscribers hear it,
+   * and handed to each subscriber's `deliver` as JSON. The stream returned carries no results: it
+   * ends (or fails) with the source, and returning it unsubscribes. A result that is not a stream (a
+   * subscription refused with errors) goes to whoever asked and is not shared.
    */
-  subscribe(key: string, start: () => Source | Promise<Source>, deliver?: DirectDelivery): Promise<Source>;
+  subscribe(key: string, start: () => Source | Promise<Source>, deliver: Delivery): Promise<Source>;
   /** Shared subscriptions running now (for tests and metrics). */
   size(): number;
 }
 
 interface Subscriber extends AsyncIterableIterator<Result> {
-  deliver: DirectDelivery | undefined;
-  push(result: Result): void;
+  deliver: Delivery;
   fail(error: unknown): void;
   end(): void;
 }
 
-/** A queue the source fills and one client drains; it keeps what the client has not read yet. */
-function createSubscriber(onLeave: (subscriber: Subscriber) => void, deliver?: DirectDelivery): Subscriber {
-  const buffered: Result[] = [];
-  let waiting: { resolve: (item: IteratorResult<Result>) => void; reject: (error: unknown) => void } | null = null;
-  let failure: { error: unknown } | null = null;
-  let done = false;
-
+/** What the transport waits on: it settles once, when the source ends or fails, or when the client leaves. */
+function createSubscriber(deliver: Delivery, onLeave: (subscriber: Subscriber) => void): Subscriber {
+  let settle: ((outcome: { error: unknown } | null) => void) | null = null;
+  const outcome = new Promise<{ error: unknown } | null>((resolve) => (settle = resolve));
   const subscriber: Subscriber = {
     deliver,
-    push(result) {
-      if (done) return;
-      if (waiting) {
-        const w = waiting;
-        waiting = null;
-        w.resolve({ value: result, done: false });
-      } else buffered.push(result);
+    fail: (error) => settle!({ error }),
+    end: () => settle!(null),
+    async next() {
+      const ended = await outcome;
+      if (ended) throw ended.error;
+      return { value: undefined, done: true };
     },
-    fail(error) {
-      if (done) return;
-      failure = { error };
-      if (waiting) {
-        const w = waiting;
-        waiting = null;
-        w.reject(error);
-      }
-    },
-    end() {
-      if (done) return;
-      done = true;
-      if (waiting) {
-        const w = waiting;
-        waiting = null;
-        w.resolve({ value: undefined, done: true });
-      }
-    },
-    next() {
-      if (buffered.length > 0) return Promise.resolve({ value: buffered.shift()!, done: false });
-      if (failure) {
-        const { error } = failure;
-        failure = null;
-        done = true;
-        return Promise.reject(error);
-      }
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    return() {
-      buffered.length = 0;
+    async return() {
       subscriber.end();
       onLeave(subscriber);
-      return Promise.resolve({ value: undefined, done: true });
+      return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {
       return subscriber;
@@ -102,38 +63,38 @@ interface Shared {
 export function createSubscriptionFanout(): SubscriptionFanout {
   const shared = new Map<string, Shared>();
 
+  const forget = (key: string, entry: Shared) => {
+    if (shared.get(key) === entry) shared.delete(key);
+  };
+  /** The last subscriber to go closes the source, however it went. */
+  const leave = (key: string, entry: Shared, iterator: AsyncIterator<Result>, subscriber: Subscriber) => {
+    entry.subscribers.delete(subscriber);
+    if (entry.subscribers.size > 0) return;
+    forget(key, entry);
+    void iterator.return?.();
+  };
+
   function pump(key: string, entry: Shared, iterator: AsyncIterator<Result>) {
     void (async () => {
       try {
         for (;;) {
           const item = await iterator.next();
           if (item.done) break;
-          let serialised: string | undefined;
-          let dropped = false;
+          const serialised = JSON.stringify(item.value);
           for (const subscriber of entry.subscribers) {
-            if (!subscriber.deliver) subscriber.push(item.value);
-            else {
-              try {
-                subscriber.deliver((serialised ??= JSON.stringify(item.value)));
-              } catch (error) {
-                // One broken socket ends its own subscription, not everyone else's.
-                subscriber.fail(error);
-                entry.subscribers.delete(subscriber);
-                dropped = true;
-              }
+            try {
+              subscriber.deliver(serialised);
+            } catch (error) {
+              // One broken socket ends its own subscription, not everyone else's.
+              subscriber.fail(error);
+              leave(key, entry, iterator, subscriber);
             }
-          }
-          // The source may run a moment before its first subscriber attaches: only a drop here empties it.
-          if (dropped && entry.subscribers.size === 0) {
-            if (shared.get(key) === entry) shared.delete(key);
-            await iterator.return?.();
-            break;
           }
         }
       } catch (error) {
         for (const subscriber of entry.subscribers) subscriber.fail(error);
       } finally {
-        if (shared.get(key) === entry) shared.delete(key);
+        forget(key, entry);
         for (const subscriber of entry.subscribers) subscriber.end();
       }
     })();
@@ -149,7 +110,7 @@ export function createSubscriptionFanout(): SubscriptionFanout {
             .then(start)
             .then((source) => {
               if (!isStream(source)) {
-                if (shared.get(key) === created) shared.delete(key);
+                forget(key, created);
                 return source;
               }
               const iterator = source[Symbol.asyncIterator]();
@@ -159,27 +120,23 @@ export function createSubscriptionFanout(): SubscriptionFanout {
         };
         entry = created;
         shared.set(key, entry);
-        created.started.catch(() => {
-          if (shared.get(key) === created) shared.delete(key);
-        });
+        created.started.catch(() => forget(key, created));
       }
       const current = entry;
       const started = await current.started;
-      if (!("next" in started) || typeof started.next !== "function") return started as Result;
-      const iterator = started as AsyncIterator<Result>;
+      if (!isIterator(started)) return started;
       if (shared.get(key) !== current) {
         // The source ended while this subscriber was arriving; start afresh rather than join a dead one.
         return this.subscribe(key, start, deliver);
       }
-      const subscriber = createSubscriber((leaving) => {
-        current.subscribers.delete(leaving);
-        if (current.subscribers.size > 0) return;
-        if (shared.get(key) === current) shared.delete(key);
-        void iterator.return?.();
-      }, deliver);
+      const subscriber = createSubscriber(deliver, (leaving) => leave(key, current, started, leaving));
       current.subscribers.add(subscriber);
       return subscriber;
     },
     size: () => shared.size,
   };
+}
+
+function isIterator(value: AsyncIterator<Result> | Result): value is AsyncIterator<Result> {
+  return typeof (value as AsyncIterator<Result>).next === "function";
 }
