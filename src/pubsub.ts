@@ -43,10 +43,8 @@ export function createPubSub(options: PubSubOptions = {}) {
      * sees it: for work that must be done before a subscriber can react (cache invalidation).
      * Listeners run in the order they were added.
      */
-    listen<K extends keyof Topics>(topic: K, listener: (payload: Topics[K][0]) => void): () => void {
-      const callback = (event: Event) => listener((event as CustomEvent<Topics[K][0]>).detail);
-      eventTarget.addEventListener(topic, callback);
-      return () => eventTarget.removeEventListener(topic, callback);
+    listen<K extends keyof Topics>(topic: K, listener: (payload: Topics[K][0]) => void): void {
+      eventTarget.addEventListener(topic, (event: Event) => listener((event as CustomEvent<Topics[K][0]>).detail));
     },
   });
 }
