@@ -24,7 +24,7 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import { redactUrl } from "../src/logger.js";
 import { createFakeMachine, generatedPackages, ubuntu } from "../test/helpers/machine.js";
 import type { PlainSnapshotEvent } from "./fanout/plain-server.js";
-import { spawnService } from "./fanout/service.js";
+import { spawnService } from "../test/helpers/service.js";
 import { startSubscriberPool, type RoundReport, type SubscriberPool } from "./fanout/pool.js";
 import { formatTable, percentile } from "./measure.js";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
@@ -169,6 +169,7 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
       // Every round is a collectSnapshot from one client; 10,000 a minute is the most the config accepts.
       COLLECT_RATE_PER_MINUTE: "10000",
     },
+    [],
     [
       ...(process.env["BENCH_SERVICE_NODE_FLAGS"]?.split(/\s+/).filter(Boolean) ?? []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),

@@ -28,12 +28,17 @@ export interface ServiceProcess {
 /** Environment every test service gets: ephemeral port, loopback, no schedule, no collectSnapshot rate limit to meet. */
 export const baseEnv = { PORT: "0", HOST: "127.0.0.1", COLLECT_SCHEDULE: "off", LOG_LEVEL: "info", COLLECT_RATE_PER_MINUTE: "10000" };
 
-/** Runs `node --import tsx src/main.ts [args]` (what `npm start` runs) with the given environment. */
-export function spawnService(env: Record<string, string>, args: string[] = []): ServiceProcess {
+/**
+ * Runs `node [nodeArgs] --import tsx src/main.ts [args]` (what `npm start` runs) with the given
+ * environment. Node flags go on the command line because some (--cpu-prof) are refused in NODE_OPTIONS.
+ */
+export function spawnService(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ServiceProcess {
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !["DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "PORT", "HOST", "COLLECT_SCHEDULE", "NODE_OPTIONS"].includes(k) && !k.startsWith("VITEST")),
+    Object.entries(process.env).filter(
+      ([k]) => !["DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "PORT", "HOST", "COLLECT_SCHEDULE", "NODE_OPTIONS", "REDIS_URL"].includes(k) && !k.startsWith("VITEST"),
+    ),
   );
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts", ...args], {
     cwd: ROOT,
     env: { ...clean, ...baseEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
