@@ -1,4 +1,4 @@
-import type { AppRecord } from "../src/collector/parse.js";
+import type { AppRecord } from "../src/inventory/types.js";
 
 export interface ChurnOptions {
   initialApps: number;

@@ -5,16 +5,17 @@
  */
 import { fileURLToPath } from "node:url";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import type { Collector } from "../src/collector/collector.js";
-import { SoftwareSource, type AppRecord } from "../src/collector/parse.js";
+import type { Collector } from "../src/sources/local/collector.js";
+import { SoftwareSource, type AppRecord } from "../src/inventory/types.js";
 import { createContext } from "../src/context.js";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { createLogger, type Logger } from "../src/logger.js";
-import { createPubSub } from "../src/pubsub.js";
+import { createPubSub } from "../src/events/pubsub.js";
 import { schema } from "../src/schema/index.js";
-import { createServer } from "../src/server.js";
-import { createInventoryStore, type Inventory, type InventoryStore } from "../src/store/inventory-store.js";
+import { createServer } from "../src/server/server.js";
+import { createInventoryStore, type InventoryStore } from "../src/store/inventory-store.js";
+import type { Inventory } from "../src/inventory/types.js";
 import { createRetention } from "../src/store/retention.js";
 import { createChurn, expectedCounts, type ExpectedCounts } from "./churn.js";
 import { assert, formatTable, graphqlClient, summarize, timeIt, type Gql, type Timing } from "./measure.js";

@@ -5,12 +5,13 @@
  * the server).
  */
 import { fileURLToPath } from "node:url";
-import { SoftwareSource, type AppRecord } from "../src/collector/parse.js";
+import { SoftwareSource, type AppRecord } from "../src/inventory/types.js";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { SnapshotStatus } from "../src/generated/prisma/enums.js";
 import { createLogger, type Logger } from "../src/logger.js";
-import { createInventoryStore, type Inventory, type InventoryStore } from "../src/store/inventory-store.js";
+import { createInventoryStore, type InventoryStore } from "../src/store/inventory-store.js";
+import type { Inventory } from "../src/inventory/types.js";
 import { sortKeyOf } from "../src/store/sort-key.js";
 import { createChurn, expectedCounts } from "./churn.js";
 import { assert, formatTable, summarize, type Timing } from "./measure.js";

@@ -17,11 +17,12 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import pg from "pg";
-import { SoftwareSource, type AppRecord } from "../src/collector/parse.js";
+import { SoftwareSource, type AppRecord } from "../src/inventory/types.js";
 import { openDatabase } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { createLogger } from "../src/logger.js";
-import { createInventoryStore, type Inventory } from "../src/store/inventory-store.js";
+import { createInventoryStore } from "../src/store/inventory-store.js";
+import type { Inventory } from "../src/inventory/types.js";
 import { createChurn } from "./churn.js";
 import {
   backendIsLocal,

@@ -1,4 +1,4 @@
-import type { Server } from "../src/server.js";
+import type { Server } from "../src/server/server.js";
 
 export interface Timing {
   medianMs: number;

@@ -1,8 +1,8 @@
-import type { Collector } from "./collector/collector.js";
+import type { Collector } from "./sources/local/collector.js";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import type { Logger } from "./logger.js";
-import type { PubSub } from "./pubsub.js";
-import { createRateLimiter, type RateLimiter } from "./rate-limit.js";
+import type { PubSub } from "./events/pubsub.js";
+import { createRateLimiter, type RateLimiter } from "./server/rate-limit.js";
 import { createAppQueries, type AppQueries } from "./store/app-queries.js";
 import { createHistory, type History } from "./store/history.js";
 import type { InventoryStore } from "./store/inventory-store.js";

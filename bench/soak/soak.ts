@@ -16,7 +16,7 @@ import type { LogLine, ServiceProcess } from "../../test/helpers/service.js";
 import { startService } from "../../test/helpers/service.js";
 import { createFakeMachine, ubuntu } from "../../test/helpers/machine.js";
 import { makeTempDir } from "../../test/helpers/temp.js";
-import type { AppRecord } from "../../src/collector/parse.js";
+import type { AppRecord } from "../../src/inventory/types.js";
 import { redactUrl } from "../../src/logger.js";
 import { createChurn } from "../churn.js";
 import { formatTable, percentile } from "../measure.js";

@@ -5,7 +5,7 @@ import { appError, badInput, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import type { Context } from "../context.js";
-import { snapshotFromEvent } from "../pubsub.js";
+import { snapshotFromEvent } from "../events/pubsub.js";
 import { connectionById, decodeId, emptyConnection } from "./paging.js";
 
 const SnapshotStatusEnum = builder.enumType(SnapshotStatus, { name: "SnapshotStatus" });

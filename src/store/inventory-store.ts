@@ -1,18 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
-import type { AppRecord, OsVersion, SoftwareSource, SystemInfo } from "../collector/parse.js";
+import type { AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
 import { appIdentity } from "./identity.js";
 import { sortKeyOf } from "./sort-key.js";
-
-/** What one successful collection saw. */
-export interface Inventory {
-  osqueryVersion: string;
-  os: OsVersion;
-  system: SystemInfo;
-  source: SoftwareSource;
-  apps: AppRecord[];
-}
 
 export interface RunMeta {
   collectedAt: Date;

@@ -1,13 +1,13 @@
 import { Writable } from "node:stream";
-import { createCollector, type Collector } from "../../src/collector/collector.js";
-import { createOsqueryRunner, type OsqueryRunnerOptions } from "../../src/collector/osquery.js";
+import { createCollector, type Collector } from "../../src/sources/local/collector.js";
+import { createOsqueryRunner, type OsqueryRunnerOptions } from "../../src/sources/local/osqueryi.js";
 import { createContext } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/logger.js";
-import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/pubsub.js";
-import { createResponseCache, invalidateOnChanges, type ResponseCache } from "../../src/response-cache.js";
+import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/events/pubsub.js";
+import { createResponseCache, invalidateOnChanges, type ResponseCache } from "../../src/server/response-cache.js";
 import { schema } from "../../src/schema/index.js";
-import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server.js";
+import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server/server.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import type { Backend } from "./backends.js";

@@ -2,8 +2,8 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { createPubSub } from "../../src/pubsub.js";
-import { connectRedis, type RedisEvents } from "../../src/redis.js";
+import { createPubSub } from "../../src/events/pubsub.js";
+import { connectRedis, type RedisEvents } from "../../src/events/redis.js";
 import { testRedisUrl } from "../helpers/backends.js";
 import type { LogLine } from "../helpers/service.js";
 

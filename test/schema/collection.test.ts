@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { inventoryQueries } from "../../src/collector/jobs.js";
-import type { OsqueryRunnerOptions } from "../../src/collector/osquery.js";
+import { inventoryQueries } from "../../src/inventory/statements.js";
+import type { OsqueryRunnerOptions } from "../../src/sources/local/osqueryi.js";
 import { createAppQueries } from "../../src/store/app-queries.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCollector, type Collector } from "../../src/collector/collector.js";
-import { createOsqueryRunner } from "../../src/collector/osquery.js";
+import { createCollector, type Collector } from "../../src/sources/local/collector.js";
+import { createOsqueryRunner } from "../../src/sources/local/osqueryi.js";
 import type { Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/logger.js";
-import { createPubSub } from "../../src/pubsub.js";
+import { createPubSub } from "../../src/events/pubsub.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import { backends, testDatabaseUrl } from "../helpers/backends.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPEN_SECURITY } from "../../src/server.js";
+import { OPEN_SECURITY } from "../../src/server/server.js";
 import { createWebSocketClient, execute, expectNoGraphQLErrors, subscribeWs } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
 import { generatedPackages, ubuntu } from "../helpers/machine.js";

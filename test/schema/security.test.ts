@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPEN_SECURITY, type SecurityOptions } from "../../src/server.js";
+import { OPEN_SECURITY, type SecurityOptions } from "../../src/server/server.js";
 import { execute, expectNoGraphQLErrors, postRaw } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
 import { ubuntu } from "../helpers/machine.js";

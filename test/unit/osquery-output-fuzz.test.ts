@@ -4,15 +4,9 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { storableText } from "../../src/text.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  parseApps,
-  parseOsqueryJson,
-  parseOsqueryVersion,
-  parseOsVersion,
-  parseSystemInfo,
-  SoftwareSource,
-  type OsqueryRow,
-} from "../../src/collector/parse.js";
+import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../src/inventory/rows.js";
+import { parseOsqueryJson } from "../../src/sources/local/osqueryi-output.js";
+import { SoftwareSource, type OsqueryRow } from "../../src/inventory/types.js";
 import { CollectionError, CollectionErrorCode } from "../../src/errors.js";
 import { appIdentity } from "../../src/store/identity.js";
 

@@ -2,17 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  nullIfEmpty,
-  parseApps,
-  parseOsqueryJson,
-  parseOsqueryVersion,
-  parseOsVersion,
-  parseSystemInfo,
-  softwareSourceFor,
-  SoftwareSource,
-  type OsqueryRow,
-} from "../../src/collector/parse.js";
+import { nullIfEmpty, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../src/inventory/rows.js";
+import { parseOsqueryJson } from "../../src/sources/local/osqueryi-output.js";
+import { softwareSourceFor, SoftwareSource, type OsqueryRow } from "../../src/inventory/types.js";
 import { CollectionError, CollectionErrorCode } from "../../src/errors.js";
 import { appIdentity } from "../../src/store/identity.js";
 

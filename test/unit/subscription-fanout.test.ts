@@ -1,6 +1,6 @@
 import type { ExecutionResult } from "graphql";
 import { describe, expect, it, vi } from "vitest";
-import { createSubscriptionFanout } from "../../src/subscription-fanout.js";
+import { createSubscriptionFanout } from "../../src/server/subscription-fanout.js";
 
 /** A source the test feeds by hand, recording whether it was closed. */
 function manualSource() {

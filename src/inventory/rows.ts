@@ -1,52 +1,11 @@
-import { z } from "zod";
 import { CollectionError, CollectionErrorCode } from "../errors.js";
 import { appIdentity } from "../store/identity.js";
 import { storableText } from "../text.js";
+import type { AppRecord, OsqueryRow, OsVersion, SoftwareSource, SystemInfo } from "./types.js";
 
-/** osqueryi --json prints every column as a string (numbers, NULL as "", booleans as "1"/"0"). */
-export type OsqueryRow = Record<string, string>;
-
-const rowsSchema = z.array(z.record(z.string(), z.string()));
-
-function badOutput(message: string, cause?: unknown): CollectionError {
+/** Rows osquery returned that are not what the statement asks for: the collection fails with this reason. */
+export function badOutput(message: string, cause?: unknown): CollectionError {
   return new CollectionError(CollectionErrorCode.OSQUERY_BAD_OUTPUT, message, cause ? { cause } : undefined);
-}
-
-/** More rows than any real inventory table has: a runaway or hostile output, refused before it fills memory. */
-export const DEFAULT_MAX_ROWS = 200_000;
-
-function countLines(text: string, stopAfter: number): number {
-  let lines = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && lines <= stopAfter; i = text.indexOf("\n", i + 1)) lines++;
-  return lines;
-}
-
-export function parseOsqueryJson(output: Buffer | string, maxRows = DEFAULT_MAX_ROWS): OsqueryRow[] {
-  const tooMany = () => badOutput(`osqueryi returned more than ${maxRows} rows (OSQUERY_MAX_ROWS)`);
-  let text: string;
-  try {
-    text = typeof output === "string" ? output : new TextDecoder("utf-8", { fatal: true }).decode(output);
-  } catch (error) {
-    throw badOutput("osqueryi printed output that is not valid UTF-8", error);
-  }
-  if (text.trim() === "") throw badOutput("osqueryi printed nothing on stdout (expected a JSON array)");
-  // osqueryi prints a row a line: counting lines refuses a flood without building its objects.
-  if (countLines(text, maxRows + 2) > maxRows + 2) throw tooMany();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw badOutput(`osqueryi printed invalid JSON: ${(error as Error).message.slice(0, 200)}`, error);
-  }
-  if (Array.isArray(json) && json.length > maxRows) throw tooMany();
-  const rows = rowsSchema.safeParse(json);
-  if (!rows.success) {
-    const issue = rows.error.issues[0];
-    // Column names come from the output: shortened, so a hostile one cannot bloat the reason or the logs.
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.map((p) => String(p).slice(0, 64)).join(".")}` : "";
-    throw badOutput(`osqueryi printed JSON that is not an array of rows of strings${where}: ${issue?.message ?? "invalid"}`);
-  }
-  return rows.data;
 }
 
 /** "" is how osqueryi prints SQL NULL; the API shows it as null. Text PostgreSQL cannot hold becomes U+FFFD. */
@@ -78,15 +37,6 @@ function singleRow(rows: OsqueryRow[], table: string): OsqueryRow {
   return row;
 }
 
-export interface OsVersion {
-  name: string;
-  version: string;
-  platform: string;
-  platformLike: string | null;
-  build: string | null;
-  arch: string | null;
-}
-
 export function parseOsqueryVersion(rows: OsqueryRow[]): string {
   const version = nullIfEmpty(required(singleRow(rows, "osquery_info"), "version", "osquery_info"));
   if (!version) throw badOutput("osquery_info returned an empty version");
@@ -108,12 +58,6 @@ export function parseOsVersion(rows: OsqueryRow[]): OsVersion {
   };
 }
 
-export interface SystemInfo {
-  hostname: string;
-  /** Hardware UUID; null on machines (some VMs, containers) that report none. */
-  uuid: string | null;
-}
-
 export function parseSystemInfo(rows: OsqueryRow[]): SystemInfo {
   const row = singleRow(rows, "system_info");
   const hostname = nullIfEmpty(required(row, "hostname", "system_info"));
@@ -122,39 +66,6 @@ export function parseSystemInfo(rows: OsqueryRow[]): SystemInfo {
   // SMBIOS placeholders that many virtual machines share: not an identity.
   const placeholder = uuid !== null && /^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12}|03000200-0400-0500-0006-000700080009)$/i.test(uuid);
   return { hostname, uuid: placeholder ? null : uuid };
-}
-
-export const SoftwareSource = {
-  apps: "apps",
-  deb_packages: "deb_packages",
-  rpm_packages: "rpm_packages",
-  programs: "programs",
-} as const;
-export type SoftwareSource = (typeof SoftwareSource)[keyof typeof SoftwareSource];
-
-const DEB_LIKE = new Set(["debian", "ubuntu"]);
-const RPM_LIKE = new Set(["rhel", "fedora", "centos", "suse", "opensuse", "sles", "amzn", "amazon", "rocky", "almalinux", "ol"]);
-
-/**
- * Picks the installed-software table from what osquery reports about the OS (never from Node's
- * process.platform: the service may collect for a machine other than the one it runs on).
- */
-export function softwareSourceFor(os: Pick<OsVersion, "platform" | "platformLike">): SoftwareSource | null {
-  const tokens = [os.platform, ...(os.platformLike ?? "").split(/[\s,]+/)].filter(Boolean);
-  if (tokens.includes("darwin")) return SoftwareSource.apps;
-  if (tokens.includes("windows")) return SoftwareSource.programs;
-  if (tokens.some((t) => DEB_LIKE.has(t))) return SoftwareSource.deb_packages;
-  if (tokens.some((t) => RPM_LIKE.has(t) || t.startsWith("opensuse"))) return SoftwareSource.rpm_packages;
-  return null;
-}
-
-export interface AppRecord {
-  source: SoftwareSource;
-  name: string;
-  version: string | null;
-  path: string | null;
-  bundleIdentifier: string | null;
-  publisher: string | null;
 }
 
 function rpmVersion(row: OsqueryRow): string | null {

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { devNull } from "node:os";
-import { CollectionError, CollectionErrorCode } from "../errors.js";
-import { parseOsqueryJson, type OsqueryRow } from "./parse.js";
+import { CollectionError, CollectionErrorCode } from "../../errors.js";
+import { parseOsqueryJson } from "./osqueryi-output.js";
+import { type OsqueryRow } from "../../inventory/types.js";
 
 export interface OsqueryRunnerOptions {
   /** Path or name (looked up on PATH) of osqueryi. @default "osqueryi" */

@@ -1,7 +1,7 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { Redis } from "ioredis";
-import type { Logger } from "./logger.js";
-import { redactUrl } from "./logger.js";
+import type { Logger } from "../logger.js";
+import { redactUrl } from "../logger.js";
 import type { PubSubOptions } from "./pubsub.js";
 
 export interface RedisEvents {

@@ -19,9 +19,9 @@ import {
   type ValidationRule,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Config } from "./config.js";
-import { ErrorCode } from "./errors.js";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./schema/paging.js";
+import type { Config } from "../config.js";
+import { ErrorCode } from "../errors.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../schema/paging.js";
 
 /** A list that is not a connection has no page size; it is costed as if this long. */
 const PLAIN_LIST_FACTOR = 10;

@@ -1,6 +1,14 @@
 import schedule from "node-schedule";
 import type { Logger } from "../logger.js";
-import type { ScheduledJob } from "./jobs.js";
+
+export interface ScheduledJob {
+  name: string;
+  /** node-schedule cron expression, or null to run only when asked. */
+  cron: string | null;
+  /** Also run once when the service starts. */
+  runAtStart: boolean;
+  run(): Promise<unknown>;
+}
 
 export interface Scheduler {
   /** Schedules every job; ticks run only while the scheduler is active. */

@@ -1,7 +1,8 @@
-import type { SoftwareSource } from "./parse.js";
+import type { SoftwareSource } from "./types.js";
 
 /**
- * Every statement the collector sends to osquery, in one place (the Go original's jobs file).
+ * Every statement sent to osquery, in one place (the Go original's jobs file): the local osqueryi
+ * collector runs them, and enrolled agents are sent them as distributed queries.
  * Each is a plain SELECT on one osquery table: no UNION, so a missing table fails alone and clearly.
  */
 export const inventoryQueries = {
@@ -15,12 +16,3 @@ export const inventoryQueries = {
     programs: "SELECT name, version, publisher, install_location, identifying_number FROM programs;",
   } satisfies Record<SoftwareSource, string>,
 } as const;
-
-export interface ScheduledJob {
-  name: string;
-  /** node-schedule cron expression, or null to run only when asked. */
-  cron: string | null;
-  /** Also run once when the service starts. */
-  runAtStart: boolean;
-  run(): Promise<unknown>;
-}

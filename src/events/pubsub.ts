@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { PubSubEventTarget } from "@graphql-yoga/subscription";
 import { createPubSub as createYogaPubSub } from "graphql-yoga";
-import type { Snapshot } from "./generated/prisma/client.js";
+import type { Snapshot } from "../generated/prisma/client.js";
 
 /**
  * A stored snapshot as it travels between processes (Redis carries JSON): plain values only, so

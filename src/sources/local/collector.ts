@@ -1,13 +1,15 @@
-import type { Snapshot } from "../generated/prisma/client.js";
-import { CollectionError, CollectionErrorCode } from "../errors.js";
-import type { Logger } from "../logger.js";
-import { toSnapshotEvent, type PubSub } from "../pubsub.js";
-import type { Locks } from "../db/locks.js";
-import type { HostSnapshots } from "../store/host-snapshots.js";
-import { hostIdentifier, type Inventory, type InventoryStore } from "../store/inventory-store.js";
-import { inventoryQueries } from "./jobs.js";
-import type { OsqueryRunner } from "./osquery.js";
-import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo, softwareSourceFor, type SystemInfo } from "./parse.js";
+import type { Snapshot } from "../../generated/prisma/client.js";
+import { CollectionError, CollectionErrorCode } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { toSnapshotEvent, type PubSub } from "../../events/pubsub.js";
+import type { Locks } from "../../db/locks.js";
+import type { HostSnapshots } from "../../store/host-snapshots.js";
+import { hostIdentifier, type InventoryStore } from "../../store/inventory-store.js";
+import type { Inventory } from "../../inventory/types.js";
+import { inventoryQueries } from "../../inventory/statements.js";
+import type { OsqueryRunner } from "./osqueryi.js";
+import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
+import { softwareSourceFor, type SystemInfo } from "../../inventory/types.js";
 
 export interface Collector {
   /** Collects now, or joins the run already in progress; resolves with that run's snapshot. */

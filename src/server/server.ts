@@ -5,11 +5,11 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaLogger } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { bearerToken, createTokenCheck } from "./auth.js";
-import type { Config } from "./config.js";
-import type { Context, SharedContext, Viewer } from "./context.js";
-import { ErrorCode } from "./errors.js";
+import type { Config } from "../config.js";
+import type { Context, SharedContext, Viewer } from "../context.js";
+import { ErrorCode } from "../errors.js";
 import { limitPlugins } from "./graphql-limits.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../logger.js";
 import type { ResponseCache } from "./response-cache.js";
 import { createSubscriptionFanout } from "./subscription-fanout.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ExecutionResult } from "graphql";
 import { useResponseCache, type Cache } from "@graphql-yoga/plugin-response-cache";
 import type { Plugin } from "graphql-yoga";
-import type { PubSub } from "./pubsub.js";
+import type { PubSub } from "../events/pubsub.js";
 
 export interface ResponseCacheOptions {
   /** How long a response may be served; bounds staleness should an invalidation be lost. 0 disables. */
