@@ -96,6 +96,26 @@ const envSchema = z.object({
   MAX_TOKENS: integer("MAX_TOKENS", 100, 100_000).default(2000),
   MAX_COST: integer("MAX_COST", 10, 10_000_000).default(20_000),
   COLLECT_RATE_PER_MINUTE: integer("COLLECT_RATE_PER_MINUTE", 1, 10_000).default(6),
+  ENROLL_SECRET: z.string().optional(),
+  ENROLL_SECRET_FILE: z.string().trim().min(1).optional(),
+  COLLECT_LOCAL: boolean("COLLECT_LOCAL").default(true),
+  AGENT_INVENTORY_INTERVAL_SECONDS: integer("AGENT_INVENTORY_INTERVAL_SECONDS", 60, 30 * 86_400).default(3600),
+  AGENT_COLLECT_WAIT_SECONDS: integer("AGENT_COLLECT_WAIT_SECONDS", 1, 600).default(30),
+  AGENT_DISTRIBUTED_INTERVAL_SECONDS: integer("AGENT_DISTRIBUTED_INTERVAL_SECONDS", 1, 86_400).default(10),
+  AGENT_CONFIG_REFRESH_SECONDS: integer("AGENT_CONFIG_REFRESH_SECONDS", 10, 86_400).default(300),
+  AGENT_LOGGER_PERIOD_SECONDS: integer("AGENT_LOGGER_PERIOD_SECONDS", 1, 86_400).default(60),
+  AGENT_ONLINE_SECONDS: integer("AGENT_ONLINE_SECONDS", 1, 86_400).optional(),
+  AGENT_CONFIG_FILE: z.string().trim().min(1).optional(),
+  AGENT_MAX_BODY_BYTES: integer("AGENT_MAX_BODY_BYTES", 64 * 1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+  AGENT_ERRORS_KEPT: integer("AGENT_ERRORS_KEPT", 1, 10_000).default(100),
+  AGENT_TLS_HOSTNAME: z
+    .string()
+    .trim()
+    .refine((h) => /^(\[[0-9a-fA-F:]+\]|[a-zA-Z0-9.-]+)(:\d{1,5})?$/.test(h), "AGENT_TLS_HOSTNAME must be host[:port], without a scheme or path")
+    .optional(),
+  ENROLL_RATE_PER_MINUTE: integer("ENROLL_RATE_PER_MINUTE", 1, 1_000_000).default(60),
+  TLS_CERT_FILE: z.string().trim().min(1).optional(),
+  TLS_KEY_FILE: z.string().trim().min(1).optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -131,8 +151,49 @@ export interface Config {
   limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
   /** collectSnapshot calls per client and minute. */
   collectRatePerMinute: number;
+  /** Run osqueryi on this machine on the schedule (the local source). */
+  collectLocal: boolean;
+  /** Enrolled osquery agents report over osquery's TLS remote API; null when no enroll secret is set. */
+  fleet: FleetConfig | null;
+  /** Serve HTTPS (GraphQL, websockets and the agent API on one port); null serves plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
   log: { level: LogLevel };
 }
+
+export interface FleetConfig {
+  /** Secrets given inline (ENROLL_SECRET); main adds those of secretFile. Any of them enrolls. */
+  secrets: string[];
+  secretFile: string | null;
+  /** A host's inventory is asked for again when it is older than this (plus up to 10% jitter per host). */
+  inventoryIntervalMs: number;
+  /** How long collectSnapshot on an agent host waits for the agent's answer. */
+  collectWaitMs: number;
+  /** Sent to agents as osquery options and printed in the flagfile. */
+  distributedIntervalSeconds: number;
+  configRefreshSeconds: number;
+  loggerPeriodSeconds: number;
+  /** A host is online while its last request is at most this old. */
+  onlineWindowMs: number;
+  /** User osquery config (schedule, packs, options) served to every agent; null serves ours only. */
+  configFile: string | null;
+  /** Largest agent request body, compressed and after gunzip. */
+  maxBodyBytes: number;
+  /** Recent status lines of severity warning or error kept per host. */
+  errorsKept: number;
+  /** host[:port] agents connect to, for the printed flagfile; null derives it from HOST and PORT. */
+  tlsHostname: string | null;
+  enrollRatePerMinute: number;
+}
+
+/** Secrets are separated by commas or newlines; blank entries are ignored. */
+export function splitSecrets(text: string): string[] {
+  return text
+    .split(/[,\r\n]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export const MIN_SECRET_LENGTH = 16;
 
 export type ParseConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -165,6 +226,19 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       `HOST: ${e.HOST} exposes the API beyond this machine without authentication; set API_TOKEN (or API_TOKEN_FILE), ` +
         "or ALLOW_UNAUTHENTICATED=true to accept that anyone who reaches it can read the inventory and trigger collections",
     );
+  }
+  const secrets = e.ENROLL_SECRET === undefined ? [] : splitSecrets(e.ENROLL_SECRET);
+  if (secrets.some((secret) => secret.length < MIN_SECRET_LENGTH)) {
+    errors.push(`ENROLL_SECRET: each enroll secret must be at least ${MIN_SECRET_LENGTH} characters (osquery sends it in every enrollment)`);
+  }
+  if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
+    errors.push(`${e.TLS_CERT_FILE === undefined ? "TLS_CERT_FILE" : "TLS_KEY_FILE"}: set TLS_CERT_FILE and TLS_KEY_FILE together`);
+  }
+  const fleetOn = secrets.length > 0 || e.ENROLL_SECRET_FILE !== undefined;
+  if (!fleetOn) {
+    for (const name of ["AGENT_CONFIG_FILE", "AGENT_TLS_HOSTNAME"] as const) {
+      if (e[name] !== undefined) errors.push(`${name}: ${name} is for fleet mode, which needs ENROLL_SECRET or ENROLL_SECRET_FILE`);
+    }
   }
   if (errors.length > 0) return { ok: false, errors };
   const production = e.NODE_ENV === "production";
@@ -202,6 +276,26 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         maxCost: e.MAX_COST,
       },
       collectRatePerMinute: e.COLLECT_RATE_PER_MINUTE,
+      collectLocal: e.COLLECT_LOCAL,
+      fleet: fleetOn
+        ? {
+            secrets,
+            secretFile: e.ENROLL_SECRET_FILE ?? null,
+            inventoryIntervalMs: e.AGENT_INVENTORY_INTERVAL_SECONDS * 1000,
+            collectWaitMs: e.AGENT_COLLECT_WAIT_SECONDS * 1000,
+            distributedIntervalSeconds: e.AGENT_DISTRIBUTED_INTERVAL_SECONDS,
+            configRefreshSeconds: e.AGENT_CONFIG_REFRESH_SECONDS,
+            loggerPeriodSeconds: e.AGENT_LOGGER_PERIOD_SECONDS,
+            // Two missed polls and a minute of slack (a read that waits on a slow write, a restart).
+            onlineWindowMs: (e.AGENT_ONLINE_SECONDS ?? 2 * e.AGENT_DISTRIBUTED_INTERVAL_SECONDS + 60) * 1000,
+            configFile: e.AGENT_CONFIG_FILE ?? null,
+            maxBodyBytes: e.AGENT_MAX_BODY_BYTES,
+            errorsKept: e.AGENT_ERRORS_KEPT,
+            tlsHostname: e.AGENT_TLS_HOSTNAME ?? null,
+            enrollRatePerMinute: e.ENROLL_RATE_PER_MINUTE,
+          }
+        : null,
+      tls: e.TLS_CERT_FILE !== undefined && e.TLS_KEY_FILE !== undefined ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : null,
       log: { level: e.LOG_LEVEL },
     },
   };

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient, Snapshot } from "../generated/prisma/client.js";
-import { SnapshotStatus } from "../generated/prisma/enums.js";
+import { SnapshotSource, SnapshotStatus } from "../generated/prisma/enums.js";
 import type { AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
 import { appIdentity } from "./identity.js";
 import { sortKeyOf } from "./sort-key.js";
@@ -10,12 +10,24 @@ export interface RunMeta {
   durationMs: number;
 }
 
+/** What an agent answered to one batch of inventory queries. */
+export type AgentOutcome = { ok: true; inventory: Inventory } | { ok: false; error: string };
+
 export interface InventoryStore {
-  /** Writes one SUCCEEDED snapshot and the app changes since the host's previous one, in one transaction. */
+  /**
+   * Writes one SUCCEEDED snapshot of this service's own machine (found by its identity, created at
+   * the first collection) and the app changes since the host's previous one, in one transaction.
+   */
   recordSuccess(inventory: Inventory, meta: RunMeta): Promise<Snapshot>;
-  /** Writes one FAILED snapshot with the reason; nothing else changes. */
+  /** Writes one FAILED snapshot of this service's own machine with the reason; nothing else changes. */
   recordFailure(error: string, meta: RunMeta): Promise<Snapshot>;
-  /** The host this service collects from: the host of its newest snapshot, null before the first. */
+  /**
+   * Writes what an enrolled agent answered to the inventory batch `batch`, as a snapshot of its host,
+   * through the same code as a local collection. Agents resend writes after a timeout: only the first
+   * write of the batch the host is waiting for is stored; any other resolves null and writes nothing.
+   */
+  recordAgentResult(hostId: number, batch: string, outcome: AgentOutcome, meta: RunMeta): Promise<Snapshot | null>;
+  /** This service's own host, null before its first collection. */
   localHostId(): Promise<number | null>;
 }
 
@@ -105,86 +117,124 @@ async function insertApps(tx: Prisma.TransactionClient, apps: AppRecord[], hostI
       ${publishers}::text[], ${sortKeys}::text[]) AS a(source, name, version, path, bundle_identifier, publisher, sort_key)`;
 }
 
+/** The agent resent a batch already stored, or one the host no longer waits for: nothing to write. */
+class StaleBatch extends Error {}
+
+type Tx = Prisma.TransactionClient;
+
+/** The local machine's host: by identity, else the placeholder left by failed first runs, else a new one. */
+async function localHost(tx: Tx, inventory: Inventory): Promise<number> {
+  const identifier = hostIdentifier(inventory.system);
+  const host = await tx.host.findUnique({ where: { identifier }, select: { id: true, local: true } });
+  if (host) {
+    if (!host.local) await tx.host.update({ where: { id: host.id }, data: { local: true } });
+    return host.id;
+  }
+  const placeholder = await tx.host.findFirst({ where: { identifier: null, local: true }, orderBy: { id: "asc" }, select: { id: true } });
+  if (placeholder) {
+    await tx.host.update({ where: { id: placeholder.id }, data: { identifier } });
+    return placeholder.id;
+  }
+  const created = await tx.host.create({
+    data: { identifier, hostname: inventory.system.hostname, platform: inventory.os.platform, local: true },
+    select: { id: true },
+  });
+  return created.id;
+}
+
+/** Writes the snapshot of one successful collection of `hostId`, under a row lock on the host. */
+async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: RunMeta & { source: SnapshotSource }): Promise<Snapshot> {
+  // Serialises collections of one host (also across service instances sharing a database), so two
+  // runs never compute their changes against the same previous state.
+  await tx.$queryRaw`SELECT id FROM hosts WHERE id = ${hostId} FOR UPDATE`;
+  const { os } = inventory;
+  await tx.host.update({
+    where: { id: hostId },
+    data: {
+      hostname: inventory.system.hostname,
+      platform: os.platform,
+      osName: os.name,
+      osVersion: os.version,
+      osqueryVersion: inventory.osqueryVersion,
+    },
+  });
+  const versionId = await versionIdOf(tx, inventory);
+
+  const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, name, version, path FROM apps
+    WHERE host_id = ${hostId} AND removed_snapshot_id IS NULL`;
+  const openByIdentity = new Map(open.map((app) => [appIdentity(app), app.id]));
+  const added: AppRecord[] = [];
+  for (const app of inventory.apps) {
+    const key = appIdentity(app);
+    if (openByIdentity.has(key)) openByIdentity.delete(key);
+    else added.push(app);
+  }
+  const removedIds = [...openByIdentity.values()];
+
+  const snapshot = await tx.snapshot.create({
+    data: {
+      hostId,
+      status: SnapshotStatus.SUCCEEDED,
+      source: meta.source,
+      collectedAt: meta.collectedAt,
+      durationMs: meta.durationMs,
+      appCount: inventory.apps.length,
+      added: added.length,
+      removed: removedIds.length,
+      versionId,
+    },
+  });
+  for (const batch of chunks(added, WRITE_CHUNK)) await insertApps(tx, batch, hostId, snapshot.id, meta.collectedAt);
+  if (removedIds.length > 0) {
+    await tx.$executeRaw`UPDATE apps SET removed_snapshot_id = ${snapshot.id}, removed_at = ${meta.collectedAt}
+      WHERE id = ANY(${removedIds}::int[])`;
+  }
+  return snapshot;
+}
+
+function writeFailure(tx: Tx, hostId: number, error: string, meta: RunMeta & { source: SnapshotSource }): Promise<Snapshot> {
+  return tx.snapshot.create({
+    data: { hostId, status: SnapshotStatus.FAILED, source: meta.source, collectedAt: meta.collectedAt, durationMs: meta.durationMs, error },
+  });
+}
+
 export function createInventoryStore({ db, fallbackHostname }: InventoryStoreOptions): InventoryStore {
+  const local = { source: SnapshotSource.LOCAL };
   return {
     recordSuccess(inventory, meta) {
-      return db.$transaction(async (tx) => {
-        const identifier = hostIdentifier(inventory.system);
-        const hostData = { hostname: inventory.system.hostname, platform: inventory.os.platform };
-        let host = await tx.host.findUnique({ where: { identifier } });
-        if (!host) {
-          // A host that only has failed runs (osquery was missing at first) becomes this machine.
-          const placeholder = await tx.host.findFirst({ where: { identifier: null }, orderBy: { id: "asc" } });
-          host = placeholder
-            ? await tx.host.update({ where: { id: placeholder.id }, data: { identifier, ...hostData } })
-            : await tx.host.create({ data: { identifier, ...hostData } });
-        } else if (host.hostname !== hostData.hostname || host.platform !== hostData.platform) {
-          host = await tx.host.update({ where: { id: host.id }, data: hostData });
-        }
-        // Serialises collections of one host (also across service instances sharing a database), so two
-        // runs never compute their changes against the same previous state.
-        await tx.$queryRaw`SELECT id FROM hosts WHERE id = ${host.id} FOR UPDATE`;
-
-        const versionId = await versionIdOf(tx, inventory);
-
-        const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, name, version, path FROM apps
-          WHERE host_id = ${host.id} AND removed_snapshot_id IS NULL`;
-        const openByIdentity = new Map(open.map((app) => [appIdentity(app), app.id]));
-        const added: AppRecord[] = [];
-        for (const app of inventory.apps) {
-          const key = appIdentity(app);
-          if (openByIdentity.has(key)) openByIdentity.delete(key);
-          else added.push(app);
-        }
-        const removedIds = [...openByIdentity.values()];
-
-        const snapshot = await tx.snapshot.create({
-          data: {
-            hostId: host.id,
-            status: SnapshotStatus.SUCCEEDED,
-            collectedAt: meta.collectedAt,
-            durationMs: meta.durationMs,
-            appCount: inventory.apps.length,
-            added: added.length,
-            removed: removedIds.length,
-            versionId,
-          },
-        });
-        for (const batch of chunks(added, WRITE_CHUNK)) await insertApps(tx, batch, host.id, snapshot.id, meta.collectedAt);
-        if (removedIds.length > 0) {
-          await tx.$executeRaw`UPDATE apps SET removed_snapshot_id = ${snapshot.id}, removed_at = ${meta.collectedAt}
-            WHERE id = ANY(${removedIds}::int[])`;
-        }
-        return snapshot;
-      }, TRANSACTION_OPTIONS);
+      return db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }), TRANSACTION_OPTIONS);
     },
 
     recordFailure(error, meta) {
       return db.$transaction(async (tx) => {
-        const lastSucceeded = await tx.snapshot.findFirst({
-          where: { status: SnapshotStatus.SUCCEEDED },
-          orderBy: { id: "desc" },
-          select: { hostId: true },
-        });
         const hostId =
-          lastSucceeded?.hostId ??
-          (await tx.host.findFirst({ where: { identifier: null }, orderBy: { id: "asc" }, select: { id: true } }))?.id ??
-          (await tx.host.create({ data: { hostname: fallbackHostname }, select: { id: true } })).id;
-        return tx.snapshot.create({
-          data: {
-            hostId,
-            status: SnapshotStatus.FAILED,
-            collectedAt: meta.collectedAt,
-            durationMs: meta.durationMs,
-            error,
-          },
-        });
+          (await tx.host.findFirst({ where: { local: true }, orderBy: { id: "desc" }, select: { id: true } }))?.id ??
+          (await tx.host.create({ data: { hostname: fallbackHostname, local: true }, select: { id: true } })).id;
+        return writeFailure(tx, hostId, error, { ...meta, ...local });
       }, TRANSACTION_OPTIONS);
     },
 
+    async recordAgentResult(hostId, batch, outcome, meta) {
+      const agent = { ...meta, source: SnapshotSource.AGENT };
+      try {
+        return await db.$transaction(async (tx) => {
+          // Claims the batch: a resent write finds it gone and stores nothing. A refresh asked for after
+          // the batch was handed out stays asked for.
+          const claimed = await tx.$executeRaw`UPDATE hosts SET inventory_batch = NULL, inventory_sent_at = NULL, inventory_at = ${meta.collectedAt},
+              inventory_requested_at = CASE WHEN inventory_requested_at <= inventory_sent_at THEN NULL ELSE inventory_requested_at END
+            WHERE id = ${hostId} AND inventory_batch = ${batch}`;
+          if (claimed === 0) throw new StaleBatch();
+          return outcome.ok ? writeSuccess(tx, hostId, outcome.inventory, agent) : writeFailure(tx, hostId, outcome.error, agent);
+        }, TRANSACTION_OPTIONS);
+      } catch (error) {
+        if (error instanceof StaleBatch) return null;
+        throw error;
+      }
+    },
+
     async localHostId() {
-      const newest = await db.snapshot.findFirst({ orderBy: { id: "desc" }, select: { hostId: true } });
-      return newest?.hostId ?? null;
+      const host = await db.host.findFirst({ where: { local: true }, orderBy: { id: "desc" }, select: { id: true } });
+      return host?.id ?? null;
     },
   };
 }

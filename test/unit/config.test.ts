@@ -31,6 +31,9 @@ describe("parseConfig", () => {
       http: { corsOrigins: [], maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
       limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
       collectRatePerMinute: 6,
+      collectLocal: true,
+      fleet: null,
+      tls: null,
       log: { level: "info" },
     } satisfies Config);
   });
