@@ -1,4 +1,5 @@
 import type { Collector } from "./sources/local/collector.js";
+import type { AgentRefresh } from "./sources/agent/refresh.js";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./events/pubsub.js";
@@ -20,11 +21,23 @@ export interface Context extends SharedContext {
   viewer: Viewer;
 }
 
+/** What the API needs of fleet mode. */
+export interface FleetContext {
+  refresh: AgentRefresh;
+  /** How long collectSnapshot waits for an agent (AGENT_COLLECT_WAIT_SECONDS). */
+  refreshWaitMs: number;
+  /** A host seen within this window is online. */
+  onlineWindowMs: number;
+}
+
 export interface SharedContext {
   db: PrismaClient;
   pubsub: PubSub;
   logger: Logger;
-  collector: Collector;
+  /** The local osqueryi collector; null with COLLECT_LOCAL=false. */
+  collector: Collector | null;
+  /** Null when fleet mode is off (no enroll secret). */
+  fleet: FleetContext | null;
   apps: AppQueries;
   history: History;
   inventory: Pick<InventoryStore, "localHostId">;
@@ -36,7 +49,9 @@ export interface ContextDeps {
   db: PrismaClient;
   pubsub: PubSub;
   logger: Logger;
-  collector: Collector;
+  collector: Collector | null;
+  /** @default null */
+  fleet?: FleetContext | null;
   inventory: Pick<InventoryStore, "localHostId">;
   /** See HistoryOptions.cacheSize. */
   historyCacheSize?: number;
@@ -44,9 +59,10 @@ export interface ContextDeps {
   collectRatePerMinute?: number;
 }
 
-export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, ...deps }: ContextDeps): SharedContext {
+export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, fleet = null, ...deps }: ContextDeps): SharedContext {
   return {
     ...deps,
+    fleet,
     db,
     apps: createAppQueries(db),
     history: createHistory({ db, ...(historyCacheSize !== undefined ? { cacheSize: historyCacheSize } : {}) }),

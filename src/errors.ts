@@ -10,6 +10,8 @@ export const ErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  /** collectSnapshot on an agent host: the agent did not answer in time; the refresh stays queued. */
+  COLLECTION_PENDING: "COLLECTION_PENDING",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -31,6 +33,8 @@ export const CollectionErrorCode = {
   OSQUERY_BAD_OUTPUT: "OSQUERY_BAD_OUTPUT",
   OSQUERY_ABORTED: "OSQUERY_ABORTED",
   UNSUPPORTED_PLATFORM: "UNSUPPORTED_PLATFORM",
+  /** An enrolled agent reported that one of the inventory statements failed on its machine. */
+  AGENT_QUERY_FAILED: "AGENT_QUERY_FAILED",
   DATABASE_ERROR: "DATABASE_ERROR",
 } as const;
 export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];

@@ -18,7 +18,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
-        paths: ["req.headers.authorization", "*.authorization", "authorization", "*.token", "token", "*.password", "connectionParams"],
+        paths: ["req.headers.authorization", "*.authorization", "authorization", "*.token", "token", "*.password", "connectionParams", "*.node_key", "node_key", "*.enroll_secret", "enroll_secret"],
         censor: "[redacted]",
       },
     },

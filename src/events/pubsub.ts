@@ -14,10 +14,21 @@ export interface HistoryPrunedEvent {
   snapshots: number;
 }
 
+/**
+ * An enrolled host changed in a way every instance must see at once: a new node key (the old one is
+ * revoked), a revoked key, or a refresh asked for by collectSnapshot. Instances drop what they keep
+ * in memory of the host and read it again.
+ */
+export interface AgentChangedEvent {
+  hostId: number;
+  change: "enrolled" | "revoked" | "inventoryRequested";
+}
+
 /** Every topic the service publishes on; subscriptions read from the same pubsub. */
 export type Topics = {
   snapshotUpdated: [event: SnapshotEvent];
   historyPruned: [event: HistoryPrunedEvent];
+  agentChanged: [event: AgentChangedEvent];
 };
 
 export function toSnapshotEvent(snapshot: Snapshot): SnapshotEvent {

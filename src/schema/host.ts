@@ -1,14 +1,61 @@
+import { Prisma, type Host } from "../generated/prisma/client.js";
 import type { Context } from "../context.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
+import { checkText } from "./text-input.js";
+
+/** Whether the host answered within the online window; this service's own machine is online while it runs. */
+function isOnline(host: Pick<Host, "local" | "lastSeenAt">, ctx: Context): boolean {
+  if (host.local) return true;
+  if (!host.lastSeenAt || !ctx.fleet) return false;
+  return Date.now() - host.lastSeenAt.getTime() <= ctx.fleet.onlineWindowMs;
+}
 
 export const HostRef = builder.prismaNode("Host", {
   id: { field: "id" },
-  description: "A machine whose inventory is collected. A local install has one.",
+  description:
+    "A machine whose inventory is collected: this service's own machine (local osqueryi), an enrolled osquery agent (fleet mode), or both.",
   fields: (t) => ({
     hostname: t.exposeString("hostname"),
-    platform: t.exposeString("platform", { nullable: true, description: "osquery's platform name, once a collection succeeded." }),
+    platform: t.exposeString("platform", { nullable: true, description: "osquery's platform name (darwin, ubuntu, rhel, windows, ...)." }),
+    osName: t.exposeString("osName", { nullable: true, description: "Operating system name, e.g. Ubuntu or macOS." }),
+    osVersion: t.exposeString("osVersion", { nullable: true }),
+    osqueryVersion: t.exposeString("osqueryVersion", { nullable: true }),
+    hardwareVendor: t.exposeString("hardwareVendor", { nullable: true }),
+    hardwareModel: t.exposeString("hardwareModel", { nullable: true }),
+    hardwareSerial: t.exposeString("hardwareSerial", { nullable: true }),
+    cpuBrand: t.exposeString("cpuBrand", { nullable: true }),
+    physicalMemory: t.float({
+      nullable: true,
+      description: "Bytes of RAM (a Float: exact up to 2^53).",
+      resolve: (host) => (host.physicalMemory === null ? null : Number(host.physicalMemory)),
+    }),
+    local: t.exposeBoolean("local", { description: "This service's own machine, inventoried by its local osqueryi." }),
+    enrolled: t.boolean({
+      description: "An osquery agent is enrolled for this host with a valid node key (false once revoked).",
+      resolve: (host) => host.nodeKeyHash !== null,
+    }),
+    agentIdentifier: t.exposeString("agentIdentifier", { nullable: true, description: "The host_identifier the agent sent at enrollment." }),
+    enrolledAt: t.expose("enrolledAt", { type: "DateTime", nullable: true, description: "The agent's last enrollment." }),
+    lastSeenAt: t.expose("lastSeenAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "The agent's last request (written every few seconds, so it may lag by that much).",
+    }),
+    online: t.boolean({
+      description: "The agent made a request within the online window (AGENT_ONLINE_SECONDS); always true for this service's own machine.",
+      resolve: (host, _args, ctx) => isOnline(host, ctx),
+    }),
+    inventoryRequested: t.boolean({
+      description: "collectSnapshot asked this host's agent for its inventory and the answer has not arrived yet.",
+      resolve: (host) => host.inventoryRequestedAt !== null,
+    }),
+    resultLines: t.float({
+      description: "Scheduled-query result lines the agent sent (counted, not stored).",
+      resolve: (host) => Number(host.resultLines),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
     latestSnapshot: t.prismaField({
       type: "Snapshot",
       nullable: true,
@@ -16,12 +63,19 @@ export const HostRef = builder.prismaNode("Host", {
       resolve: (query, host, _args, ctx) =>
         ctx.db.snapshot.findFirst({ ...query, where: { hostId: host.id }, orderBy: { id: "desc" } }),
     }),
+    latestSucceededSnapshot: t.prismaField({
+      type: "Snapshot",
+      nullable: true,
+      description: "The newest SUCCEEDED snapshot: the inventory latestData shows (its appCount is the app count).",
+      resolve: (query, host, _args, ctx) =>
+        ctx.db.snapshot.findFirst({ ...query, where: { hostId: host.id, status: "SUCCEEDED" }, orderBy: { id: "desc" } }),
+    }),
   }),
 });
 
 /**
- * The host an operation is about: the one named by `hostId`, else the only host. Null when no host
- * exists yet (before the first collection).
+ * The host an operation is about: the one named by `hostId`; else this service's own machine; else
+ * the only host. Null when no host exists yet (before the first collection or enrollment).
  */
 export async function resolveHostId(ctx: Context, hostId: string | null | undefined): Promise<number | null> {
   if (hostId != null) {
@@ -30,18 +84,98 @@ export async function resolveHostId(ctx: Context, hostId: string | null | undefi
     if (!host) throw appError(ErrorCode.HOST_NOT_FOUND, `no host has the ID ${hostId}`, { argument: "hostId" });
     return host.id;
   }
+  const local = await ctx.db.host.findFirst({ where: { local: true }, select: { id: true }, orderBy: { id: "desc" } });
+  if (local) return local.id;
   const hosts = await ctx.db.host.findMany({ select: { id: true }, orderBy: { id: "asc" }, take: 2 });
-  if (hosts.length > 1) throw badInput("hostId is required: this service has more than one host (see the hosts query)", "hostId");
+  if (hosts.length > 1) throw badInput("hostId is required: this service has more than one host and none is its own machine (see the hosts query)", "hostId");
   return hosts[0]?.id ?? null;
 }
 
+builder.queryField("host", (t) =>
+  t.prismaField({
+    type: "Host",
+    nullable: true,
+    description: "One host by ID; null when there is none.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _parent, args, ctx) => ctx.db.host.findUnique({ ...query, where: { id: decodeId("Host", args.id, "id") } }),
+  }),
+);
+
+const HostFilterInput = builder.inputType("HostFilter", {
+  fields: (t) => ({
+    hostnameContains: t.string({ required: false, description: "Case-insensitive substring of the hostname." }),
+    platform: t.string({ required: false, description: "osquery's platform name, exactly (darwin, ubuntu, rhel, windows, ...)." }),
+    online: t.boolean({ required: false, description: "Only hosts that are (true) or are not (false) online." }),
+  }),
+});
+
+const MAX_FILTER_LENGTH = 200;
+
+interface HostFilter {
+  hostnameContains?: string | null | undefined;
+  platform?: string | null | undefined;
+  online?: boolean | null | undefined;
+}
+
+/** The filter as a Prisma where clause; `online` is the same rule as Host.online. */
+function hostWhere(filter: HostFilter | null | undefined, ctx: Context): Prisma.HostWhereInput {
+  if (!filter) return {};
+  const where: Prisma.HostWhereInput[] = [];
+  if (filter.hostnameContains != null) {
+    checkText(filter.hostnameContains, "filter.hostnameContains", MAX_FILTER_LENGTH);
+    where.push({ hostname: { contains: filter.hostnameContains, mode: "insensitive" } });
+  }
+  if (filter.platform != null) {
+    checkText(filter.platform, "filter.platform", MAX_FILTER_LENGTH);
+    where.push({ platform: filter.platform });
+  }
+  if (filter.online != null) {
+    const cutoff = new Date(Date.now() - (ctx.fleet?.onlineWindowMs ?? 0));
+    const online: Prisma.HostWhereInput = ctx.fleet ? { OR: [{ local: true }, { lastSeenAt: { gte: cutoff } }] } : { local: true };
+    where.push(filter.online ? online : { NOT: online });
+  }
+  return { AND: where };
+}
+
 builder.queryField("hosts", (t) =>
-  t.connection({
-    type: HostRef,
-    description: "Every host, oldest first.",
-    resolve: (_parent, args, ctx) =>
-      connectionById(args, "host", "asc", (id, direction, take) =>
-        ctx.db.host.findMany({ where: { id }, orderBy: { id: direction }, take }),
-      ),
-  }, { name: "HostConnection" }, { name: "HostEdge" }),
+  t.connection(
+    {
+      type: HostRef,
+      description: "Hosts, oldest first, optionally filtered. Cursors are stable: a walk never skips or repeats a host while others enroll.",
+      args: { filter: t.arg({ type: HostFilterInput, required: false }) },
+      resolve: async (_parent, args, ctx) => {
+        const where = hostWhere(args.filter, ctx);
+        const [page, totalCount] = await Promise.all([
+          connectionById(args, "host", "asc", (id, direction, take) => ctx.db.host.findMany({ where: { AND: [where, { id }] }, orderBy: { id: direction }, take })),
+          ctx.db.host.count({ where }),
+        ]);
+        return { ...page, totalCount };
+      },
+    },
+    {
+      name: "HostConnection",
+      fields: (c) => ({
+        totalCount: c.int({ description: "Hosts matching the filter.", resolve: (parent) => (parent as unknown as { totalCount: number }).totalCount }),
+      }),
+    },
+    { name: "HostEdge" },
+  ),
+);
+
+builder.mutationField("revokeHost", (t) =>
+  t.prismaField({
+    type: "Host",
+    description:
+      "Revokes the node key of the host's agent: its next request is answered node_invalid, and it can come back only by enrolling again with a valid enroll secret. History is kept.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _parent, args, ctx) => {
+      const id = decodeId("Host", args.id, "id");
+      const found = await ctx.db.host.findUnique({ where: { id }, select: { id: true } });
+      if (!found) throw appError(ErrorCode.HOST_NOT_FOUND, `no host has the ID ${args.id}`, { argument: "id" });
+      const host = await ctx.db.host.update({ ...query, where: { id }, data: { nodeKeyHash: null, inventoryBatch: null, inventorySentAt: null } });
+      ctx.pubsub.publish("agentChanged", { hostId: id, change: "revoked" });
+      ctx.logger.info({ hostId: id }, "agent node key revoked");
+      return host;
+    },
+  }),
 );

@@ -1,6 +1,6 @@
 import { filter, pipe } from "graphql-yoga";
 import type { Snapshot } from "../generated/prisma/client.js";
-import { SnapshotStatus } from "../generated/prisma/enums.js";
+import { SnapshotSource, SnapshotStatus } from "../generated/prisma/enums.js";
 import { appError, badInput, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
@@ -9,6 +9,10 @@ import { snapshotFromEvent } from "../events/pubsub.js";
 import { connectionById, decodeId, emptyConnection } from "./paging.js";
 
 const SnapshotStatusEnum = builder.enumType(SnapshotStatus, { name: "SnapshotStatus" });
+const SnapshotSourceEnum = builder.enumType(SnapshotSource, {
+  name: "SnapshotSource",
+  description: "LOCAL: this service ran osqueryi. AGENT: the host's enrolled osqueryd answered the inventory queries.",
+});
 
 export const SnapshotRef = builder.prismaNode("Snapshot", {
   id: { field: "id" },
@@ -16,6 +20,7 @@ export const SnapshotRef = builder.prismaNode("Snapshot", {
   fields: (t) => ({
     collectedAt: t.expose("collectedAt", { type: "DateTime" }),
     status: t.expose("status", { type: SnapshotStatusEnum }),
+    source: t.expose("source", { type: SnapshotSourceEnum }),
     error: t.exposeString("error", { nullable: true, description: "Why the run failed: `[CODE] message`." }),
     appCount: t.exposeInt("appCount", { description: "Apps installed at this snapshot (0 when FAILED)." }),
     added: t.exposeInt("added", { description: "Apps that appeared since the host's previous SUCCEEDED snapshot." }),
@@ -57,7 +62,14 @@ builder.mutationField("collectSnapshot", (t) =>
     description:
       "Collects the inventory now and returns the snapshot it produced (SUCCEEDED or FAILED). " +
       "When a collection is already running, waits for it and returns its snapshot instead of starting another.",
-    args: { hostId: t.arg.id({ required: false, description: "Must be this service's own host; defaults to it." }) },
+    args: {
+      hostId: t.arg.id({
+        required: false,
+        description:
+          "This service's own machine (the default) runs osqueryi now. An enrolled agent's host is sent the inventory queries at its next check-in, " +
+          "and the answer is waited for up to AGENT_COLLECT_WAIT_SECONDS (then COLLECTION_PENDING, with the refresh left queued).",
+      }),
+    },
     resolve: async (_parent, args, ctx) => {
       const budget = ctx.collectLimiter.take(ctx.viewer.client);
       if (!budget.ok) {
@@ -66,14 +78,28 @@ builder.mutationField("collectSnapshot", (t) =>
           http: { status: 429, headers: { "retry-after": String(budget.retryAfterSeconds) } },
         });
       }
-      if (args.hostId != null) {
-        const hostId = await resolveHostId(ctx, args.hostId);
-        const local = await ctx.inventory.localHostId();
-        if (local !== null && hostId !== local) {
-          throw appError(ErrorCode.BAD_USER_INPUT, "this service collects only the machine it runs on; hostId names another host", {
-            argument: "hostId",
-          });
+      const hostId = args.hostId != null ? await resolveHostId(ctx, args.hostId) : null;
+      const host = hostId === null ? null : await ctx.db.host.findUnique({ where: { id: hostId }, select: { local: true, nodeKeyHash: true } });
+      if (host && !host.local) {
+        if (!ctx.fleet || host.nodeKeyHash === null) {
+          throw badInput("this host has no enrolled osquery agent (it may have been revoked) and is not this service's own machine", "hostId");
         }
+        const result = await ctx.fleet.refresh.request(hostId!);
+        if (result.ok) return result.snapshot;
+        if (result.reason === "not-enrolled") throw badInput("this host's agent was revoked", "hostId");
+        const seconds = Math.round(ctx.fleet.refreshWaitMs / 1000);
+        throw appError(
+          ErrorCode.COLLECTION_PENDING,
+          `the agent has not answered within ${seconds} s (AGENT_COLLECT_WAIT_SECONDS); the refresh stays queued and is stored when the agent next checks in` +
+            (result.lastSeenAt ? ` (last seen ${result.lastSeenAt.toISOString()})` : " (it has not been seen yet)"),
+          { hostId: args.hostId },
+        );
+      }
+      if (!ctx.collector) {
+        throw badInput(
+          "local collection is off (COLLECT_LOCAL=false): name an enrolled host with hostId",
+          "hostId",
+        );
       }
       try {
         return await ctx.collector.collect();

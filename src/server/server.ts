@@ -1,4 +1,5 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -10,6 +11,7 @@ import type { Context, SharedContext, Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
 import { limitPlugins } from "./graphql-limits.js";
 import type { Logger } from "../logger.js";
+import type { AgentHttp } from "../sources/agent/http.js";
 import type { ResponseCache } from "./response-cache.js";
 import { createSubscriptionFanout } from "./subscription-fanout.js";
 
@@ -41,6 +43,10 @@ export interface ServerOptions {
   graphqlEndpoint?: string;
   /** Answers repeated queries from memory until the data changes; none by default. */
   responseCache?: ResponseCache;
+  /** osquery's TLS remote API for enrolled agents (fleet mode), on the same port; none by default. */
+  agentHttp?: AgentHttp;
+  /** PEM certificate chain and key: serve HTTPS (TLS ≥ 1.2) instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface Server {
@@ -48,6 +54,8 @@ export interface Server {
   listen(port: number, host: string): Promise<number>;
   /** Closes websocket clients (1001), then HTTP connections; idempotent. */
   close(): Promise<void>;
+  /** Serves a renewed certificate to new connections (HTTPS only). */
+  setTls(tls: { cert: string | Buffer; key: string | Buffer }): void;
   fetch: ReturnType<typeof createYoga>["fetch"];
 }
 
@@ -94,7 +102,17 @@ interface ServerContext {
   connectionParams?: Readonly<Record<string, unknown>>;
 }
 
-export function createServer({ schema, context, logger, checkHealth, graphqlEndpoint = "/graphql", security = OPEN_SECURITY, responseCache }: ServerOptions): Server {
+export function createServer({
+  schema,
+  context,
+  logger,
+  checkHealth,
+  graphqlEndpoint = "/graphql",
+  security = OPEN_SECURITY,
+  responseCache,
+  agentHttp,
+  tls,
+}: ServerOptions): Server {
   const tokenCheck = createTokenCheck(security.token);
   const tokenFrom = (server: ServerContext, request?: Request): string | null => {
     if (server.connectionParams) {
@@ -174,10 +192,12 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
   });
 
   let draining = false;
-  const http = createHttpServer(async (req, res) => {
+  const listener: RequestListener = async (req, res) => {
     // While closing, each response ends its connection: keep-alive clients move on instead of
     // sending more requests down a socket that is about to be cut.
     if (draining) res.setHeader("connection", "close");
+    // Agents authenticate with node keys and send larger bodies; their endpoints have limits of their own.
+    if (agentHttp?.matches(req.url)) return agentHttp.handle(req, res, req.socket.remoteAddress ?? "unknown");
     // Size limits before anything reads the body; a chunked body has no length to check in advance.
     const length = req.headers["content-length"];
     if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
@@ -200,7 +220,9 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
       return;
     }
     return yoga.requestListener(req, res);
-  });
+  };
+  // osquery speaks TLS 1.2 or 1.3 only; so does everything else worth serving.
+  const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, listener) : createHttpServer(listener);
 
   const sockets = new Set<Socket>();
   http.on("connection", (socket) => {
@@ -272,6 +294,10 @@ export function createServer({ schema, context, logger, checkHealth, graphqlEndp
   let closing: Promise<void> | null = null;
   return {
     fetch: yoga.fetch,
+    setTls(next) {
+      if (!("setSecureContext" in http)) throw new Error("the server serves plain HTTP; set TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS");
+      http.setSecureContext({ cert: next.cert, key: next.key });
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         http.once("error", reject);

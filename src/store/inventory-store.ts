@@ -153,6 +153,7 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
     data: {
       hostname: inventory.system.hostname,
       platform: os.platform,
+      platformLike: os.platformLike,
       osName: os.name,
       osVersion: os.version,
       osqueryVersion: inventory.osqueryVersion,

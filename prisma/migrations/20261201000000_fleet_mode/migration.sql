@@ -6,6 +6,7 @@ CREATE TYPE "SnapshotSource" AS ENUM ('LOCAL', 'AGENT');
 
 -- AlterTable
 ALTER TABLE "hosts" ADD COLUMN     "agent_identifier" TEXT,
+ADD COLUMN     "agent_instance_id" TEXT,
 ADD COLUMN     "cpu_brand" TEXT,
 ADD COLUMN     "enrolled_at" TIMESTAMPTZ(3),
 ADD COLUMN     "hardware_model" TEXT,

@@ -6,6 +6,7 @@ import type { Locks } from "../../db/locks.js";
 import type { HostSnapshots } from "../../store/host-snapshots.js";
 import { hostIdentifier, type InventoryStore } from "../../store/inventory-store.js";
 import type { Inventory } from "../../inventory/types.js";
+import { causeOf, failureReason, MAX_REASON_LENGTH, unsupportedPlatform } from "../../inventory/failure.js";
 import { inventoryQueries } from "../../inventory/statements.js";
 import type { OsqueryRunner } from "./osqueryi.js";
 import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
@@ -35,13 +36,7 @@ async function gatherInventory(runner: OsqueryRunner, system: SystemInfo, signal
   const osqueryVersion = parseOsqueryVersion(await runner.query(inventoryQueries.osqueryInfo, signal));
   const os = parseOsVersion(await runner.query(inventoryQueries.osVersion, signal));
   const source = softwareSourceFor(os);
-  if (!source) {
-    throw new CollectionError(
-      CollectionErrorCode.UNSUPPORTED_PLATFORM,
-      `installed software is not collected on platform "${os.platform}"${os.platformLike ? ` (like "${os.platformLike}")` : ""}: ` +
-        "supported are macOS (apps), Debian/Ubuntu (deb_packages), RHEL/Fedora/CentOS/SUSE/Amazon Linux (rpm_packages) and Windows (programs)",
-    );
-  }
+  if (!source) throw unsupportedPlatform(os);
   const parsed = parseApps(source, await runner.query(inventoryQueries.software[source], signal));
   if (parsed.skippedOversized > 0) {
     logger.warn({ source, skippedOversized: parsed.skippedOversized }, "rows with an oversized name or field left out of the inventory");
@@ -50,19 +45,6 @@ async function gatherInventory(runner: OsqueryRunner, system: SystemInfo, signal
     logger.debug({ source, skippedUnnamed: parsed.skippedUnnamed, duplicates: parsed.duplicates }, "rows left out of the inventory");
   }
   return { osqueryVersion, os, system, source, apps: parsed.apps };
-}
-
-const MAX_REASON_LENGTH = 2000;
-
-/** Database errors can span lines (query excerpts); the cause is on the last one. */
-function causeOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) ?? "unknown error";
-}
-
-function describe(error: unknown): string {
-  if (error instanceof CollectionError) return `[${error.code}] ${error.message}`.slice(0, MAX_REASON_LENGTH);
-  return `[${CollectionErrorCode.DATABASE_ERROR}] the snapshot could not be stored: ${causeOf(error)}`.slice(0, MAX_REASON_LENGTH);
 }
 
 export function createCollector({ runner, store, pubsub, logger, locks, hostSnapshots, fallbackHostname, now = () => new Date() }: CollectorDeps): Collector {
@@ -137,7 +119,7 @@ export function createCollector({ runner, store, pubsub, logger, locks, hostSnap
       );
     } catch (error) {
       if (controller.signal.aborted) throw error;
-      const reason = describe(error);
+      const reason = failureReason(error);
       logger.error({ err: error, reason }, "collection failed");
       try {
         snapshot = await store.recordFailure(reason, { collectedAt, durationMs: elapsed() });

@@ -1,0 +1,172 @@
+import type { PrismaClient } from "../../generated/prisma/client.js";
+import { softwareSourceFor, type SoftwareSource } from "../../inventory/types.js";
+import type { Logger } from "../../logger.js";
+import { hashNodeKey } from "./node-keys.js";
+
+/** What the agent API needs of an enrolled host on every request, kept in memory. */
+export interface AgentHost {
+  hostId: number;
+  /** Which software statement this host is sent; null on a platform without one. */
+  softwareSource: SoftwareSource | null;
+  /** When the agent last answered the inventory queries; null before the first time. */
+  inventoryAt: Date | null;
+  /** When inventory queries were handed out and not yet answered. */
+  sentAt: Date | null;
+  /** When collectSnapshot asked for a fresh inventory; null when nothing is asked. */
+  requestedAt: Date | null;
+}
+
+export interface AgentHosts {
+  /**
+   * The host a node key belongs to, from memory or else the database; null for an unknown or revoked
+   * key. Only the key's hash is looked up and kept.
+   */
+  authenticate(nodeKey: string): Promise<AgentHost | null>;
+  /** Drops what this instance keeps of a host, so the next request reads it again (it changed elsewhere). */
+  forget(hostId: number): void;
+  /** Drops everything (events may have been lost, e.g. while Redis was away). */
+  forgetAll(): void;
+  /** Records a request of the host; written to the database in batches, not once per poll. */
+  seen(hostId: number, at: Date): void;
+  /** Writes the pending last-seen times now. */
+  flush(): Promise<void>;
+  /** Flushes and stops the flush timer. */
+  stop(): Promise<void>;
+  /** Hosts held in memory (for tests and metrics). */
+  size(): number;
+}
+
+export interface AgentHostsOptions {
+  db: PrismaClient;
+  logger: Logger;
+  /** How often last-seen times are written. @default 5000 */
+  flushIntervalMs?: number;
+  /** An entry is read again after this long even without an event: bounds the effect of a lost one. @default 600000 */
+  ttlMs?: number;
+  /** Hosts kept in memory; the least recently used go first. @default 200000 */
+  maxHosts?: number;
+  /** Unknown keys remembered, so a flood of wrong keys does not become a flood of queries. @default 10000 */
+  maxUnknown?: number;
+  now?: () => number;
+}
+
+interface Cached {
+  host: AgentHost;
+  hash: string;
+  expiresAt: number;
+}
+
+const UNKNOWN_TTL_MS = 30_000;
+
+export function createAgentHosts({
+  db,
+  logger,
+  flushIntervalMs = 5000,
+  ttlMs = 600_000,
+  maxHosts = 200_000,
+  maxUnknown = 10_000,
+  now = Date.now,
+}: AgentHostsOptions): AgentHosts {
+  const byHash = new Map<string, Cached>();
+  const hashOfHost = new Map<number, string>();
+  const unknown = new Map<string, number>();
+  const lastSeen = new Map<number, Date>();
+  // Bumped by every forget: a read from the database that a forget overtook is used once, not kept.
+  let epoch = 0;
+
+  const drop = (hash: string) => {
+    const cached = byHash.get(hash);
+    if (!cached) return;
+    byHash.delete(hash);
+    if (hashOfHost.get(cached.host.hostId) === hash) hashOfHost.delete(cached.host.hostId);
+  };
+
+  async function load(hash: Buffer): Promise<AgentHost | null> {
+    const row = await db.host.findUnique({
+      where: { nodeKeyHash: new Uint8Array(hash) },
+      select: { id: true, platform: true, platformLike: true, inventoryAt: true, inventorySentAt: true, inventoryRequestedAt: true },
+    });
+    if (!row) return null;
+    return {
+      hostId: row.id,
+      softwareSource: row.platform ? softwareSourceFor({ platform: row.platform, platformLike: row.platformLike }) : null,
+      inventoryAt: row.inventoryAt,
+      sentAt: row.inventorySentAt,
+      requestedAt: row.inventoryRequestedAt,
+    };
+  }
+
+  async function flush() {
+    if (lastSeen.size === 0) return;
+    const ids = [...lastSeen.keys()];
+    const times = ids.map((id) => lastSeen.get(id)!);
+    lastSeen.clear();
+    try {
+      await db.$executeRaw`UPDATE hosts AS h SET last_seen_at = GREATEST(h.last_seen_at, v.at)
+        FROM unnest(${ids}::int[], ${times}::timestamptz[]) AS v(id, at) WHERE h.id = v.id`;
+    } catch (error) {
+      // Kept for the next flush unless newer times arrived meanwhile.
+      ids.forEach((id, i) => {
+        if (!lastSeen.has(id)) lastSeen.set(id, times[i]!);
+      });
+      logger.warn({ err: error, hosts: ids.length }, "last-seen times could not be written; retrying at the next flush");
+    }
+  }
+
+  const timer = setInterval(() => void flush(), flushIntervalMs);
+  timer.unref();
+
+  return {
+    async authenticate(nodeKey) {
+      const digest = hashNodeKey(nodeKey);
+      const hash = digest.toString("base64");
+      const t = now();
+      const cached = byHash.get(hash);
+      if (cached && cached.expiresAt > t) {
+        // Re-inserted so the map's first key is always the least recently used.
+        byHash.delete(hash);
+        byHash.set(hash, cached);
+        return cached.host;
+      }
+      if (cached) drop(hash);
+      const unknownUntil = unknown.get(hash);
+      if (unknownUntil !== undefined && unknownUntil > t) return null;
+      unknown.delete(hash);
+      const startedAt = epoch;
+      const host = await load(digest);
+      if (!host) {
+        unknown.set(hash, t + UNKNOWN_TTL_MS);
+        if (unknown.size > maxUnknown) unknown.delete(unknown.keys().next().value!);
+        return null;
+      }
+      if (epoch === startedAt) {
+        const previous = hashOfHost.get(host.hostId);
+        if (previous !== undefined) drop(previous);
+        byHash.set(hash, { host, hash, expiresAt: t + ttlMs });
+        hashOfHost.set(host.hostId, hash);
+        if (byHash.size > maxHosts) drop(byHash.keys().next().value!);
+      }
+      return host;
+    },
+    forget(hostId) {
+      epoch++;
+      const hash = hashOfHost.get(hostId);
+      if (hash !== undefined) drop(hash);
+    },
+    forgetAll() {
+      epoch++;
+      byHash.clear();
+      hashOfHost.clear();
+      unknown.clear();
+    },
+    seen(hostId, at) {
+      lastSeen.set(hostId, at);
+    },
+    flush,
+    async stop() {
+      clearInterval(timer);
+      await flush();
+    },
+    size: () => byHash.size,
+  };
+}

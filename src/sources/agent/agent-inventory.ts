@@ -1,0 +1,180 @@
+import { randomBytes } from "node:crypto";
+import type { PrismaClient, Snapshot } from "../../generated/prisma/client.js";
+import { CollectionError, CollectionErrorCode } from "../../errors.js";
+import { failureReason, unsupportedPlatform } from "../../inventory/failure.js";
+import { badOutput, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
+import { inventoryQueries } from "../../inventory/statements.js";
+import { softwareSourceFor, type Inventory, type OsqueryRow, type SoftwareSource } from "../../inventory/types.js";
+import type { Logger } from "../../logger.js";
+import type { AgentOutcome, InventoryStore } from "../../store/inventory-store.js";
+import type { AgentHost } from "./agent-hosts.js";
+import { describeIssues, rowsSchema, type DistributedWrite } from "./protocol.js";
+
+/** The statements of one inventory, by the name they carry in a distributed query id. */
+const PARTS = ["osquery_info", "os_version", "system_info", "software"] as const;
+type Part = (typeof PARTS)[number];
+
+/**
+ * Distributed query ids: `osquery-inventory:<batch>:<part>`. The batch names one hand-out; the
+ * agent sends it back with the rows, which is how a resent write is recognised.
+ */
+const ID_PREFIX = "osquery-inventory";
+const ID = /^osquery-inventory:([A-Za-z0-9_-]{1,64}):(osquery_info|os_version|system_info|software)$/;
+
+export function statementsFor(source: SoftwareSource | null): Partial<Record<Part, string>> {
+  return {
+    osquery_info: inventoryQueries.osqueryInfo,
+    os_version: inventoryQueries.osVersion,
+    system_info: inventoryQueries.systemInfo,
+    ...(source ? { software: inventoryQueries.software[source] } : {}),
+  };
+}
+
+export interface AgentInventoryOptions {
+  db: PrismaClient;
+  store: InventoryStore;
+  logger: Logger;
+  /** A host's inventory is asked for again when older than this, plus its jitter. */
+  intervalMs: number;
+  /** How long a hand-out waits for its answer before the queries are handed out again. */
+  pendingMs: number;
+  /** Rows a write may hold, over all its queries (OSQUERY_MAX_ROWS). */
+  maxRows: number;
+  now?: () => Date;
+}
+
+export interface AgentInventory {
+  /**
+   * The queries a distributed/read answers: the inventory statements when the host's inventory is
+   * due (never collected, older than the interval plus the host's jitter, or asked for by
+   * collectSnapshot) and not already handed out; none otherwise. Handing out is a compare-and-set
+   * on the host row, so two instances answering the same agent never both hand out a batch.
+   */
+  queriesFor(host: AgentHost): Promise<Record<string, string>>;
+  /**
+   * Stores the inventory batch in a distributed/write as a snapshot of the host. Null when the write
+   * holds none of ours, or repeats a batch already stored (agents resend after a timeout).
+   */
+  accept(host: AgentHost, write: DistributedWrite): Promise<Snapshot | null>;
+}
+
+/** Up to 10% of the interval, fixed per host: a fleet enrolled at once does not report at once. */
+export function jitterMs(hostId: number, intervalMs: number): number {
+  return ((Math.imul(hostId, 2654435761) >>> 0) % 1000) * intervalMs * 0.0001;
+}
+
+export function isDue(host: AgentHost, now: Date, intervalMs: number, pendingMs: number): boolean {
+  const t = now.getTime();
+  if (host.sentAt && t - host.sentAt.getTime() < pendingMs) {
+    // Handed out and not answered yet; a refresh asked for since then waits for the answer.
+    return false;
+  }
+  if (host.requestedAt) return true;
+  if (!host.inventoryAt) return true;
+  return t >= host.inventoryAt.getTime() + intervalMs + jitterMs(host.hostId, intervalMs);
+}
+
+function wallTimeMs(stats: Record<string, unknown>, ids: string[]): number | null {
+  let total = 0;
+  let found = false;
+  for (const id of ids) {
+    const wall = (stats[id] as { wall_time_ms?: unknown } | undefined)?.wall_time_ms;
+    if (typeof wall === "number" && Number.isFinite(wall) && wall >= 0) {
+      total += wall;
+      found = true;
+    }
+  }
+  return found ? Math.min(Math.round(total), 2_147_483_647) : null;
+}
+
+/** The answers of one batch → the inventory, through the same row normalisation as a local collection. */
+function inventoryOf(answers: Map<Part, { rows: unknown; status: number; message: string }>, expected: SoftwareSource | null, maxRows: number): Inventory {
+  const rowsOf = (part: Part): OsqueryRow[] => {
+    const answer = answers.get(part);
+    if (!answer) throw badOutput(`the agent's answer has no result for ${part}`);
+    if (answer.status !== 0) {
+      throw new CollectionError(
+        CollectionErrorCode.AGENT_QUERY_FAILED,
+        `the agent could not run the ${part} statement (status ${answer.status})${answer.message ? `: ${answer.message.slice(0, 500)}` : ""}`,
+      );
+    }
+    if (answer.rows === "") return [];
+    const parsed = rowsSchema.safeParse(answer.rows);
+    if (!parsed.success) throw badOutput(`the agent's rows for ${part} are not rows of strings: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  };
+  let total = 0;
+  for (const answer of answers.values()) total += Array.isArray(answer.rows) ? answer.rows.length : 0;
+  if (total > maxRows) throw badOutput(`the agent returned more than ${maxRows} rows (OSQUERY_MAX_ROWS)`);
+  const osqueryVersion = parseOsqueryVersion(rowsOf("osquery_info"));
+  const os = parseOsVersion(rowsOf("os_version"));
+  const system = parseSystemInfo(rowsOf("system_info"));
+  const source = softwareSourceFor(os);
+  if (!source) throw unsupportedPlatform(os);
+  if (source !== expected) {
+    // The statement was chosen from what the host said at enrollment; the OS changed since.
+    throw badOutput(`the host now reports platform "${os.platform}", whose software table was not asked for; it is asked again at the next check-in`);
+  }
+  const parsed = parseApps(source, rowsOf("software"));
+  return { osqueryVersion, os, system, source, apps: parsed.apps };
+}
+
+export function createAgentInventory({ db, store, logger, intervalMs, pendingMs, maxRows, now = () => new Date() }: AgentInventoryOptions): AgentInventory {
+  return {
+    async queriesFor(host) {
+      const at = now();
+      if (!isDue(host, at, intervalMs, pendingMs)) return {};
+      const batch = randomBytes(9).toString("base64url");
+      const staleBefore = new Date(at.getTime() - pendingMs);
+      const claimed = await db.$executeRaw`UPDATE hosts SET inventory_batch = ${batch}, inventory_sent_at = ${at}
+        WHERE id = ${host.hostId} AND (inventory_sent_at IS NULL OR inventory_sent_at < ${staleBefore})`;
+      // Whether or not another instance got there first, this one now knows a batch is out.
+      host.sentAt = at;
+      if (claimed === 0) return {};
+      const queries: Record<string, string> = {};
+      for (const [part, sql] of Object.entries(statementsFor(host.softwareSource))) queries[`${ID_PREFIX}:${batch}:${part}`] = sql;
+      logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
+      return queries;
+    },
+
+    async accept(host, write) {
+      const batches = new Map<string, Map<Part, { rows: unknown; status: number; message: string }>>();
+      const ids = new Map<string, string[]>();
+      for (const id of new Set([...Object.keys(write.queries), ...Object.keys(write.statuses)])) {
+        const match = ID.exec(id);
+        if (!match) continue;
+        const [, batch, part] = match as unknown as [string, string, Part];
+        const answers = batches.get(batch) ?? new Map();
+        answers.set(part, { rows: write.queries[id] ?? [], status: write.statuses[id] ?? 0, message: write.messages[id] ?? "" });
+        batches.set(batch, answers);
+        ids.set(batch, [...(ids.get(batch) ?? []), id]);
+      }
+      if (batches.size === 0) return null;
+      if (batches.size > 1) logger.warn({ hostId: host.hostId, batches: batches.size }, "a distributed write answered several inventory batches; only the awaited one can be stored");
+      const at = now();
+      let stored: Snapshot | null = null;
+      for (const [batch, answers] of batches) {
+        let outcome: AgentOutcome;
+        try {
+          outcome = { ok: true, inventory: inventoryOf(answers, host.softwareSource, maxRows) };
+        } catch (error) {
+          outcome = { ok: false, error: failureReason(error) };
+        }
+        const durationMs = wallTimeMs(write.stats, ids.get(batch)!) ?? (host.sentAt ? Math.max(0, at.getTime() - host.sentAt.getTime()) : 0);
+        const snapshot = await store.recordAgentResult(host.hostId, batch, outcome, { collectedAt: at, durationMs });
+        if (!snapshot) {
+          logger.debug({ hostId: host.hostId, batch }, "inventory batch already stored or no longer awaited; ignored");
+          continue;
+        }
+        // As the store just did to the row (the snapshotUpdated event makes every instance re-read it).
+        if (host.requestedAt && host.sentAt && host.requestedAt <= host.sentAt) host.requestedAt = null;
+        host.sentAt = null;
+        host.inventoryAt = at;
+        if (snapshot.status === "FAILED") logger.warn({ hostId: host.hostId, snapshotId: snapshot.id, reason: snapshot.error }, "agent inventory failed");
+        else logger.info({ hostId: host.hostId, snapshotId: snapshot.id, apps: snapshot.appCount, added: snapshot.added, removed: snapshot.removed }, "agent inventory stored");
+        stored = snapshot;
+      }
+      return stored;
+    },
+  };
+}

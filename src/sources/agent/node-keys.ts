@@ -1,0 +1,37 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/** 32 random bytes, base64url: 43 characters an agent stores and sends back with every request. */
+export function createNodeKey(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** Only this is stored: a database dump hands out no working keys. */
+export function hashNodeKey(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/**
+ * The node key of a request: osquery ≥ 5.23 sends it in `Authorization: NodeKey <key>` as well as in
+ * the body. When both are present they must agree; a request naming two keys is not trusted with either.
+ */
+export function presentedNodeKey(header: string | undefined, bodyKey: unknown): string | null {
+  const fromHeader = header === undefined ? undefined : /^NodeKey\s+(\S{1,256})\s*$/i.exec(header.trim())?.[1];
+  if (header !== undefined && fromHeader === undefined) return null;
+  const fromBody = typeof bodyKey === "string" && bodyKey.length > 0 && bodyKey.length <= 256 ? bodyKey : undefined;
+  if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) return null;
+  return fromHeader ?? fromBody ?? null;
+}
+
+/**
+ * Checks an enroll secret against every valid one (several during a rotation), in time that depends
+ * neither on which one matches nor on where a wrong one differs.
+ */
+export function createSecretCheck(secrets: readonly string[]): (presented: string) => boolean {
+  const digests = secrets.map((s) => createHash("sha256").update(s, "utf8").digest());
+  return (presented) => {
+    const digest = createHash("sha256").update(presented, "utf8").digest();
+    let match = false;
+    for (const expected of digests) match = timingSafeEqual(digest, expected) || match;
+    return match;
+  };
+}

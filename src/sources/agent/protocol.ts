@@ -1,0 +1,91 @@
+import { z } from "zod";
+
+/**
+ * Request bodies of osquery's TLS remote API as osqueryd sends them (osquery/remote/*, plugins/*).
+ * Everything is bounded here, at the edge: counts of keys, rows and lines, and string lengths. The
+ * byte size of a body is bounded before it is parsed (see http.ts).
+ */
+
+const MAX_KEY_LENGTH = 256;
+const MAX_VALUE_LENGTH = 64 * 1024;
+/** More columns than any table osquery has. */
+const MAX_COLUMNS = 512;
+
+/** A row as osquery serialises it: every value a string (SQL NULL as ""). */
+const row = z.record(z.string().max(MAX_KEY_LENGTH), z.string().max(MAX_VALUE_LENGTH)).refine((r) => Object.keys(r).length <= MAX_COLUMNS, {
+  message: `a row has more than ${MAX_COLUMNS} columns`,
+});
+
+export const nodeKeySchema = z.string().min(1).max(256);
+
+/** The first row of each enrollment table, every value a string; a table with no rows is omitted. */
+export const hostDetailsSchema = z
+  .object({
+    os_version: row.optional(),
+    osquery_info: row.optional(),
+    platform_info: row.optional(),
+    system_info: row.optional(),
+  })
+  .catchall(z.unknown());
+
+export const enrollRequestSchema = z.object({
+  enroll_secret: z.string().max(4096),
+  host_identifier: z.string().max(MAX_KEY_LENGTH).default(""),
+  /** Decimal string of osquery's build bitmask: "9" Linux, "21" macOS, "2" Windows. */
+  platform_type: z.string().max(16).optional(),
+  host_details: hostDetailsSchema.optional(),
+});
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+
+/** config and distributed/read carry only the node key. */
+export const nodeRequestSchema = z.object({ node_key: nodeKeySchema.optional() }).catchall(z.unknown());
+
+/** Query ids a write may name: ours are short; a flood of ids is refused before anything is parsed. */
+export const MAX_WRITE_QUERIES = 256;
+
+const queryId = z.string().min(1).max(MAX_KEY_LENGTH);
+
+export const distributedWriteSchema = z.object({
+  node_key: nodeKeySchema.optional(),
+  /** id → rows; osquery 1.8 sent "" for no rows. A failed query has []. */
+  queries: z.record(queryId, z.union([z.array(z.unknown()), z.literal("")])).default({}),
+  /** id → 0 ok, non-zero failure; strings in osquery < 3.0. */
+  statuses: z.record(queryId, z.union([z.number().int(), z.string().regex(/^-?\d{1,10}$/).transform(Number)])).default({}),
+  /** id → "" or the error text (osquery ≥ 4.4). */
+  messages: z.record(queryId, z.string().max(MAX_VALUE_LENGTH)).default({}),
+  /** id → {wall_time_ms, user_time, system_time, memory} (osquery ≥ 5.8). */
+  stats: z.record(queryId, z.unknown()).default({}),
+});
+export type DistributedWrite = z.infer<typeof distributedWriteSchema>;
+
+export const MAX_LOG_LINES = 10_000;
+
+export const logRequestSchema = z.object({
+  node_key: nodeKeySchema.optional(),
+  log_type: z.enum(["result", "status"]),
+  data: z.array(z.record(z.string(), z.unknown())).max(MAX_LOG_LINES),
+});
+export type LogRequest = z.infer<typeof logRequestSchema>;
+
+/** The rows of one query in a write, checked: an array of objects whose values are all strings. */
+export const rowsSchema = z.array(row);
+
+/**
+ * What osquery reads from an answer: `node_invalid: true` (a JSON boolean) drops its node key and
+ * re-enrolls; any `error` key, even null, is a failure to retry; anything else is success. So a
+ * success answer never has an `error` key.
+ */
+export const NODE_INVALID = '{"node_invalid":true}';
+export const EMPTY = "{}";
+
+export function errorAnswer(message: string): string {
+  return JSON.stringify({ error: message });
+}
+
+/** Every z.ZodError issue as "path: message", short enough for a log line and an answer. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map((p) => String(p).slice(0, 64)).join(".") || "body"}: ${issue.message}`)
+    .join("; ");
+}
