@@ -5,7 +5,7 @@ import { schema } from "./src/schema/index.js";
 // The schema is built from code (Pothos); codegen prints it and types the test documents against it.
 const config: CodegenConfig = {
   schema: printSchema(schema),
-  documents: ["test/helpers/operations.ts"],
+  documents: ["test/helpers/operations.ts", "test/helpers/fleet-operations.ts"],
   ignoreNoDocuments: false,
   emitLegacyCommonJSImports: false,
   generates: {

@@ -90,4 +90,6 @@ export function createResponseCache({ ttlMs, maxEntries }: ResponseCacheOptions)
 export function invalidateOnChanges(cache: Pick<ResponseCache, "invalidate">, pubsub: Pick<PubSub, "listen">): void {
   pubsub.listen("snapshotUpdated", () => cache.invalidate());
   pubsub.listen("historyPruned", () => cache.invalidate());
+  // Enrollment, revocation and refresh requests change what host queries show.
+  pubsub.listen("agentChanged", () => cache.invalidate());
 }

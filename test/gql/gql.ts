@@ -14,6 +14,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  fragment HostFields on Host {\n    id\n    hostname\n    platform\n    osName\n    osVersion\n    osqueryVersion\n    hardwareVendor\n    hardwareModel\n    hardwareSerial\n    cpuBrand\n    physicalMemory\n    local\n    enrolled\n    agentIdentifier\n    enrolledAt\n    lastSeenAt\n    online\n    inventoryRequested\n    resultLines\n    latestSnapshot {\n      id\n      status\n      source\n      appCount\n      error\n    }\n  }\n": typeof types.HostFieldsFragmentDoc,
+    "\n  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {\n    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.FleetHostsDocument,
+    "\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n": typeof types.HostDocument,
+    "\n  mutation RevokeHost($id: ID!) {\n    revokeHost(id: $id) {\n      id\n      enrolled\n    }\n  }\n": typeof types.RevokeHostDocument,
+    "\n  mutation CollectHost($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      status\n      source\n      appCount\n      added\n      removed\n      error\n    }\n  }\n": typeof types.CollectHostDocument,
     "\n  fragment PageInfoFields on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": typeof types.PageInfoFieldsFragmentDoc,
     "\n  fragment AppFields on App {\n    id\n    name\n    version\n    source\n    path\n    bundleIdentifier\n    publisher\n    firstSeenAt\n  }\n": typeof types.AppFieldsFragmentDoc,
     "\n  query LatestData(\n    $hostId: ID\n    $snapshotId: ID\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $filter: AppFilter\n  ) {\n    latestData(\n      hostId: $hostId\n      snapshotId: $snapshotId\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      filter: $filter\n    ) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...AppFields\n        }\n      }\n      pageInfo {\n        ...PageInfoFields\n      }\n      snapshot {\n        id\n        status\n        appCount\n        added\n        removed\n        collectedAt\n      }\n      version {\n        osqueryVersion\n        osName\n        osVersion\n        platform\n        arch\n        build\n      }\n    }\n  }\n": typeof types.LatestDataDocument,
@@ -31,6 +36,11 @@ type Documents = {
     "\n  subscription SnapshotUpdatedWithChanges {\n    snapshotUpdated {\n      id\n      status\n      changes(first: 100) {\n        counts {\n          ...ChangeCountsFields\n        }\n        edges {\n          node {\n            kind\n            name\n            fromVersion\n            toVersion\n          }\n        }\n      }\n    }\n  }\n": typeof types.SnapshotUpdatedWithChangesDocument,
 };
 const documents: Documents = {
+    "\n  fragment HostFields on Host {\n    id\n    hostname\n    platform\n    osName\n    osVersion\n    osqueryVersion\n    hardwareVendor\n    hardwareModel\n    hardwareSerial\n    cpuBrand\n    physicalMemory\n    local\n    enrolled\n    agentIdentifier\n    enrolledAt\n    lastSeenAt\n    online\n    inventoryRequested\n    resultLines\n    latestSnapshot {\n      id\n      status\n      source\n      appCount\n      error\n    }\n  }\n": types.HostFieldsFragmentDoc,
+    "\n  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {\n    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.FleetHostsDocument,
+    "\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n": types.HostDocument,
+    "\n  mutation RevokeHost($id: ID!) {\n    revokeHost(id: $id) {\n      id\n      enrolled\n    }\n  }\n": types.RevokeHostDocument,
+    "\n  mutation CollectHost($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      status\n      source\n      appCount\n      added\n      removed\n      error\n    }\n  }\n": types.CollectHostDocument,
     "\n  fragment PageInfoFields on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": types.PageInfoFieldsFragmentDoc,
     "\n  fragment AppFields on App {\n    id\n    name\n    version\n    source\n    path\n    bundleIdentifier\n    publisher\n    firstSeenAt\n  }\n": types.AppFieldsFragmentDoc,
     "\n  query LatestData(\n    $hostId: ID\n    $snapshotId: ID\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $filter: AppFilter\n  ) {\n    latestData(\n      hostId: $hostId\n      snapshotId: $snapshotId\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      filter: $filter\n    ) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...AppFields\n        }\n      }\n      pageInfo {\n        ...PageInfoFields\n      }\n      snapshot {\n        id\n        status\n        appCount\n        added\n        removed\n        collectedAt\n      }\n      version {\n        osqueryVersion\n        osName\n        osVersion\n        platform\n        arch\n        build\n      }\n    }\n  }\n": types.LatestDataDocument,
@@ -62,6 +72,26 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment HostFields on Host {\n    id\n    hostname\n    platform\n    osName\n    osVersion\n    osqueryVersion\n    hardwareVendor\n    hardwareModel\n    hardwareSerial\n    cpuBrand\n    physicalMemory\n    local\n    enrolled\n    agentIdentifier\n    enrolledAt\n    lastSeenAt\n    online\n    inventoryRequested\n    resultLines\n    latestSnapshot {\n      id\n      status\n      source\n      appCount\n      error\n    }\n  }\n"): (typeof documents)["\n  fragment HostFields on Host {\n    id\n    hostname\n    platform\n    osName\n    osVersion\n    osqueryVersion\n    hardwareVendor\n    hardwareModel\n    hardwareSerial\n    cpuBrand\n    physicalMemory\n    local\n    enrolled\n    agentIdentifier\n    enrolledAt\n    lastSeenAt\n    online\n    inventoryRequested\n    resultLines\n    latestSnapshot {\n      id\n      status\n      source\n      appCount\n      error\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {\n    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {\n    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n"): (typeof documents)["\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeHost($id: ID!) {\n    revokeHost(id: $id) {\n      id\n      enrolled\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeHost($id: ID!) {\n    revokeHost(id: $id) {\n      id\n      enrolled\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CollectHost($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      status\n      source\n      appCount\n      added\n      removed\n      error\n    }\n  }\n"): (typeof documents)["\n  mutation CollectHost($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      status\n      source\n      appCount\n      added\n      removed\n      error\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -10,6 +10,11 @@ import { schema } from "../../src/schema/index.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server/server.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
+import type { FleetConfig } from "../../src/config.js";
+import { buildAgentConfig } from "../../src/sources/agent/agent-config.js";
+import { createFleet, type Fleet } from "../../src/sources/agent/fleet.js";
+import { makeTestPki, type TestPki } from "./tls.js";
+import { makeTempDir } from "./temp.js";
 import type { Backend } from "./backends.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import type { Fetch } from "./graphql.js";
@@ -34,8 +39,31 @@ export interface Harness {
   responseCache: ResponseCache | null;
   /** A collector like the harness's (same database, pubsub and locks) with other runner options. */
   collectorWith(runner: Partial<OsqueryRunnerOptions>): Collector;
+  /** Fleet mode, when the harness was created with `fleet`. */
+  fleet: Fleet | null;
+  /** The test CA and server certificate, with `fleet` (the server listens with HTTPS). */
+  pki: TestPki | null;
+  /** Listens on 127.0.0.1 with a free port; resolves with the origin (https:// with `fleet`). */
+  listen(): Promise<string>;
   dispose(): Promise<void>;
 }
+
+/** Fleet settings for tests: fast intervals, and the secrets agents enroll with. */
+export const TEST_FLEET: FleetConfig = {
+  secrets: ["test-enroll-secret-0001"],
+  secretFile: null,
+  inventoryIntervalMs: 3_600_000,
+  collectWaitMs: 5_000,
+  distributedIntervalSeconds: 1,
+  configRefreshSeconds: 10,
+  loggerPeriodSeconds: 1,
+  onlineWindowMs: 60_000,
+  configFile: null,
+  maxBodyBytes: 4 * 1024 * 1024,
+  errorsKept: 5,
+  tlsHostname: null,
+  enrollRatePerMinute: 10_000,
+};
 
 export interface HarnessOptions {
   timeoutMs?: number;
@@ -50,6 +78,10 @@ export interface HarnessOptions {
   collectRatePerMinute?: number;
   /** The response cache as main sets it up by default; false serves every query from the database. @default true */
   responseCache?: boolean;
+  /** Fleet mode with these settings (see TEST_FLEET), served over HTTPS with a test CA. */
+  fleet?: Partial<FleetConfig> & { agentConfig?: string };
+  /** The local collector; false runs without one (COLLECT_LOCAL=false). @default true */
+  collectLocal?: boolean;
 }
 
 export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
@@ -90,11 +122,33 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   void (async () => {
     for await (const snapshot of events) published.push(snapshot);
   })();
+  let fleet: Fleet | null = null;
+  let pki: TestPki | null = null;
+  const tlsDir = options.fleet ? await makeTempDir("tls") : null;
+  if (options.fleet) {
+    const { agentConfig: configText, ...overrides } = options.fleet;
+    const config = { ...TEST_FLEET, ...overrides };
+    const built = buildAgentConfig(config, configText ?? null);
+    if (!built.ok) throw new Error(built.error);
+    fleet = createFleet({
+      db: db.prisma,
+      store: inventory,
+      pubsub,
+      logger: logger.child({ component: "agents" }),
+      config,
+      secrets: config.secrets,
+      agentConfig: built.json,
+      maxRows: 200_000,
+      lastSeenFlushMs: 200,
+    });
+    pki = makeTestPki(tlsDir!.path);
+  }
   const context = createContext({
     db: db.prisma,
     pubsub,
     logger,
-    collector,
+    collector: options.collectLocal === false ? null : collector,
+    fleet: fleet?.context ?? null,
     inventory,
     collectRatePerMinute: options.collectRatePerMinute ?? 10_000,
     ...(options.historyCacheSize !== undefined ? { historyCacheSize: options.historyCacheSize } : {}),
@@ -106,6 +160,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     checkHealth: () => db.ping(),
     security: options.security ?? OPEN_SECURITY,
     ...(responseCache ? { responseCache } : {}),
+    ...(fleet && pki ? { agentHttp: fleet.http, tls: { cert: pki.cert, key: pki.key } } : {}),
   });
   return {
     database,
@@ -119,10 +174,18 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     published,
     responseCache,
     collectorWith: (runner) => collectorWith(runner, createLogger({ level: "silent" })),
+    fleet,
+    pki,
+    async listen() {
+      const port = await server.listen(0, "127.0.0.1");
+      return `${pki ? "https" : "http"}://localhost:${port}`;
+    },
     async dispose() {
       await collector.stop();
       await events.return?.();
       await server.close();
+      await fleet?.stop();
+      await tlsDir?.remove();
       await machine.dispose();
       await database.dispose();
     },

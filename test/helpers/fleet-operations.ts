@@ -1,0 +1,83 @@
+import { graphql } from "../gql/gql.js";
+
+export const HostFields = graphql(`
+  fragment HostFields on Host {
+    id
+    hostname
+    platform
+    osName
+    osVersion
+    osqueryVersion
+    hardwareVendor
+    hardwareModel
+    hardwareSerial
+    cpuBrand
+    physicalMemory
+    local
+    enrolled
+    agentIdentifier
+    enrolledAt
+    lastSeenAt
+    online
+    inventoryRequested
+    resultLines
+    latestSnapshot {
+      id
+      status
+      source
+      appCount
+      error
+    }
+  }
+`);
+
+export const FleetHostsQuery = graphql(`
+  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {
+    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+      totalCount
+      edges {
+        cursor
+        node {
+          ...HostFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+    }
+  }
+`);
+
+export const HostQuery = graphql(`
+  query Host($id: ID!) {
+    host(id: $id) {
+      ...HostFields
+    }
+  }
+`);
+
+export const RevokeHostMutation = graphql(`
+  mutation RevokeHost($id: ID!) {
+    revokeHost(id: $id) {
+      id
+      enrolled
+    }
+  }
+`);
+
+export const CollectHostMutation = graphql(`
+  mutation CollectHost($hostId: ID) {
+    collectSnapshot(hostId: $hostId) {
+      id
+      status
+      source
+      appCount
+      added
+      removed
+      error
+    }
+  }
+`);
