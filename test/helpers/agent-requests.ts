@@ -59,3 +59,23 @@ export function postAgent(origin: string, path: string, body: unknown, { ca, hea
     req.end(payload);
   });
 }
+
+/** A fetch that trusts the test CA, for GraphQL over HTTPS (Node's fetch takes no CA of its own). */
+export function fetchWithCa(ca: string): (input: string, init: RequestInit) => Promise<Response> {
+  return (input, init) =>
+    new Promise((resolve, reject) => {
+      const body = typeof init.body === "string" ? init.body : "";
+      const req = request(
+        new URL(input),
+        { method: init.method ?? "GET", ca, agent: false, headers: { ...(init.headers as Record<string, string>), "content-length": String(Buffer.byteLength(body)) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: res.headers as Record<string, string> })));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+}

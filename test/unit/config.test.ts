@@ -174,6 +174,70 @@ describe("parseConfig", () => {
     expect(result[0]?.slice(variable.length + 2)).toContain(variable);
   });
 
+  it("when ENROLL_SECRET is set, then fleet mode is on with the documented defaults", () => {
+    expect(config({ ENROLL_SECRET: "fleet-secret-0123456789" }).fleet).toEqual({
+      secrets: ["fleet-secret-0123456789"],
+      secretFile: null,
+      inventoryIntervalMs: 3_600_000,
+      collectWaitMs: 30_000,
+      distributedIntervalSeconds: 10,
+      configRefreshSeconds: 300,
+      loggerPeriodSeconds: 60,
+      onlineWindowMs: 80_000,
+      configFile: null,
+      maxBodyBytes: 16 * 1024 * 1024,
+      errorsKept: 100,
+      tlsHostname: null,
+      enrollRatePerMinute: 60,
+    });
+  });
+
+  it.each([
+    ["a,b", "commas", "old-secret-0123456789,new-secret-0123456789"],
+    ["lines", "newlines", "old-secret-0123456789\nnew-secret-0123456789\n"],
+    ["blanks", "blank entries", " old-secret-0123456789 ,, \r\nnew-secret-0123456789"],
+  ])("when ENROLL_SECRET lists two secrets separated by %s (%s), then both enroll", (_name, _what, value) => {
+    expect(config({ ENROLL_SECRET: value }).fleet?.secrets).toEqual(["old-secret-0123456789", "new-secret-0123456789"]);
+  });
+
+  it.each([
+    [{ ENROLL_SECRET: "short" }, /^ENROLL_SECRET: each enroll secret must be at least 16 characters/],
+    [{ ENROLL_SECRET: "good-secret-0123456789,short" }, /^ENROLL_SECRET: each enroll secret/],
+    [{ TLS_CERT_FILE: "/c.pem" }, /^TLS_KEY_FILE: set TLS_CERT_FILE and TLS_KEY_FILE together/],
+    [{ TLS_KEY_FILE: "/k.pem" }, /^TLS_CERT_FILE: set TLS_CERT_FILE and TLS_KEY_FILE together/],
+    [{ AGENT_CONFIG_FILE: "/etc/osquery.conf" }, /^AGENT_CONFIG_FILE: AGENT_CONFIG_FILE is for fleet mode/],
+    [{ ENROLL_SECRET: "good-secret-0123456789", AGENT_TLS_HOSTNAME: "https://x.example" }, /^AGENT_TLS_HOSTNAME: AGENT_TLS_HOSTNAME must be host\[:port\]/],
+    [{ ENROLL_SECRET: "good-secret-0123456789", AGENT_INVENTORY_INTERVAL_SECONDS: "59" }, /^AGENT_INVENTORY_INTERVAL_SECONDS: .* at least 60/],
+    [{ COLLECT_LOCAL: "perhaps" }, /^COLLECT_LOCAL: COLLECT_LOCAL must be true or false/],
+  ])("when the fleet settings are %j, then it fails naming the problem", (env, message) => {
+    expect(errors(env)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it("when fleet settings are given, then each is used and TLS files are kept", () => {
+    const c = config({
+      ENROLL_SECRET_FILE: "/run/secrets/enroll",
+      COLLECT_LOCAL: "false",
+      AGENT_INVENTORY_INTERVAL_SECONDS: "600",
+      AGENT_COLLECT_WAIT_SECONDS: "5",
+      AGENT_DISTRIBUTED_INTERVAL_SECONDS: "60",
+      AGENT_ONLINE_SECONDS: "300",
+      AGENT_TLS_HOSTNAME: "inventory.example.com:8443",
+      TLS_CERT_FILE: "/etc/inv/cert.pem",
+      TLS_KEY_FILE: "/etc/inv/key.pem",
+    });
+    expect(c.collectLocal).toBe(false);
+    expect(c.tls).toEqual({ certFile: "/etc/inv/cert.pem", keyFile: "/etc/inv/key.pem" });
+    expect(c.fleet).toMatchObject({
+      secrets: [],
+      secretFile: "/run/secrets/enroll",
+      inventoryIntervalMs: 600_000,
+      collectWaitMs: 5000,
+      distributedIntervalSeconds: 60,
+      onlineWindowMs: 300_000,
+      tlsHostname: "inventory.example.com:8443",
+    });
+  });
+
   it('when HOST="", then it counts as unset and the default is used', () => {
     expect(config({ HOST: "" }).server.host).toBe("127.0.0.1");
   });
