@@ -56,6 +56,16 @@ export const HostRef = builder.prismaNode("Host", {
       resolve: (host) => Number(host.resultLines),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    agentErrors: t.prismaField({
+      type: ["AgentError"],
+      description: "The agent's recent status lines of severity warning or error, newest first (at most AGENT_ERRORS_KEPT are kept).",
+      args: { first: t.arg.int({ required: false, defaultValue: 20, description: "At most 100." }) },
+      resolve: (query, host, args, ctx) => {
+        const first = args.first ?? 20;
+        if (first < 0 || first > 100) throw badInput(`first must be between 0 and 100, got ${first}`, "first");
+        return ctx.db.agentError.findMany({ ...query, where: { hostId: host.id }, orderBy: { id: "desc" }, take: first });
+      },
+    }),
     latestSnapshot: t.prismaField({
       type: "Snapshot",
       nullable: true,
@@ -70,6 +80,21 @@ export const HostRef = builder.prismaNode("Host", {
       resolve: (query, host, _args, ctx) =>
         ctx.db.snapshot.findFirst({ ...query, where: { hostId: host.id, status: "SUCCEEDED" }, orderBy: { id: "desc" } }),
     }),
+  }),
+});
+
+const SeverityEnum = builder.enumType("AgentErrorSeverity", { values: ["WARNING", "ERROR"] as const, description: "osquery's glog severities 1 and 2." });
+
+builder.prismaObject("AgentError", {
+  description: "A status line of severity warning or error an enrolled agent logged.",
+  fields: (t) => ({
+    loggedAt: t.expose("loggedAt", { type: "DateTime", description: "When the agent logged it (its own clock)." }),
+    receivedAt: t.expose("receivedAt", { type: "DateTime" }),
+    severity: t.field({ type: SeverityEnum, resolve: (e) => (e.severity >= 2 ? "ERROR" : "WARNING") }),
+    message: t.exposeString("message"),
+    filename: t.exposeString("filename", { nullable: true, description: "osquery's source file that logged it." }),
+    line: t.exposeInt("line", { nullable: true }),
+    osqueryVersion: t.exposeString("osqueryVersion", { nullable: true }),
   }),
 });
 

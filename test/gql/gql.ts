@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  fragment HostFields on Host {\n    id\n    hostname\n    platform\n    osName\n    osVersion\n    osqueryVersion\n    hardwareVendor\n    hardwareModel\n    hardwareSerial\n    cpuBrand\n    physicalMemory\n    local\n    enrolled\n    agentIdentifier\n    enrolledAt\n    lastSeenAt\n    online\n    inventoryRequested\n    resultLines\n    latestSnapshot {\n      id\n      status\n      source\n      appCount\n      error\n    }\n  }\n": typeof types.HostFieldsFragmentDoc,
     "\n  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {\n    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.FleetHostsDocument,
-    "\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n": typeof types.HostDocument,
+    "\n  query Host($id: ID!, $errors: Int) {\n    host(id: $id) {\n      ...HostFields\n      agentErrors(first: $errors) {\n        severity\n        message\n        loggedAt\n        filename\n        line\n        osqueryVersion\n      }\n    }\n  }\n": typeof types.HostDocument,
     "\n  mutation RevokeHost($id: ID!) {\n    revokeHost(id: $id) {\n      id\n      enrolled\n    }\n  }\n": typeof types.RevokeHostDocument,
     "\n  mutation CollectHost($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      status\n      source\n      appCount\n      added\n      removed\n      error\n    }\n  }\n": typeof types.CollectHostDocument,
     "\n  fragment PageInfoFields on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": typeof types.PageInfoFieldsFragmentDoc,
@@ -38,7 +38,7 @@ type Documents = {
 const documents: Documents = {
     "\n  fragment HostFields on Host {\n    id\n    hostname\n    platform\n    osName\n    osVersion\n    osqueryVersion\n    hardwareVendor\n    hardwareModel\n    hardwareSerial\n    cpuBrand\n    physicalMemory\n    local\n    enrolled\n    agentIdentifier\n    enrolledAt\n    lastSeenAt\n    online\n    inventoryRequested\n    resultLines\n    latestSnapshot {\n      id\n      status\n      source\n      appCount\n      error\n    }\n  }\n": types.HostFieldsFragmentDoc,
     "\n  query FleetHosts($filter: HostFilter, $first: Int, $after: String, $last: Int, $before: String) {\n    hosts(filter: $filter, first: $first, after: $after, last: $last, before: $before) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.FleetHostsDocument,
-    "\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n": types.HostDocument,
+    "\n  query Host($id: ID!, $errors: Int) {\n    host(id: $id) {\n      ...HostFields\n      agentErrors(first: $errors) {\n        severity\n        message\n        loggedAt\n        filename\n        line\n        osqueryVersion\n      }\n    }\n  }\n": types.HostDocument,
     "\n  mutation RevokeHost($id: ID!) {\n    revokeHost(id: $id) {\n      id\n      enrolled\n    }\n  }\n": types.RevokeHostDocument,
     "\n  mutation CollectHost($hostId: ID) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      status\n      source\n      appCount\n      added\n      removed\n      error\n    }\n  }\n": types.CollectHostDocument,
     "\n  fragment PageInfoFields on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": types.PageInfoFieldsFragmentDoc,
@@ -83,7 +83,7 @@ export function graphql(source: "\n  query FleetHosts($filter: HostFilter, $firs
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n"): (typeof documents)["\n  query Host($id: ID!) {\n    host(id: $id) {\n      ...HostFields\n    }\n  }\n"];
+export function graphql(source: "\n  query Host($id: ID!, $errors: Int) {\n    host(id: $id) {\n      ...HostFields\n      agentErrors(first: $errors) {\n        severity\n        message\n        loggedAt\n        filename\n        line\n        osqueryVersion\n      }\n    }\n  }\n"): (typeof documents)["\n  query Host($id: ID!, $errors: Int) {\n    host(id: $id) {\n      ...HostFields\n      agentErrors(first: $errors) {\n        severity\n        message\n        loggedAt\n        filename\n        line\n        osqueryVersion\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -52,9 +52,17 @@ export const FleetHostsQuery = graphql(`
 `);
 
 export const HostQuery = graphql(`
-  query Host($id: ID!) {
+  query Host($id: ID!, $errors: Int) {
     host(id: $id) {
       ...HostFields
+      agentErrors(first: $errors) {
+        severity
+        message
+        loggedAt
+        filename
+        line
+        osqueryVersion
+      }
     }
   }
 `);

@@ -270,6 +270,11 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     await post("/api/osquery/log", more);
     const newest = await h.db.prisma.agentError.findMany({ where: { hostId: host.id }, orderBy: { id: "asc" } });
     expect(newest.map((e) => e.message)).toEqual(["message 4", "message 5", "message 6", "message 7", "message 8"]);
+    const shown = expectNoGraphQLErrors(await gql(HostQuery, { id: encodeGlobalID("Host", host.id), errors: 2 })).host!.agentErrors;
+    expect(shown).toEqual([
+      { severity: "ERROR", message: "message 8", loggedAt: new Date((1796068800 + 8) * 1000).toISOString(), filename: "tls.cpp", line: 216, osqueryVersion: "5.23.1" },
+      expect.objectContaining({ message: "message 7" }),
+    ]);
   });
 
   it("when result lines arrive twice, then they are counted once", async () => {
