@@ -168,6 +168,8 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
       LOG_LEVEL: "info",
       // Every round is a collectSnapshot from one client; 10,000 a minute is the most the config accepts.
       COLLECT_RATE_PER_MINUTE: "10000",
+      // Every subscriber connects from 127.0.0.1.
+      MAX_SOCKETS_PER_CLIENT: "1000000",
     },
     [],
     [

@@ -55,6 +55,8 @@ const envSchema = z.object({
   LEADER_CHECK_SECONDS: integer("LEADER_CHECK_SECONDS", 1, 3600).default(5),
   RESPONSE_CACHE_TTL_SECONDS: integer("RESPONSE_CACHE_TTL_SECONDS", 0, 86_400).default(60),
   RESPONSE_CACHE_MAX_ENTRIES: integer("RESPONSE_CACHE_MAX_ENTRIES", 1, 1_000_000).default(1000),
+  RESPONSE_CACHE_MAX_BYTES: integer("RESPONSE_CACHE_MAX_BYTES", 1024, 16 * 1024 ** 3).default(32 * 1024 * 1024),
+  RESPONSE_CACHE_MAX_ENTRY_BYTES: integer("RESPONSE_CACHE_MAX_ENTRY_BYTES", 1024, 16 * 1024 ** 3).default(1024 * 1024),
   DATA_DIR: z.string().trim().min(1, "DATA_DIR must not be empty").default("./data"),
   OSQUERY_BIN: z.string().trim().min(1, "OSQUERY_BIN must not be empty").default("osqueryi"),
   OSQUERY_TIMEOUT_MS: integer("OSQUERY_TIMEOUT_MS", 100, 3_600_000).default(60_000),
@@ -116,6 +118,9 @@ const envSchema = z.object({
   ENROLL_RATE_PER_MINUTE: integer("ENROLL_RATE_PER_MINUTE", 1, 1_000_000).default(60),
   TLS_CERT_FILE: z.string().trim().min(1).optional(),
   TLS_KEY_FILE: z.string().trim().min(1).optional(),
+  MAX_SOCKETS_PER_CLIENT: integer("MAX_SOCKETS_PER_CLIENT", 1, 1_000_000).default(32),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: integer("MAX_SUBSCRIPTIONS_PER_SOCKET", 1, 100_000).default(100),
+  WS_MAX_BUFFERED_BYTES: integer("WS_MAX_BUFFERED_BYTES", 16 * 1024, 1024 ** 3).default(4 * 1024 * 1024),
   NODE_ENV: z.string().optional(),
 });
 
@@ -128,8 +133,11 @@ export interface Config {
   redisUrl: string | null;
   /** How often a follower instance tries to become the leader that runs the schedule (PostgreSQL only). */
   leaderCheckMs: number;
-  /** Query responses kept per instance until a snapshot lands; ttlMs 0 turns the cache off. */
-  responseCache: { ttlMs: number; maxEntries: number };
+  /**
+   * Query responses kept per instance until a snapshot lands; ttlMs 0 turns the cache off. Sizes are
+   * of the serialised responses.
+   */
+  responseCache: { ttlMs: number; maxEntries: number; maxBytes: number; maxEntryBytes: number };
   osquery: { binary: string; timeoutMs: number; maxOutputBytes: number; maxRows: number };
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
@@ -149,6 +157,8 @@ export interface Config {
     introspection: boolean;
   };
   limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
+  /** What one client may hold over websockets: sockets per address, operations per socket, unread bytes per socket. */
+  websocket: { maxSocketsPerClient: number; maxSubscriptionsPerSocket: number; maxBufferedBytes: number };
   /** collectSnapshot calls per client and minute. */
   collectRatePerMinute: number;
   /** Run osqueryi on this machine on the schedule (the local source). */
@@ -220,6 +230,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   if (e.API_TOKEN !== undefined && e.API_TOKEN_FILE !== undefined) {
     errors.push("API_TOKEN_FILE: set API_TOKEN or API_TOKEN_FILE, not both");
   }
+  if (e.RESPONSE_CACHE_MAX_ENTRY_BYTES > e.RESPONSE_CACHE_MAX_BYTES) {
+    errors.push("RESPONSE_CACHE_MAX_ENTRY_BYTES: must not be larger than RESPONSE_CACHE_MAX_BYTES");
+  }
   if (e.AUTH_READS && !hasToken) errors.push("AUTH_READS: AUTH_READS=true needs API_TOKEN or API_TOKEN_FILE");
   if (!isLoopback(e.HOST) && !hasToken && !e.ALLOW_UNAUTHENTICATED) {
     errors.push(
@@ -252,7 +265,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },
       redisUrl: e.REDIS_URL ?? null,
       leaderCheckMs: e.LEADER_CHECK_SECONDS * 1000,
-      responseCache: { ttlMs: e.RESPONSE_CACHE_TTL_SECONDS * 1000, maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES },
+      responseCache: {
+        ttlMs: e.RESPONSE_CACHE_TTL_SECONDS * 1000,
+        maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+        maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
+        maxEntryBytes: e.RESPONSE_CACHE_MAX_ENTRY_BYTES,
+      },
       osquery: {
         binary: e.OSQUERY_BIN,
         timeoutMs: e.OSQUERY_TIMEOUT_MS,
@@ -274,6 +292,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         maxDirectives: e.MAX_DIRECTIVES,
         maxTokens: e.MAX_TOKENS,
         maxCost: e.MAX_COST,
+      },
+      websocket: {
+        maxSocketsPerClient: e.MAX_SOCKETS_PER_CLIENT,
+        maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+        maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       },
       collectRatePerMinute: e.COLLECT_RATE_PER_MINUTE,
       collectLocal: e.COLLECT_LOCAL,

@@ -12,6 +12,7 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** collectSnapshot on an agent host: the agent did not answer in time; the refresh stays queued. */
   COLLECTION_PENDING: "COLLECTION_PENDING",
+  TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

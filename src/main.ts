@@ -267,6 +267,7 @@ async function main(command: string | undefined): Promise<void> {
       logger: logger.child({ component: "graphql" }),
       checkHealth: () => db.ping(),
       security: { token, authReads: config.auth.authReads, http: config.http, limits: config.limits },
+      websocket: config.websocket,
       ...(responseCache ? { responseCache } : {}),
       ...(fleet ? { agentHttp: fleet.http } : {}),
       ...(tls ? { tls } : {}),

@@ -422,6 +422,8 @@ async function main(): Promise<number> {
       OSQUERY_BIN: machine.binary,
       COLLECT_SCHEDULE,
       COLLECT_RATE_PER_MINUTE: "10000",
+      // Every subscriber connects from 127.0.0.1.
+      MAX_SOCKETS_PER_CLIENT: "1000000",
       // At info the service logs nothing per request, only its lifecycle and one line per collection,
       // which is what the summary counts collections from (and how startService learns the port); warn
       // would hide both.

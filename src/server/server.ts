@@ -14,6 +14,7 @@ import type { Logger } from "../logger.js";
 import type { AgentHttp } from "../sources/agent/http.js";
 import type { ResponseCache } from "./response-cache.js";
 import { createSubscriptionFanout } from "./subscription-fanout.js";
+import { createWebSocketGuard, DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from "./websocket-limits.js";
 
 export interface SecurityOptions {
   /** Bearer token for mutations (and reads with authReads); null leaves the API open. */
@@ -47,6 +48,8 @@ export interface ServerOptions {
   agentHttp?: AgentHttp;
   /** PEM certificate chain and key: serve HTTPS (TLS ≥ 1.2) instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** @default DEFAULT_WEBSOCKET_LIMITS */
+  websocket?: WebSocketLimits;
 }
 
 export interface Server {
@@ -112,6 +115,7 @@ export function createServer({
   responseCache,
   agentHttp,
   tls,
+  websocket = DEFAULT_WEBSOCKET_LIMITS,
 }: ServerOptions): Server {
   const tokenCheck = createTokenCheck(security.token);
   const tokenFrom = (server: ServerContext, request?: Request): string | null => {
@@ -230,7 +234,14 @@ export function createServer({
     socket.once("close", () => sockets.delete(socket));
   });
 
-  const wss = new WebSocketServer({ server: http, path: graphqlEndpoint, maxPayload: security.http.maxBodyBytes });
+  const guard = createWebSocketGuard(websocket, logger);
+  const wss = new WebSocketServer({
+    server: http,
+    path: graphqlEndpoint,
+    maxPayload: security.http.maxBodyBytes,
+    verifyClient: (info, done) => guard.verifyClient(info, done),
+  });
+  wss.on("connection", (socket, request) => guard.track(socket, request));
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   type Root = Pick<Enveloped, "execute" | "subscribe"> & { shareKey: string; deliver: (serialisedResult: string) => void };
   // Thousands of dashboards subscribe with the same document: each event is executed once per
@@ -251,6 +262,12 @@ export function createServer({
         return fanout.subscribe(root.shareKey, () => root.subscribe(args), root.deliver);
       },
       onSubscribe: async (ctx, id, payload) => {
+        // Before anything is parsed or run: graphql-ws has already counted this operation in.
+        const refusal = guard.refuseOperation(Object.keys(ctx.subscriptions).length);
+        if (refusal) return [refusal];
+        // A client that keeps sending operations and never reads their results is dropped here; the
+        // error is only what graphql-ws needs to stop, nothing is sent to a closing socket.
+        if (!guard.writable(ctx.extra.socket, ctx.extra.request)) return [new GraphQLError("websocket closed: the client is not reading")];
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -272,9 +289,9 @@ export function createServer({
         // The "next" message graphql-ws would send, framed around a result serialised once for all
         // subscribers of the operation; only the id differs from socket to socket.
         const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-        const socket = ctx.extra.socket;
+        const { socket, request } = ctx.extra;
         const deliver = (serialisedResult: string) => {
-          if (socket.readyState === socket.OPEN) socket.send(`${head}${serialisedResult}}`);
+          if (guard.writable(socket, request)) socket.send(`${head}${serialisedResult}}`);
         };
         const root: Root = { execute, subscribe, shareKey, deliver };
         const args: ExecutionArgs = {

@@ -33,7 +33,8 @@ describe.each(backends)("graceful shutdown under load on %s", (backend) => {
   beforeAll(async () => {
     database = await createTestDatabase(backend);
     machine = await createFakeMachine(ubuntu(generatedPackages(500)));
-    service = await startService({ ...database.env, OSQUERY_BIN: machine.binary });
+    // Every subscriber connects from 127.0.0.1.
+    service = await startService({ ...database.env, OSQUERY_BIN: machine.binary, MAX_SOCKETS_PER_CLIENT: String(SUBSCRIBERS) });
     await service.waitForLog((l) => l.msg === "collection succeeded");
   });
   afterAll(async () => {

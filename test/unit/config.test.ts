@@ -23,13 +23,14 @@ describe("parseConfig", () => {
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
       redisUrl: null,
       leaderCheckMs: 5000,
-      responseCache: { ttlMs: 60_000, maxEntries: 1000 },
+      responseCache: { ttlMs: 60_000, maxEntries: 1000, maxBytes: 32 * 1024 * 1024, maxEntryBytes: 1024 * 1024 },
       osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 16 * 1024 * 1024, maxRows: 200_000 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
       auth: { token: null, tokenFile: null, authReads: false },
       http: { corsOrigins: [], maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
       limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
+      websocket: { maxSocketsPerClient: 32, maxSubscriptionsPerSocket: 100, maxBufferedBytes: 4 * 1024 * 1024 },
       collectRatePerMinute: 6,
       collectLocal: true,
       fleet: null,
@@ -78,10 +79,16 @@ describe("parseConfig", () => {
         LEADER_CHECK_SECONDS: "2",
         RESPONSE_CACHE_TTL_SECONDS: "0",
         RESPONSE_CACHE_MAX_ENTRIES: "50",
+        RESPONSE_CACHE_MAX_BYTES: "65536",
+        RESPONSE_CACHE_MAX_ENTRY_BYTES: "4096",
+        MAX_SOCKETS_PER_CLIENT: "4",
+        MAX_SUBSCRIPTIONS_PER_SOCKET: "10",
+        WS_MAX_BUFFERED_BYTES: "1048576",
       }),
     ).toMatchObject({
       leaderCheckMs: 2000,
-      responseCache: { ttlMs: 0, maxEntries: 50 },
+      responseCache: { ttlMs: 0, maxEntries: 50, maxBytes: 65536, maxEntryBytes: 4096 },
+      websocket: { maxSocketsPerClient: 4, maxSubscriptionsPerSocket: 10, maxBufferedBytes: 1048576 },
       server: { host: "0.0.0.0", port: 8080 },
       osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024, maxRows: 200_000 },
       collectSchedule: "0 * * * *",
@@ -124,6 +131,7 @@ describe("parseConfig", () => {
     [{ MAX_DEPTH: "1" }, /^MAX_DEPTH: MAX_DEPTH must be at least 2/],
     [{ COLLECT_RATE_PER_MINUTE: "0" }, /^COLLECT_RATE_PER_MINUTE: COLLECT_RATE_PER_MINUTE must be at least 1/],
     [{ REDIS_URL: "http://localhost:6379" }, /^REDIS_URL: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ RESPONSE_CACHE_MAX_BYTES: "4096", RESPONSE_CACHE_MAX_ENTRY_BYTES: "8192" }, /^RESPONSE_CACHE_MAX_ENTRY_BYTES: must not be larger than RESPONSE_CACHE_MAX_BYTES/],
   ])("when the security settings are %j, then it fails naming the problem", (env, message) => {
     expect(errors(env)).toEqual([expect.stringMatching(message)]);
   });
@@ -167,6 +175,11 @@ describe("parseConfig", () => {
     { variable: "LEADER_CHECK_SECONDS", value: "0" },
     { variable: "RESPONSE_CACHE_TTL_SECONDS", value: "1m" },
     { variable: "RESPONSE_CACHE_MAX_ENTRIES", value: "0" },
+    { variable: "RESPONSE_CACHE_MAX_BYTES", value: "32MB" },
+    { variable: "RESPONSE_CACHE_MAX_ENTRY_BYTES", value: "100" },
+    { variable: "MAX_SOCKETS_PER_CLIENT", value: "0" },
+    { variable: "MAX_SUBSCRIPTIONS_PER_SOCKET", value: "0" },
+    { variable: "WS_MAX_BUFFERED_BYTES", value: "1024" },
   ])("when $variable=$value, then it fails with one error naming $variable", ({ variable, value }) => {
     const result = errors({ [variable]: value });
     expect(result).toHaveLength(1);
