@@ -36,6 +36,7 @@ interface Running {
   collector?: { stop(): Promise<void> };
   server?: Server;
   fleet?: Fleet;
+  responseCache?: ResponseCache;
   redis?: RedisEvents;
   db?: Database;
 }
@@ -50,6 +51,7 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
     ["server (websockets, HTTP)", running.server && (() => running.server!.close())],
     // After the server: the last requests' last-seen times are written too.
     ["agent last-seen times", running.fleet && (() => running.fleet!.stop())],
+    ["response cache", running.responseCache && (async () => running.responseCache!.close())],
     ["redis", running.redis && (() => running.redis!.close())],
     ["database", running.db && (() => running.db!.close())],
   ];
@@ -206,6 +208,7 @@ async function main(command: string | undefined): Promise<void> {
       invalidateOnChanges(cache, pubsub);
       running.redis?.onReconnect(() => cache.invalidate());
       responseCache = cache;
+      running.responseCache = cache;
     }
     const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname() });
     const collector = config.collectLocal

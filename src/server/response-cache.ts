@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { ExecutionResult } from "graphql";
-import { useResponseCache, type Cache } from "@graphql-yoga/plugin-response-cache";
-import type { Plugin } from "graphql-yoga";
+import { getOperationAST, type ExecutionResult } from "graphql";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import { LRUCache } from "lru-cache";
 import type { PubSub } from "../events/pubsub.js";
 
 export interface ResponseCacheOptions {
@@ -9,6 +9,10 @@ export interface ResponseCacheOptions {
   ttlMs: number;
   /** Responses kept; the least recently used go first. */
   maxEntries: number;
+  /** Bytes of serialised responses kept in all; the least recently used go first. */
+  maxBytes: number;
+  /** A response whose serialised form is larger than this is never kept. */
+  maxEntryBytes: number;
 }
 
 export interface ResponseCache {
@@ -19,66 +23,119 @@ export interface ResponseCache {
   plugin(allowed: (request: Request) => boolean): Plugin;
   /**
    * Starts a new generation: every response cached so far is dropped, and one still being computed
-   * from older data is filed under the old generation, where nobody asks for it.
+   * from older data is not kept.
    */
   invalidate(): void;
   /** Cached responses right now (for tests and logs). */
   size(): number;
+  /** Bytes of the cached responses right now. */
+  bytes(): number;
+  /** Stops the expiry sweep and drops every response; idempotent. */
+  close(): void;
 }
 
 interface Entry {
-  result: ExecutionResult;
-  expiresAt: number;
+  /** The response body as it was first sent; a hit sends it again as is. */
+  body: string;
+  bytes: number;
+  lastModified: string;
 }
+
+/** A request that was not answered from the cache, and what its answer would be filed under. */
+interface Miss {
+  key: string;
+  generation: number;
+  query: boolean;
+}
+
+/** Yoga's result processors write `stringify()` instead of serialising the result themselves. */
+type SerialisedResult = ExecutionResult & { stringify: () => string };
+
+/** Expired entries leave within this long even if nobody asks for them. */
+const SWEEP_INTERVAL_MS = 1000;
 
 /**
  * Every query result depends only on the stored history, which changes only when a collection
  * commits or retention prunes. So a response can be kept until then, keyed by (generation,
  * document, variables): no per-entity bookkeeping is needed, and invalidation is one counter.
  */
-export function createResponseCache({ ttlMs, maxEntries }: ResponseCacheOptions): ResponseCache {
-  const entries = new Map<string, Entry>();
+export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes }: ResponseCacheOptions): ResponseCache {
+  const entries = new LRUCache<string, Entry>({
+    max: maxEntries,
+    maxSize: maxBytes,
+    maxEntrySize: maxEntryBytes,
+    sizeCalculation: (entry) => entry.bytes,
+    ...(ttlMs > 0 ? { ttl: ttlMs } : {}),
+  });
   let generation = 0;
+  // lru-cache drops an expired entry only when it is looked up; without a sweep, large responses
+  // nobody asks for again would stay until evicted.
+  let sweep: NodeJS.Timeout | null = ttlMs > 0 ? setInterval(() => entries.purgeStale(), Math.min(ttlMs, SWEEP_INTERVAL_MS)) : null;
+  sweep?.unref();
 
-  const cache: Cache = {
-    get(key) {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      entries.delete(key);
-      if (entry.expiresAt <= Date.now()) return undefined;
-      // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
-      entries.set(key, entry);
-      return entry.result as ExecutionResult<Record<string, unknown>>;
-    },
-    set(key, result, _entities, ttl) {
-      entries.delete(key);
-      entries.set(key, { result, expiresAt: Date.now() + Math.min(ttl, ttlMs) });
-      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-    },
-    // Entity invalidation is not used: a new generation replaces it (invalidateViaMutation is off).
-    invalidate() {},
-  };
+  const keyOf = (query: string | undefined, variables: unknown, operationName: string | undefined) =>
+    createHash("sha256")
+      .update(`${generation}\0${operationName ?? ""}\0${JSON.stringify(variables ?? {})}\0${query ?? ""}`)
+      .digest("base64url");
+  const served = (entry: Entry, key: string): SerialisedResult => ({
+    stringify: () => entry.body,
+    extensions: { http: { headers: { etag: key, "last-modified": entry.lastModified } } },
+  });
 
   return {
     plugin(allowed) {
-      return useResponseCache({
-        cache,
-        ttl: ttlMs,
-        // Reads do not depend on who asks; access is checked by `enabled` before the cache is used.
-        session: () => null,
-        enabled: (request) => ttlMs > 0 && request !== undefined && allowed(request),
-        invalidateViaMutation: false,
-        buildResponseCacheKey: ({ documentString, variableValues, operationName }) =>
-          createHash("sha256")
-            .update(`${generation}\0${operationName ?? ""}\0${JSON.stringify(variableValues ?? {})}\0${documentString}`)
-            .digest("base64url"),
-      });
+      const cacheable = (request: Request) => ttlMs > 0 && allowed(request);
+      const misses = new WeakMap<Request, Miss>();
+      return {
+        onRequest({ request, fetchAPI, endResponse }) {
+          const etag = request.headers.get("if-none-match");
+          if (etag === null || !cacheable(request)) return;
+          const entry = entries.get(etag);
+          if (!entry) return;
+          const since = request.headers.get("if-modified-since");
+          if (since !== null && !(new Date(since).getTime() >= new Date(entry.lastModified).getTime())) return;
+          endResponse(new fetchAPI.Response(null, { status: 304, headers: { etag, "last-modified": entry.lastModified } }));
+        },
+        onParams({ params, request, setResult }) {
+          if (!cacheable(request)) return;
+          const key = keyOf(params.query, params.variables, params.operationName);
+          const entry = entries.get(key);
+          if (entry) setResult(served(entry, key));
+          else misses.set(request, { key, generation, query: false });
+        },
+        onExecute({ args }) {
+          const request = (args.contextValue as { request?: Request }).request;
+          const miss = request && misses.get(request);
+          if (miss && getOperationAST(args.document, args.operationName)?.operation === "query") miss.query = true;
+        },
+        onExecutionResult({ request, result, setResult }) {
+          const miss = misses.get(request);
+          if (!miss) return;
+          misses.delete(request);
+          // Only a whole, error-free query answer, computed in the generation its request started in.
+          if (!miss.query || miss.generation !== generation || !result || isAsyncIterable(result)) return;
+          if (result.errors?.length || result.extensions?.http) return;
+          // What Yoga would send for this result; serialised here once, kept, and handed back so
+          // that Yoga writes it instead of serialising again.
+          const body = JSON.stringify(result);
+          const entry: Entry = { body, bytes: Buffer.byteLength(body), lastModified: new Date().toUTCString() };
+          // lru-cache refuses an entry over maxEntrySize; that response is sent without an ETag.
+          entries.set(miss.key, entry);
+          setResult({ ...result, ...(entries.has(miss.key) ? served(entry, miss.key) : { stringify: () => body }) });
+        },
+      };
     },
     invalidate() {
       generation++;
       entries.clear();
     },
     size: () => entries.size,
+    bytes: () => entries.calculatedSize,
+    close() {
+      if (sweep) clearInterval(sweep);
+      sweep = null;
+      entries.clear();
+    },
   };
 }
 

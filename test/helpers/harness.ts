@@ -5,7 +5,7 @@ import { createContext } from "../../src/context.js";
 import type { Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/logger.js";
 import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/events/pubsub.js";
-import { createResponseCache, invalidateOnChanges, type ResponseCache } from "../../src/server/response-cache.js";
+import { createResponseCache, invalidateOnChanges, type ResponseCache, type ResponseCacheOptions } from "../../src/server/response-cache.js";
 import { schema } from "../../src/schema/index.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server/server.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
@@ -76,8 +76,11 @@ export interface HarnessOptions {
   security?: SecurityOptions;
   /** collectSnapshot calls per client and minute; high, so only the tests about it meet it. @default 10000 */
   collectRatePerMinute?: number;
-  /** The response cache as main sets it up by default; false serves every query from the database. @default true */
-  responseCache?: boolean;
+  /**
+   * The response cache as main sets it up by default, or with these options instead; false serves
+   * every query from the database. @default true
+   */
+  responseCache?: boolean | Partial<ResponseCacheOptions>;
   /** Fleet mode with these settings (see TEST_FLEET), served over HTTPS with a test CA. */
   fleet?: Partial<FleetConfig> & { agentConfig?: string };
   /** The local collector; false runs without one (COLLECT_LOCAL=false). @default true */
@@ -97,7 +100,16 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   });
   const logger = createLogger({ level: "debug", destination });
   const pubsub = createPubSub();
-  const responseCache = options.responseCache === false ? null : createResponseCache({ ttlMs: 60_000, maxEntries: 1000 });
+  const responseCache =
+    options.responseCache === false
+      ? null
+      : createResponseCache({
+          ttlMs: 60_000,
+          maxEntries: 1000,
+          maxBytes: 32 * 1024 * 1024,
+          maxEntryBytes: 1024 * 1024,
+          ...(typeof options.responseCache === "object" ? options.responseCache : {}),
+        });
   if (responseCache) invalidateOnChanges(responseCache, pubsub);
   const published: SnapshotEvent[] = [];
   const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
@@ -186,6 +198,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
       await server.close();
       await fleet?.stop();
       await tlsDir?.remove();
+      responseCache?.close();
       await machine.dispose();
       await database.dispose();
     },

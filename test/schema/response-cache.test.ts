@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { print } from "graphql";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OPEN_SECURITY } from "../../src/server/server.js";
 import { createWebSocketClient, execute, expectNoGraphQLErrors, subscribeWs } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -137,5 +138,97 @@ describe("response cache with AUTH_READS", () => {
       body: JSON.stringify({ query: "{ latestData(first: 2) { totalCount } }" }),
     });
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("response cache bounds", () => {
+  // Each app in a LatestData page is ~205 bytes; the page around it ~450.
+  const MAX_BYTES = 8192;
+  const MAX_ENTRY_BYTES = 4096;
+  let h: Harness;
+  const post = (variables: Record<string, unknown>, accept = "application/graphql-response+json, application/json") =>
+    h.fetch(ENDPOINT, { method: "POST", headers: { "content-type": "application/json", accept }, body: JSON.stringify({ query: print(LatestDataQuery), variables }) });
+  const versionOf = async (first: number) => expectNoGraphQLErrors(await execute(ENDPOINT, LatestDataQuery, { first }, { fetch: h.fetch })).latestData.edges[0]?.node.version;
+
+  beforeAll(async () => {
+    h = await createHarness("pglite", ubuntu(generatedPackages(40)), { responseCache: { maxBytes: MAX_BYTES, maxEntryBytes: MAX_ENTRY_BYTES } });
+    await h.collector.collect();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when responses together exceed RESPONSE_CACHE_MAX_BYTES, then the least recently used leave until the rest fit", async () => {
+    h.responseCache!.invalidate();
+    for (let first = 1; first <= 15; first++) {
+      await (await post({ first })).text();
+      expect(h.responseCache!.bytes()).toBeLessThanOrEqual(MAX_BYTES);
+    }
+    expect(h.responseCache!.size()).toBeLessThan(15);
+    await h.db.prisma.$executeRaw`UPDATE apps SET version = 'after-eviction'`;
+    // The newest is still answered from memory; the oldest was evicted and is read afresh.
+    expect(await versionOf(15)).not.toBe("after-eviction");
+    expect(await versionOf(1)).toBe("after-eviction");
+  });
+
+  it("when a response is larger than RESPONSE_CACHE_MAX_ENTRY_BYTES, then it is sent whole but never kept", async () => {
+    h.responseCache!.invalidate();
+    const response = await post({ first: 40 });
+    const body = await response.text();
+    expect(Buffer.byteLength(body)).toBeGreaterThan(MAX_ENTRY_BYTES);
+    expect((JSON.parse(body) as { data: { latestData: { edges: unknown[] } } }).data.latestData.edges).toHaveLength(40);
+    expect(response.headers.get("etag")).toBeNull();
+    expect(h.responseCache!.size()).toBe(0);
+    expect(h.responseCache!.bytes()).toBe(0);
+  });
+
+  it("when a cached response is served, then its stored bytes are sent with the same status and content type, without serialising it again", async () => {
+    h.responseCache!.invalidate();
+    for (const accept of ["application/graphql-response+json", "application/json"]) {
+      const miss = await post({ first: 3 }, accept);
+      const missBody = await miss.text();
+      const stringify = vi.spyOn(JSON, "stringify");
+      let hit: Response;
+      let hitBody: string;
+      let serialised: unknown[];
+      try {
+        hit = await post({ first: 3 }, accept);
+        hitBody = await hit.text();
+        // mockRestore forgets the calls.
+        serialised = stringify.mock.calls.map(([value]) => value);
+      } finally {
+        stringify.mockRestore();
+      }
+      const serialisedResults = serialised.filter((value) => typeof value === "object" && value !== null && "data" in value);
+      expect(serialisedResults).toEqual([]);
+      expect(hitBody).toBe(missBody);
+      expect(hit.status).toBe(miss.status);
+      expect(hit.status).toBe(200);
+      expect(hit.headers.get("content-type")).toBe(miss.headers.get("content-type"));
+      expect(hit.headers.get("content-type")).toBe(`${accept}; charset=utf-8`);
+      expect(hit.headers.get("etag")).toBe(miss.headers.get("etag"));
+    }
+    // A query asked for as an event stream gets the same bytes as its one event.
+    const stream = await post({ first: 3 }, "text/event-stream");
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    expect(await stream.text()).toContain(`event: next\ndata: ${await (await post({ first: 3 })).text()}\n\n`);
+  });
+});
+
+describe("response cache expiry", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("pglite", ubuntu(generatedPackages(10)), { responseCache: { ttlMs: 300 } });
+    await h.collector.collect();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when RESPONSE_CACHE_TTL_SECONDS passes, then cached responses leave without anyone asking for them", async () => {
+    expectNoGraphQLErrors(await execute(ENDPOINT, LatestDataQuery, { first: 5 }, { fetch: h.fetch }));
+    expect(h.responseCache!.size()).toBe(1);
+    await expect.poll(() => h.responseCache!.size(), { timeout: 5000, interval: 50 }).toBe(0);
+    expect(h.responseCache!.bytes()).toBe(0);
   });
 });
