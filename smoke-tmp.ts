@@ -1,22 +1,20 @@
-import { createCatalog } from "./test/helpers/agent-simulator/catalog.ts";
-import { runSql } from "./test/helpers/agent-simulator/sql.ts";
-import { tableSpecs, softwareTableOf } from "./test/helpers/agent-simulator/tables.ts";
-for (const p of ["darwin","ubuntu","rhel","windows"] as const) {
-  const c = createCatalog(p);
-  const host = { salt: 7, user: "anna", osqueryVersion: "5.23.1" };
-  for (let i = 0; i < 9000; i++) c.row(i, 1, host);
-  let t = performance.now();
-  let rows: any[] = [];
-  for (let k = 0; k < 5; k++) { rows = []; for (let i = 200; i < 2200; i++) rows.push(c.row(i, 1, host)); }
-  const a = (performance.now() - t) / 5;
-  const specs = tableSpecs(p); const table = softwareTableOf(p);
-  const tables = { columns: (t: string) => specs.get(t), rows: () => rows };
-  for (let k = 0; k < 3; k++) runSql(`SELECT * FROM ${table}`, tables);
-  t = performance.now();
-  for (let k = 0; k < 5; k++) runSql(`SELECT * FROM ${table}`, tables);
-  const b = (performance.now() - t) / 5;
-  t = performance.now();
-  for (let k = 0; k < 5; k++) runSql(`SELECT name, version FROM ${table} WHERE name LIKE '%a%'`, tables);
-  const d = (performance.now() - t) / 5;
-  console.log(p, "rows", a.toFixed(1), "select*", b.toFixed(1), "select2", d.toFixed(1));
-}
+import { createTestPki, startTestDouble } from "./test/helpers/osquery-tls-double.ts";
+import { createAgent, createSimulatedHost } from "./test/helpers/agent-simulator/index.ts";
+const pki = await createTestPki();
+const double = await startTestDouble({ tls: { key: pki.keyPem, cert: pki.certPem } });
+let reads = 0;
+const base = double.requests;
+double.setHandler((r) => {
+  if (r.path.endsWith("/enroll")) return { body: '{"node_key":"K1"}' };
+  if (r.path.endsWith("/config")) return { body: '{"schedule":{"osv":{"query":"SELECT * FROM os_version","interval":2,"snapshot":true}},"decorators":{"load":["SELECT uuid AS host_uuid FROM system_info"]}}' };
+  if (r.path.endsWith("/distributed/read")) return { body: reads++ === 0 ? '{"queries":{"q1":"SELECT version FROM osquery_info","q2":"SELECT * FROM nope","q3":"SELECT name, bundle_short_version FROM apps LIMIT 2"},"discovery":{"q3":"SELECT 1 FROM osquery_registry WHERE active = true AND registry = \'table\' AND name = \'apps\'"}}' : "{}" };
+  return { body: "{}" };
+});
+const host = createSimulatedHost({ platform: "darwin", seed: 1, index: 0, softwareCount: 50 });
+const agent = createAgent({ host, url: double.url, ca: pki.caPem, enrollSecret: "s3cret\n", timeScale: 0.01, distributedInterval: 10, loggerTlsPeriod: 4 });
+await agent.start();
+await new Promise((r) => setTimeout(r, 400));
+await agent.stop();
+for (const r of double.requests) console.log(r.path, r.socket, JSON.stringify(r.rawHeaders), r.text.slice(0, 600));
+console.log(agent.error, agent.stats.requests);
+await double.close(); await pki.remove();

@@ -6,7 +6,7 @@ import type { SimulatedHost } from "./host.js";
 import { hashUuid, mix } from "./random.js";
 import type { SqlRow } from "./sql.js";
 import { createStats, type AgentStats, type Endpoint } from "./stats.js";
-import { createTransport, type Transport } from "./transport.js";
+import { createTransport, type Lane, type Transport } from "./transport.js";
 import { featuresOf } from "./version.js";
 
 /**
@@ -82,7 +82,7 @@ export interface AgentOptions {
   timeScale?: number;
   /** Per-request deadline; not scaled. @default 16000 */
   requestTimeoutMs?: number;
-  /** Wall clock in unix milliseconds, for log lines and accelerate. @default Date.now */
+  /** The agent's clock in unix milliseconds (log lines, scheduler, accelerate, the host's time table). @default wall time, sped up by 1/timeScale */
   now?: () => number;
   /** Counters to add to (a fleet shares one object). */
   stats?: AgentStats;
@@ -167,7 +167,12 @@ export function createAgent(options: AgentOptions): Agent {
   const features = featuresOf(version);
   const endpoints = { ...FLEET_ENDPOINTS, ...options.endpoints };
   const timeScale = options.timeScale ?? 1;
-  const nowMs = options.now ?? Date.now;
+  // The agent's clock runs at 1/timeScale speed, so log times, the scheduler and `accelerate` expiry agree
+  // with the scaled waits: an hour-long interval at 0.001 is 3.6 s of wall time and 3600 s of log time.
+  const wallStart = Date.now();
+  const perfStart = performance.now();
+  const nowMs = options.now ?? (() => wallStart + (performance.now() - perfStart) / timeScale);
+  host.setClock(nowMs);
   const stats = options.stats ?? createStats();
   const transport =
     options.transport ??
@@ -287,15 +292,19 @@ export function createAgent(options: AgentOptions): Agent {
     buffer.length = 0;
     buffer.push(...kept);
     stats.logLinesPurged += count;
+    // Logged after the purge, so the warning itself waits for the next one (buffered.cpp).
+    const warning: StatusLine = { severity: Severity.WARNING, filename: "buffered.cpp", line: 160, message: `Purging buffered logs limit (${max}) exceeded: ${max + count}` };
+    buffer.push({ kind: "status", text: statusLineJson(warning, { hostIdentifier: hostIdentifier(), unixTime: unixNow(), version, decorations }), seq: seq++ });
   };
 
   // ------------------------------------------------------------------------------------------ transport
 
-  const exchange = async (endpoint: Endpoint, body: string, key: string | undefined, gzip: boolean) => {
+  const exchange = async (endpoint: Endpoint, lane: Lane, body: string, key: string | undefined, gzip: boolean) => {
     const raw = Buffer.from(body, "utf8");
     // osquery's compressString: zlib level 9, windowBits 15+16 (gzip), memLevel 9.
     const payload = gzip ? gzipSync(raw, { level: 9, memLevel: 9, windowBits: 15 }) : raw;
     const result = await transport.post(endpoints[endpoint], payload, {
+      lane,
       userAgent,
       authorization: features.nodeKeyHeader && key ? key : undefined,
       gzip,
@@ -318,8 +327,8 @@ export function createAgent(options: AgentOptions): Agent {
   };
 
   /** TLSRequestHelper::go (osquery/remote/utility.h), one attempt. */
-  const goOnce = async (endpoint: Endpoint, params: JsonObject): Promise<GoResult> => {
-    const key = await getNodeKey();
+  const goOnce = async (endpoint: Endpoint, lane: Lane, params: JsonObject): Promise<GoResult> => {
+    const key = await getNodeKey(lane);
     params.addCopy("node_key", key);
     const compress = params.removeMember("_compress");
     const forcePost = params.get("_verb") === "POST";
@@ -327,7 +336,7 @@ export function createAgent(options: AgentOptions): Agent {
     const body = writeJson(params);
     if (forcePost) params.addCopy("_verb", "POST");
     if (compress) params.addCopy("_compress", true);
-    const result = await exchange(endpoint, body, key, compress);
+    const result = await exchange(endpoint, lane, body, key, compress);
     if (!result.ok) return fail(endpoint, result.error);
     const parsed = deserialize(result.body);
     if (!parsed.ok) return fail(endpoint, parsed.message);
@@ -353,10 +362,10 @@ export function createAgent(options: AgentOptions): Agent {
   };
 
   /** The retrying go(): attempt i failing waits i² seconds before the next. */
-  const go = async (endpoint: Endpoint, params: JsonObject, attempts: number): Promise<GoResult> => {
+  const go = async (endpoint: Endpoint, lane: Lane, params: JsonObject, attempts: number): Promise<GoResult> => {
     let result: GoResult = { ok: false, message: "no attempt" };
     for (let i = 1; i <= attempts; i++) {
-      result = await goOnce(endpoint, params);
+      result = await goOnce(endpoint, lane, params);
       if (result.ok || i === attempts) return result;
       await sleep(i * i);
     }
@@ -381,13 +390,13 @@ export function createAgent(options: AgentOptions): Agent {
   const platformType = () => (host.platform === "darwin" ? "21" : host.platform === "windows" ? "2" : "9");
 
   /** TLSEnrollPlugin::requestKey: reads only node_key (or id); ignores node_invalid, error and the status. */
-  const requestKey = async (): Promise<{ ok: true; key: string } | { ok: false; message: string }> => {
+  const requestKey = async (lane: Lane): Promise<{ ok: true; key: string } | { ok: false; message: string }> => {
     const params = new JsonObject()
       .addCopy("enroll_secret", enrollSecret)
       .addCopy("host_identifier", hostIdentifier())
       .addCopy("platform_type", platformType())
       .addCopy("host_details", hostDetails());
-    const result = await exchange("enroll", writeJson(params), undefined, false);
+    const result = await exchange("enroll", lane, writeJson(params), undefined, false);
     if (!result.ok) return { ok: false, message: result.error };
     const parsed = deserialize(result.body);
     if (!parsed.ok) return { ok: false, message: parsed.message };
@@ -401,11 +410,11 @@ export function createAgent(options: AgentOptions): Agent {
   };
 
   /** TLSEnrollPlugin::enroll: up to tls_enroll_max_attempts, waiting min(k², max interval) after the k-th failure. */
-  const enrollWithRetries = async (): Promise<string> => {
+  const enrollWithRetries = async (lane: Lane): Promise<string> => {
     const max = cli.tls_enroll_max_attempts;
     let step = 1;
     for (let attempt = 1; max === 0 || attempt <= max; ) {
-      const result = await requestKey();
+      const result = await requestKey(lane);
       if (result.ok) return result.key;
       stats.failures.enroll++;
       if (attempt === max) break;
@@ -419,9 +428,9 @@ export function createAgent(options: AgentOptions): Agent {
   };
 
   /** getNodeKey (enroll.cpp): the cached key, or one enrollment shared by every caller waiting on it. */
-  const getNodeKey = async (): Promise<string> => {
+  const getNodeKey = async (lane: Lane): Promise<string> => {
     if (nodeKey !== "") return nodeKey;
-    enrolling ??= enrollWithRetries()
+    enrolling ??= enrollWithRetries(lane)
       .then((key) => {
         if (key !== "") {
           nodeKey = key;
@@ -532,7 +541,7 @@ export function createAgent(options: AgentOptions): Agent {
   };
 
   const loadConfig = async (): Promise<boolean> => {
-    const result = await go("config", new JsonObject(), cli.config_tls_max_attempts);
+    const result = await go("config", "config", new JsonObject(), cli.config_tls_max_attempts);
     if (!result.ok) return false;
     if (!(result.response instanceof JsonObject)) return false;
     applyConfig(writeJson(result.response), result.response);
@@ -572,11 +581,11 @@ export function createAgent(options: AgentOptions): Agent {
     const accelerate = work.get("accelerate");
     if (typeof accelerate === "number" && Number.isInteger(accelerate) && Math.abs(accelerate) < 2 ** 31) {
       emitStatus(Severity.INFO, `Accelerating distributed query checkins for ${accelerate} seconds`, { filename: "distributed.cpp", line: 352 });
-      // The expiry is kept in scaled time, so a scaled agent accelerates for the scaled duration.
-      accelerateUntil = performance.now() + accelerate * 1000 * timeScale;
+      accelerateUntil = unixNow() + accelerate;
     }
   };
-  const accelerated = () => performance.now() <= accelerateUntil;
+  // DistributedRunner::start: the short interval while getUnixTime() has not passed the expiry.
+  const accelerated = () => unixNow() <= accelerateUntil;
 
   const runQueries = () => {
     // Pending queries are read back from RocksDB, in key order.
@@ -641,7 +650,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (results.length === 0) return;
     if (writeFailedBefore) stats.distributedResultsResent += resendable;
     // The plugin gets the serialised results and parses them back into its params (tls_distributed.cpp).
-    const result = await go("distributed_write", parseJson(writeJson(serializeResults())) as JsonObject, flags.distributed_tls_max_attempts);
+    const result = await go("distributed_write", "distributed", parseJson(writeJson(serializeResults())) as JsonObject, flags.distributed_tls_max_attempts);
     if (result.ok) {
       results.length = 0;
       performance_.clear();
@@ -654,7 +663,7 @@ export function createAgent(options: AgentOptions): Agent {
   };
 
   const distributedCycle = async () => {
-    const read = await go("distributed_read", new JsonObject().addCopy("_verb", "POST"), flags.distributed_tls_max_attempts);
+    const read = await go("distributed_read", "distributed", new JsonObject().addCopy("_verb", "POST"), flags.distributed_tls_max_attempts);
     if (read.ok) acceptWork(read.response);
     runQueries();
     await flushCompleted();
@@ -665,14 +674,14 @@ export function createAgent(options: AgentOptions): Agent {
   const send = async (lines: BufferedLine[], logType: "result" | "status"): Promise<boolean> => {
     if (flags.tls_disable_status_log && logType === "status") return true;
     const params = new JsonObject()
-      .addCopy("node_key", await getNodeKey())
+      .addCopy("node_key", await getNodeKey("logger"))
       .addCopy("log_type", logType)
       .addCopy(
         "data",
         lines.map((line) => new RawJson(line.text)),
       );
     if (flags.logger_tls_compress) params.addCopy("_compress", true);
-    const result = await goOnce("log", params);
+    const result = await goOnce("log", "logger", params);
     if (result.ok) stats.logLinesSent += lines.length;
     return result.ok;
   };
@@ -777,9 +786,7 @@ export function createAgent(options: AgentOptions): Agent {
 
   /** Each query runs when the (simulated) unix time is a multiple of its splayed interval. */
   const schedulerLoop = async () => {
-    const startedAt = performance.now();
-    const startUnix = unixNow();
-    const simulatedNow = () => startUnix + (performance.now() - startedAt) / (1000 * timeScale);
+    const simulatedNow = () => nowMs() / 1000;
     const nextRun = new Map<string, number>();
     for (const query of schedule) if (query.startup) launchQuery(query);
     for (;;) {
@@ -879,11 +886,11 @@ export function createAgent(options: AgentOptions): Agent {
       host.markStarted(unixNow());
       const startup = async () => {
         // TLSConfigPlugin::setUp → makeURI → getNodeKey, then Config::load.
-        await getNodeKey();
+        await getNodeKey("config");
         const loaded = await loadConfig();
         if (!loaded) host.setConfig(undefined);
         // TLSLoggerPlugin::setUp: no node key means osqueryd exits with EXIT_CATASTROPHIC (78).
-        if ((await getNodeKey()) === "") {
+        if ((await getNodeKey("logger")) === "") {
           exitCode = 78;
           stats.fatalExits++;
           return;
@@ -903,7 +910,7 @@ export function createAgent(options: AgentOptions): Agent {
       started = false;
       if (ownTransport) transport.close();
     },
-    enroll: () => getNodeKey(),
+    enroll: () => getNodeKey("config"),
     loadConfig,
     distributedCycle,
     flushLogs: () => check(true, true),

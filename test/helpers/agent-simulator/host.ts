@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createCatalog, type Catalog, type HostSalt } from "./catalog.js";
+import { asciiTime } from "./log-lines.js";
 import { createRng, mix, type Rng } from "./random.js";
 import { runSql, type SqlResult, type SqlTables } from "./sql.js";
 import { softwareTableOf, tableSpecs, TABLE_ALIASES, type ColumnSpec, type Platform, type SoftwareTable } from "./tables.js";
@@ -37,6 +38,8 @@ export interface HostOptions {
    * osquery falls back to a random UUID of its own. Default: 1 Windows host in 10, chosen by the seed.
    */
   zeroSmbiosUuid?: boolean;
+  /** The host's clock (the `time` table), unix milliseconds. @default Date.now */
+  now?: () => number;
   /**
    * Share of Debian packages removed but not purged (`deinstall ok config-files`), as dpkg keeps them.
    * @default 0.01
@@ -83,6 +86,8 @@ export interface SimulatedHost {
   setConfig(configText: string | undefined): void;
   /** osquery_info.start_time and pid, set when the agent (re)starts. */
   markStarted(unixSeconds: number): void;
+  /** The clock of the `time` table (an agent hands the host its own). */
+  setClock(now: () => number): void;
 }
 
 const FIXTURES = new URL("../../fixtures/osquery/", import.meta.url);
@@ -286,6 +291,29 @@ function windowsHardware(rng: Rng, hostname: string, uuid: string, serial: strin
   };
 }
 
+/** osquery's genTime (osquery/tables/utility/time.cpp), in UTC. */
+function timeRow(ms: number): Record<string, string> {
+  const d = new Date(ms);
+  const unix = Math.floor(ms / 1000);
+  const iso = `${d.toISOString().slice(0, 19)}Z`;
+  return {
+    weekday: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][d.getUTCDay()]!,
+    year: String(d.getUTCFullYear()),
+    month: String(d.getUTCMonth() + 1),
+    day: String(d.getUTCDate()),
+    hour: String(d.getUTCHours()),
+    minutes: String(d.getUTCMinutes()),
+    seconds: String(d.getUTCSeconds()),
+    timezone: "UTC",
+    local_timezone: "UTC",
+    unix_time: String(unix),
+    timestamp: asciiTime(unix),
+    datetime: iso,
+    iso_8601: iso,
+    win_timestamp: String(BigInt(unix) * 10_000_000n + 116_444_736_000_000_000n),
+  };
+}
+
 const BUILD: Record<Platform, { platform: string; distro: string; mask: string }> = {
   darwin: { platform: "darwin", distro: "10.14", mask: "21" },
   ubuntu: { platform: "linux", distro: "centos7", mask: "9" },
@@ -415,6 +443,7 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
     { registry: "logger", name: "tls", owner_uuid: "0", internal: "0", active: "1" },
   ];
 
+  let clock = options.now ?? Date.now;
   let batch = 0;
   let lastSoftwareBatch = -1;
   let softwareReads = 0;
@@ -432,6 +461,8 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
         return [hardware.platformInfo];
       case "osquery_registry":
         return registryRows();
+      case "time":
+        return [timeRow(clock())];
       case softwareTable:
         if (countRead && lastSoftwareBatch !== batch) {
           if (softwareReads > 0) host.churn();
@@ -516,6 +547,9 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
     },
     markStarted: (unixSeconds) => {
       osqueryInfo["start_time"] = String(unixSeconds);
+    },
+    setClock: (now) => {
+      if (options.now === undefined) clock = now;
     },
   };
   return host;

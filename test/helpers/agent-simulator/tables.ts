@@ -79,6 +79,22 @@ const osqueryInfo = [
   int("platform_mask"),
 ];
 
+const time = [
+  text("weekday"),
+  int("year"),
+  int("month"),
+  int("day"),
+  int("hour"),
+  int("minutes"),
+  int("seconds"),
+  text("timezone"),
+  text("local_timezone"),
+  int("unix_time"),
+  text("timestamp"),
+  text("datetime"),
+  text("iso_8601"),
+];
+
 const osqueryRegistry = [text("registry"), text("name"), int("owner_uuid"), int("internal"), int("active")];
 
 const apps = [
@@ -162,6 +178,7 @@ export function tableSpecs(platform: Platform): Map<string, ColumnSpec[]> {
     ["system_info", platform === "windows" ? [...systemInfoBase, text("emulated_cpu_type")] : systemInfoBase],
     ["platform_info", platform === "windows" ? platformInfoBase : [...platformInfoBase, ...platformInfoPosix]],
     ["osquery_registry", osqueryRegistry],
+    ["time", platform === "windows" ? [...time, bigint("win_timestamp")] : time],
   ]);
   if (platform === "darwin") specs.set("apps", apps);
   if (linux) {

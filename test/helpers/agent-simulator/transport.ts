@@ -29,7 +29,14 @@ export interface TransportOptions {
   limit?: (<T>(run: () => Promise<T>) => Promise<T>) | undefined;
 }
 
+/**
+ * osqueryd keeps one client per thread (`thread_local` in tls.cpp getClient): the distributed thread, the
+ * logger thread and the config thread each hold their own keep-alive connection.
+ */
+export type Lane = "distributed" | "logger" | "config";
+
 export interface PostOptions {
+  lane: Lane;
   userAgent: string;
   /** Sent as `Authorization: NodeKey <key>` when given (osquery ≥ 5.23 with a key). */
   authorization?: string | undefined;
@@ -52,11 +59,19 @@ export function createTransport(options: TransportOptions): Transport {
   const base = new URL(options.baseUrl);
   if (base.protocol !== "https:" && base.protocol !== "http:") throw new Error(`unsupported URL scheme: ${base.protocol}`);
   const timeoutMs = options.timeoutMs ?? 16_000;
-  const ownAgent =
-    options.agent ??
-    (base.protocol === "https:"
-      ? new HttpsAgent({ keepAlive: true, ca: options.ca, minVersion: "TLSv1.2", ciphers: OSQUERY_TLS12_CIPHERS })
-      : new HttpAgent({ keepAlive: true }));
+  const lanes = new Map<Lane, HttpAgent>();
+  const agentFor = (lane: Lane): HttpAgent => {
+    if (options.agent) return options.agent;
+    let agent = lanes.get(lane);
+    if (!agent) {
+      agent =
+        base.protocol === "https:"
+          ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: options.ca, minVersion: "TLSv1.2", ciphers: OSQUERY_TLS12_CIPHERS })
+          : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+      lanes.set(lane, agent);
+    }
+    return agent;
+  };
   const prefix = base.pathname.replace(/\/+$/, "");
 
   const once = (url: URL, body: Buffer, post: PostOptions, deadline: number): Promise<Exchange & { location?: string | undefined }> =>
@@ -82,7 +97,7 @@ export function createTransport(options: TransportOptions): Transport {
       headers.push("Host", url.port && url.port !== defaultPort ? `${url.hostname}:${url.port}` : url.hostname);
       if (options.acceptGzip) headers.push("Accept-Encoding", "gzip");
       headers.push("Content-Length", String(body.length));
-      const req = (https ? httpsRequest : httpRequest)(url, { method: "POST", agent: ownAgent, headers, setHost: false });
+      const req = (https ? httpsRequest : httpRequest)(url, { method: "POST", agent: agentFor(post.lane), headers, setHost: false });
       const timer = setTimeout(() => {
         req.destroy();
         fail("Request error: Request timeout");
@@ -136,7 +151,8 @@ export function createTransport(options: TransportOptions): Transport {
       sent += result.bytesSent;
       received += result.bytesReceived;
       if (!result.ok || result.location === undefined || redirects === 10) {
-        return { ...result, bytesSent: sent, bytesReceived: received, ms: performance.now() - started };
+        const { location: _ignored, ...exchanged } = result;
+        return { ...exchanged, bytesSent: sent, bytesReceived: received, ms: performance.now() - started };
       }
       url = new URL(result.location, url);
     }
@@ -145,7 +161,8 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     post: (path, body, post) => (options.limit ? options.limit(() => exchange(path, body, post)) : exchange(path, body, post)),
     close: () => {
-      if (!options.agent) ownAgent.destroy();
+      for (const agent of lanes.values()) agent.destroy();
+      lanes.clear();
     },
   };
 }
