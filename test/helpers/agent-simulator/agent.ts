@@ -269,7 +269,6 @@ export function createAgent(options: AgentOptions): Agent {
   const emitStatus = (severity: Severity, message: string, where = { filename: "osquery", line: 0 }) => {
     const line: StatusLine = { severity, message, ...where };
     buffer.push({ kind: "status", text: statusLineJson(line, { hostIdentifier: hostIdentifier(), unixTime: unixNow(), version, decorations }), seq: seq++ });
-    purge();
   };
 
   const logResultLine = (text: string) => {
@@ -278,10 +277,12 @@ export function createAgent(options: AgentOptions): Agent {
       return;
     }
     buffer.push({ kind: "result", text, seq: seq++ });
-    purge();
   };
 
-  /** BufferedLogForwarder::purge: beyond buffered_log_max the oldest lines of either kind go. */
+  /**
+   * BufferedLogForwarder::purge, after each check: beyond buffered_log_max the oldest lines of either kind
+   * go. Between checks the buffer may grow past the limit, as RocksDB does.
+   */
   const purge = () => {
     const max = flags.buffered_log_max;
     if (max <= 0 || buffer.length <= max) return;

@@ -146,7 +146,7 @@ const RESERVED = new Set([
 // Recognised by SQLite; the simulator refuses them instead of answering wrongly.
 const UNSUPPORTED = new Set([
   "group", "having", "union", "intersect", "except", "join", "inner", "left", "right", "outer", "cross", "natural",
-  "with", "values", "case", "between", "glob", "regexp", "match", "escape", "exists", "collate", "window", "insert",
+  "with", "values", "case", "glob", "regexp", "match", "escape", "exists", "collate", "window", "insert",
   "update", "delete", "create", "drop", "alter", "pragma", "attach", "detach", "begin", "commit", "rollback", "explain",
 ]);
 
@@ -331,8 +331,16 @@ class Parser {
         l = { k: "isnull", not, e: l };
         continue;
       }
-      const not = this.isKeyword("not") && (this.isKeyword("like", 1) || this.isKeyword("in", 1) || this.isKeyword("null", 1));
+      const not = this.isKeyword("not") && (this.isKeyword("like", 1) || this.isKeyword("in", 1) || this.isKeyword("null", 1) || this.isKeyword("between", 1));
       if (not) this.i++;
+      if (this.acceptKeyword("between")) {
+        const low = this.concat();
+        this.expectKeyword("and");
+        const high = this.concat();
+        const within: Expr = { k: "and", l: { k: "bin", op: ">=", l, r: low }, r: { k: "bin", op: "<=", l, r: high } };
+        l = not ? { k: "not", e: within } : within;
+        continue;
+      }
       if (this.acceptKeyword("like")) {
         l = { k: "like", not, l, r: this.concat() };
         if (this.isKeyword("escape")) unsupported("LIKE ... ESCAPE");
