@@ -444,6 +444,22 @@ describe("the TLS logger", () => {
     expect(line["calendarTime"]).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4} UTC$/);
   });
 
+  it("when the config sets runtime options, then they apply; a CLI-only one is refused with osquery's warning", async () => {
+    const config = '{"options":{"logger_tls_compress":true,"config_tls_max_attempts":9}}';
+    const server = await serve(fleetLike([], { config: () => config }));
+    const agent = agentFor(server);
+    await agent.loadConfig();
+    await agent.flushLogs();
+    const [log] = server.to(P.log);
+    expect(header(log!, "content-encoding")).toBe("gzip");
+    const line = (JSON.parse(log!.text) as { data: Array<Record<string, unknown>> }).data[0]!;
+    expect(line).toMatchObject({
+      severity: 1,
+      filename: "options.cpp",
+      message: "The CLI only flag --config_tls_max_attempts set via config file will be ignored, please use a flagfile or pass it to the process at startup",
+    });
+  });
+
   it("when a pre-5.10 agent logs a status line, then its numbers are strings, as boost's ptree wrote them", async () => {
     const server = await serve(fleetLike());
     const agent = agentFor(server, { osqueryVersion: "5.7.0" });

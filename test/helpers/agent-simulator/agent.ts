@@ -456,14 +456,16 @@ export function createAgent(options: AgentOptions): Agent {
       const value =
         typeof raw === "string" ? raw : typeof raw === "boolean" ? String(raw) : typeof raw === "number" ? String(Math.trunc(raw)) : raw instanceof JsonDouble ? String(Math.trunc(raw.value)) : "";
       if (value === "") continue;
-      if (name in cli || name.startsWith("tls_") || name.startsWith("enroll_") || name.startsWith("config_") || name === "logger_plugin") {
+      const runtime = name in flags;
+      if (!runtime && (name in cli || name.startsWith("tls_") || name.startsWith("enroll_") || name.startsWith("config_") || name === "logger_plugin")) {
         emitStatus(Severity.WARNING, `The CLI only flag --${name} set via config file will be ignored, please use a flagfile or pass it to the process at startup`, {
           filename: "options.cpp",
           line: 106,
         });
         continue;
       }
-      if (!(name in flags)) continue;
+      // Runtime flags the simulator does not model are accepted and change nothing.
+      if (!runtime) continue;
       const key = name as keyof typeof flags;
       if (typeof flags[key] === "number") {
         const n = Number(value);
@@ -650,8 +652,9 @@ export function createAgent(options: AgentOptions): Agent {
   const flushCompleted = async () => {
     if (results.length === 0) return;
     if (writeFailedBefore) stats.distributedResultsResent += resendable;
-    // The plugin gets the serialised results and parses them back into its params (tls_distributed.cpp).
-    const result = await go("distributed_write", "distributed", parseJson(writeJson(serializeResults())) as JsonObject, flags.distributed_tls_max_attempts);
+    // osquery serialises the results and the plugin parses them back into its params (tls_distributed.cpp);
+    // the object built here is what that round trip yields, so it is used directly.
+    const result = await go("distributed_write", "distributed", serializeResults(), flags.distributed_tls_max_attempts);
     if (result.ok) {
       results.length = 0;
       performance_.clear();

@@ -4,7 +4,7 @@ import { createSimulatedHost, type ChurnRates, type SimulatedHost } from "./host
 import { mix } from "./random.js";
 import { createStats, reportOf, type AgentStats, type StatsReport } from "./stats.js";
 import { PLATFORMS, type Platform } from "./tables.js";
-import { createTransport } from "./transport.js";
+import { createTransport, secureContextFor } from "./transport.js";
 
 export type AgentSettings = Omit<AgentOptions, "host" | "url" | "ca" | "stats" | "transport" | "httpAgent">;
 
@@ -88,6 +88,7 @@ export function createFleet(options: FleetOptions): Fleet {
   };
   const hosts: SimulatedHost[] = [];
   const agents: Agent[] = [];
+  const secureContext = new URL(options.url).protocol === "https:" ? secureContextFor(options.ca) : undefined;
   for (let i = 0; i < options.hosts; i++) {
     const index = firstIndex + i;
     const platform = platformOf(seed, index, options.mix);
@@ -106,6 +107,7 @@ export function createFleet(options: FleetOptions): Fleet {
     const transport = createTransport({
       baseUrl: options.url,
       ca: options.ca,
+      secureContext,
       timeoutMs: options.agent?.requestTimeoutMs,
       acceptGzip: options.agent?.tlsAcceptGzip,
       limit,

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { gunzipSync } from "node:zlib";
 
 /**
@@ -19,6 +20,11 @@ export interface TransportOptions {
   baseUrl: string;
   /** PEM of the CA(s) that signed the server certificate (osquery's --tls_server_certs). */
   ca?: string | Buffer | undefined;
+  /**
+   * Parsed CA and TLS settings to share between transports: without it every new connection parses the CA
+   * again, which is most of a fleet's client-side TLS cost. See secureContextFor().
+   */
+  secureContext?: SecureContext | undefined;
   /** An agent of your own (connection pooling, a proxy); it must trust the server for https. */
   agent?: HttpAgent | undefined;
   /** @default 16000 */
@@ -53,6 +59,11 @@ export interface Transport {
   close(): void;
 }
 
+/** TLS ≥ 1.2 with osquery's cipher list, trusting `ca` (or Node's bundle when none is given). */
+export function secureContextFor(ca: string | Buffer | undefined): SecureContext {
+  return createSecureContext({ ...(ca !== undefined ? { ca } : {}), minVersion: "TLSv1.2", ciphers: OSQUERY_TLS12_CIPHERS });
+}
+
 const REDIRECTS = new Set([301, 302, 303, 304, 305, 307, 308]);
 
 export function createTransport(options: TransportOptions): Transport {
@@ -60,13 +71,14 @@ export function createTransport(options: TransportOptions): Transport {
   if (base.protocol !== "https:" && base.protocol !== "http:") throw new Error(`unsupported URL scheme: ${base.protocol}`);
   const timeoutMs = options.timeoutMs ?? 16_000;
   const lanes = new Map<Lane, HttpAgent>();
+  let secureContext = options.secureContext;
   const agentFor = (lane: Lane): HttpAgent => {
     if (options.agent) return options.agent;
     let agent = lanes.get(lane);
     if (!agent) {
       agent =
         base.protocol === "https:"
-          ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: options.ca, minVersion: "TLSv1.2", ciphers: OSQUERY_TLS12_CIPHERS })
+          ? new HttpsAgent({ keepAlive: true, maxSockets: 1, secureContext: (secureContext ??= secureContextFor(options.ca)) })
           : new HttpAgent({ keepAlive: true, maxSockets: 1 });
       lanes.set(lane, agent);
     }
