@@ -236,20 +236,26 @@ export function createAgent(options: AgentOptions): Agent {
 
   const unixNow = () => Math.floor(nowMs() / 1000);
 
-  const sleep = (seconds: number): Promise<void> =>
+  /** Waits `seconds` of agent time; `wake`, when given, may end the wait early (a new config). */
+  const sleep = (seconds: number, wake?: { resolve?: () => void }): Promise<void> =>
     new Promise((resolve, reject) => {
       const signal = controller.signal;
       if (signal.aborted) return reject(new Stopped());
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
+        if (wake) delete wake.resolve;
         resolve();
-      }, seconds * 1000 * timeScale);
+      };
+      const timer = setTimeout(done, seconds * 1000 * timeScale);
       const onAbort = () => {
         clearTimeout(timer);
         reject(new Stopped());
       };
       signal.addEventListener("abort", onAbort, { once: true });
+      if (wake) wake.resolve = done;
     });
+  const schedulerWake: { resolve?: () => void } = {};
 
   const hostIdentifier = (): string => {
     switch (flags.host_identifier) {
@@ -530,6 +536,7 @@ export function createAgent(options: AgentOptions): Agent {
     configText = text;
     host.setConfig(text);
     decorations = runDecorators([...decorators.load, ...decorators.always]);
+    schedulerWake.resolve?.();
   };
 
   /** Decorators: the first row of each query, later queries overriding earlier keys. */
@@ -792,10 +799,18 @@ export function createAgent(options: AgentOptions): Agent {
   const schedulerLoop = async () => {
     const simulatedNow = () => nowMs() / 1000;
     const nextRun = new Map<string, number>();
-    for (const query of schedule) if (query.startup) launchQuery(query);
+    const ranOnce = new Set<string>();
     for (;;) {
+      // startup_priority: run once as soon as the scheduler sees the query (scheduler.cpp first_query_runs).
+      for (const query of schedule) {
+        if (query.startup && !ranOnce.has(query.name)) {
+          ranOnce.add(query.name);
+          launchQuery(query);
+        }
+      }
       if (schedule.length === 0) {
-        await sleep(1);
+        // Nothing to run until a config brings queries; applyConfig wakes this up.
+        await sleep(3600, schedulerWake);
         continue;
       }
       const now = simulatedNow();
@@ -808,13 +823,14 @@ export function createAgent(options: AgentOptions): Agent {
           nextRun.set(query.name, due);
         }
         if (due <= now) {
+          ranOnce.add(query.name);
           launchQuery(query);
           due = Math.floor(now / splay + 1) * splay;
           nextRun.set(query.name, due);
         }
         earliest = Math.min(earliest, due);
       }
-      await sleep(Math.max(0.001, Math.min(earliest - simulatedNow(), 60)));
+      await sleep(Math.max(0.001, earliest - simulatedNow()), schedulerWake);
     }
   };
 

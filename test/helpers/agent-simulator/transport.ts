@@ -100,6 +100,10 @@ export function createTransport(options: TransportOptions): Transport {
       };
       const fail = (error: string, aborted = false) =>
         finish({ ok: false, error, bytesSent: body.length, bytesReceived: received, ms: performance.now() - started, aborted });
+      if (post.signal?.aborted) {
+        resolve({ ok: false, error: "Request error: aborted", bytesSent: 0, bytesReceived: 0, ms: 0, aborted: true });
+        return;
+      }
       const https = url.protocol === "https:";
       const defaultPort = https ? "443" : "80";
       // beast's order: decorateRequest's headers, then Host, Accept-Encoding and Content-Length.
