@@ -122,6 +122,20 @@ describe("simulated hosts", () => {
     expect(host.softwareReads).toBe(1);
   });
 
+  it("when the server's statement is peeked at, then it answers what the last read sent, without churning", () => {
+    const host = createSimulatedHost({ platform: "rhel", seed: 1, index: 0, softwareCount: 200, churn: 0.2 });
+    const statement = "SELECT name, version, release, epoch, vendor FROM rpm_packages;";
+    host.beginBatch();
+    host.query(statement);
+    host.beginBatch();
+    const sent = host.query(statement);
+    expect(host.churnHistory).toHaveLength(1);
+    expect(host.peek(statement)).toEqual(sent);
+    host.beginBatch();
+    expect(host.peek(statement)).toEqual(sent);
+    expect(host.churnHistory).toHaveLength(1);
+  });
+
   it("when two hosts of one seed churn, then they churn differently", () => {
     const a = createSimulatedHost({ platform: "rhel", seed: 3, index: 0, softwareCount: 400, churn: 0.1 });
     const b = createSimulatedHost({ platform: "rhel", seed: 3, index: 1, softwareCount: 400, churn: 0.1 });

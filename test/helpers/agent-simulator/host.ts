@@ -70,6 +70,9 @@ export interface SimulatedHost {
   readonly tables: SqlTables;
   /** Runs SQL against the host; a read of the software table in a new batch may churn first. */
   query(sql: string): SqlResult;
+  /** What `query` would answer now, without counting as a read (so without churn): the expected rows
+   * for the server's own statements. */
+  peek(sql: string): SqlResult;
   /** Starts a new read batch (one distributed cycle, one scheduled query run). */
   beginBatch(): void;
   /** Rows `SELECT * FROM <table>` returns right now, without counting as a read. */
@@ -495,6 +498,7 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
     osqueryVersion,
     tables,
     query: (sql) => withRowCache(() => runSql(sql, tables)),
+    peek: (sql) => withRowCache(() => runSql(sql, quiet)),
     beginBatch: () => {
       batch++;
     },
