@@ -1,47 +1,34 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
+import { makeTestPki, type TestPki } from "./tls.js";
 
 /**
  * A stand-in for an osquery TLS server in tests: it records every request byte for byte and answers with
  * whatever the test says. Not a fleet server; the real one is src/.
  */
 
-const run = promisify(execFile);
-
-export interface TestPki {
+export interface TestPkis {
   dir: string;
-  caPem: string;
-  keyPem: string;
-  certPem: string;
-  /** A CA that did not sign the server certificate. */
+  /** The CA, server certificate and key the double serves with (test/helpers/tls.ts). */
+  server: TestPki;
+  /** A second CA that did not sign the server certificate. */
   otherCaPem: string;
   remove(): Promise<void>;
 }
 
-/** A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with the openssl CLI. */
-export async function createTestPki(): Promise<TestPki> {
+/** A throwaway CA and server certificate for 127.0.0.1 and localhost, and an unrelated CA. */
+export async function createTestPkis(): Promise<TestPkis> {
   const dir = await mkdtemp(join(tmpdir(), "agent-sim-pki-"));
-  const ssl = (...args: string[]) => run("openssl", args, { cwd: dir });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await ssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=agent-sim test CA");
-  await ssl("req", "-x509", ...ec, "-keyout", "other.key", "-out", "other.pem", "-days", "2", "-subj", "/CN=unrelated CA");
-  await ssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-  await writeFile(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-  await ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext");
-  const read = (name: string) => readFile(join(dir, name), "utf8");
+  await mkdir(join(dir, "other"));
   return {
     dir,
-    caPem: await read("ca.pem"),
-    keyPem: await read("server.key"),
-    certPem: await read("server.pem"),
-    otherCaPem: await read("other.pem"),
+    server: makeTestPki(dir),
+    otherCaPem: makeTestPki(join(dir, "other")).ca,
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -6,17 +6,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, createLimiter, platformOf, type Fleet } from "../helpers/agent-simulator/fleet.js";
 import { createStats, mergeReports, reportOf } from "../helpers/agent-simulator/stats.js";
 import type { StatsReport } from "../helpers/agent-simulator/stats.js";
-import { createTestPki, defaultHandler, startTestDouble, type TestDouble, type TestPki } from "../helpers/osquery-tls-double.js";
+import { createTestPkis, defaultHandler, startTestDouble, type TestDouble, type TestPkis } from "../helpers/osquery-tls-double.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = "test/helpers/agent-simulator/cli.ts";
 
-let pki: TestPki;
+let pki: TestPkis;
 let double: TestDouble | undefined;
 let fleet: Fleet | undefined;
 
 beforeAll(async () => {
-  pki = await createTestPki();
+  pki = await createTestPkis();
 });
 afterEach(async () => {
   await fleet?.stop();
@@ -38,11 +38,11 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
 
 describe("the fleet runner", () => {
   it("when a mixed fleet runs, then every host enrolls and polls, and the report counts requests, bytes and the simulator's CPU", async () => {
-    double = await startTestDouble({ tls: { key: pki.keyPem, cert: pki.certPem } });
+    double = await startTestDouble({ tls: { key: pki.server.key, cert: pki.server.cert } });
     const server = double;
     fleet = createFleet({
       url: server.url,
-      ca: pki.caPem,
+      ca: pki.server.ca,
       hosts: 8,
       mix: { darwin: 1, ubuntu: 1, rhel: 1, windows: 1 },
       softwareCount: 50,
@@ -135,7 +135,7 @@ describe("the fleet runner", () => {
 
 describe("the CLI", () => {
   it("when run with 2 processes for a while, then it prints one JSON report covering every host, with the enroll secret trimmed", async () => {
-    double = await startTestDouble({ tls: { key: pki.keyPem, cert: pki.certPem } });
+    double = await startTestDouble({ tls: { key: pki.server.key, cert: pki.server.cert } });
     const secretFile = join(pki.dir, "secret");
     await writeFile(secretFile, "fleet-secret\n");
     const args = [
@@ -145,7 +145,7 @@ describe("the CLI", () => {
       "--url",
       double.url,
       "--ca",
-      join(pki.dir, "ca.pem"),
+      pki.server.caFile,
       "--enroll-secret-file",
       secretFile,
       "--hosts",

@@ -3,7 +3,7 @@ import { createAgent, type Agent, type AgentOptions } from "../helpers/agent-sim
 import { createSimulatedHost, type HostOptions } from "../helpers/agent-simulator/host.js";
 import { JsonObject, parseJson, toPlain, writeJson } from "../helpers/agent-simulator/json.js";
 import { Severity } from "../helpers/agent-simulator/log-lines.js";
-import { createTestPki, startTestDouble, type Handler, type RecordedRequest, type TestDouble, type TestPki } from "../helpers/osquery-tls-double.js";
+import { createTestPkis, startTestDouble, type Handler, type RecordedRequest, type TestDouble, type TestPkis } from "../helpers/osquery-tls-double.js";
 
 /**
  * The simulator against a recording HTTPS server: request bytes and headers as osquery writes them
@@ -22,12 +22,12 @@ const P = {
 // Every wait (retries, intervals) runs 100 times faster.
 const SCALE = 0.01;
 
-let pki: TestPki;
+let pki: TestPkis;
 let double: TestDouble | undefined;
 const agents: Agent[] = [];
 
 beforeAll(async () => {
-  pki = await createTestPki();
+  pki = await createTestPkis();
 });
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((agent) => agent.stop()));
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function serve(handler: Handler): Promise<TestDouble> {
-  double = await startTestDouble({ tls: { key: pki.keyPem, cert: pki.certPem }, handler });
+  double = await startTestDouble({ tls: { key: pki.server.key, cert: pki.server.cert }, handler });
   return double;
 }
 
@@ -64,7 +64,7 @@ function agentFor(server: TestDouble, host: Partial<HostOptions> = {}, options: 
   const agent = createAgent({
     host: createSimulatedHost({ platform: "darwin", seed: 1, index: 0, softwareCount: 30, ...host }),
     url: server.url,
-    ca: pki.caPem,
+    ca: pki.server.ca,
     enrollSecret: "this_is_a_deployment_secret\n",
     timeScale: SCALE,
     ...options,
