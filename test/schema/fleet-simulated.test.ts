@@ -1,0 +1,177 @@
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createAgent, createSimulatedHost, type Agent, type Platform, type SimulatedHost } from "../helpers/agent-simulator/index.js";
+import { backends } from "../helpers/backends.js";
+import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
+import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
+import { ubuntu } from "../helpers/machine.js";
+import { CollectHostMutation, FleetHostsQuery } from "../helpers/fleet-operations.js";
+import { LatestDataQuery } from "../helpers/operations.js";
+import type { ResultOf, VariablesOf } from "@graphql-typed-document-node/core";
+
+/** The database id behind a Relay global ID. */
+const dbId = (globalId: string) => Number(decodeGlobalID(globalId).id);
+
+const PLATFORMS: Platform[] = ["darwin", "ubuntu", "rhel", "windows"];
+const HOSTS = 50;
+const SEED = 20261130;
+
+/** The statements the server sends, per software table (src/inventory/statements.ts), run on the host's truth. */
+const STATEMENTS: Record<string, string> = {
+  apps: "SELECT name, path, bundle_identifier, bundle_short_version, bundle_version FROM apps;",
+  deb_packages: "SELECT name, version, maintainer FROM deb_packages;",
+  rpm_packages: "SELECT name, version, release, epoch, vendor FROM rpm_packages;",
+  programs: "SELECT name, version, publisher, install_location, identifying_number FROM programs;",
+};
+
+type Expected = [name: string, version: string | null, path: string | null];
+
+/** What latestData must list for a host: its rows as reported, by the documented rules per table. */
+function expectedApps(host: SimulatedHost): Expected[] {
+  const result = host.peek(STATEMENTS[host.softwareTable]!);
+  if (!result.ok) throw new Error(result.message);
+  const rows = result.rows.map((row) => Object.fromEntries(row));
+  const nul = (v: string | undefined) => (v === undefined || v.trim() === "" ? null : v.trim());
+  const seen = new Set<string>();
+  const out: Expected[] = [];
+  for (const row of rows) {
+    const name = nul(row["name"]);
+    if (name === null) continue;
+    let version: string | null;
+    let path: string | null = null;
+    switch (host.softwareTable) {
+      case "apps":
+        version = nul(row["bundle_short_version"]) ?? nul(row["bundle_version"]);
+        path = nul(row["path"]);
+        break;
+      case "rpm_packages": {
+        const epoch = nul(row["epoch"]);
+        const release = nul(row["release"]);
+        version = nul(row["version"]) && `${epoch && epoch !== "0" ? `${epoch}:` : ""}${nul(row["version"])}${release ? `-${release}` : ""}`;
+        break;
+      }
+      case "programs":
+        version = nul(row["version"]);
+        path = nul(row["install_location"]);
+        break;
+      default:
+        version = nul(row["version"]);
+    }
+    const key = JSON.stringify([name, version, path]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push([name, version, path]);
+  }
+  return out.sort();
+}
+
+describe.each(backends)("fleet mode with simulated osqueryd agents on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const agents: Agent[] = [];
+  const hostIds = new Map<SimulatedHost, string>();
+  const gql = <R, V>(doc: Parameters<typeof execute<R, V>>[1], variables?: V) => execute(ENDPOINT, doc, variables, { fetch: h.fetch });
+
+  async function allApps(hostId: string, pageSize = 100, between?: () => Promise<void>): Promise<Expected[]> {
+    const names: Expected[] = [];
+    let after: string | null = null;
+    do {
+      const result: Awaited<ReturnType<typeof gql<ResultOf<typeof LatestDataQuery>, VariablesOf<typeof LatestDataQuery>>>> = await gql(LatestDataQuery, { hostId, first: pageSize, after });
+      const page = expectNoGraphQLErrors(result).latestData;
+      names.push(...page.edges.map((e): Expected => [e.node.name, e.node.version ?? null, e.node.path ?? null]));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      if (between) await between();
+    } while (after);
+    return names;
+  }
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: { onlineWindowMs: 1500, collectWaitMs: 10_000 }, collectLocal: false });
+    origin = await h.listen();
+    for (let index = 0; index < HOSTS; index++) {
+      const host = createSimulatedHost({ platform: PLATFORMS[index % 4]!, seed: SEED, index, softwareCount: 40 + (index % 7) * 15, churn: 0.1 });
+      agents.push(createAgent({ host, url: origin, ca: h.pki!.ca, enrollSecret: TEST_FLEET.secrets[0]!, hostIdentifier: "uuid", timeScale: 0.001 }));
+    }
+    // Every agent as osqueryd starts: enroll, config, the first distributed cycle (the inventory).
+    await Promise.all(agents.map(async (agent) => {
+      await agent.enroll();
+      await agent.loadConfig();
+      await agent.distributedCycle();
+    }));
+    const hosts = expectNoGraphQLErrors(await gql(FleetHostsQuery, { first: 100 })).hosts;
+    for (const agent of agents) hostIds.set(agent.host, hosts.edges.find((e) => e.node.hostname === agent.host.hostname)!.node.id);
+  }, 240_000);
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await h?.dispose();
+  });
+
+  it("when 50 agents of four platforms report, then each host's inventory comes back exactly through latestData", async () => {
+    expect(hostIds.size).toBe(HOSTS);
+    const hosts = expectNoGraphQLErrors(await gql(FleetHostsQuery, { first: 100 })).hosts;
+    expect(hosts.totalCount).toBe(HOSTS);
+    expect(new Set(hosts.edges.map((e) => e.node.platform))).toEqual(new Set(["darwin", "ubuntu", "rhel", "windows"]));
+    for (const edge of hosts.edges) expect(edge.node.latestSnapshot).toMatchObject({ status: "SUCCEEDED", source: "AGENT" });
+    for (const agent of agents) {
+      expect((await allApps(hostIds.get(agent.host)!)).sort(), agent.host.hostname).toEqual(expectedApps(agent.host));
+    }
+  });
+
+  it("when a refresh is asked for and the host has churned, then a snapshotUpdated subscriber hears the snapshot with the churn's counts", async () => {
+    const agent = agents[1]!;
+    const hostId = hostIds.get(agent.host)!;
+    const before = new Set(expectedApps(agent.host).map((a) => JSON.stringify(a)));
+    const published = h.published.length;
+    const pending = gql(CollectHostMutation, { hostId });
+    await vi.waitFor(async () => {
+      await agent.distributedCycle();
+      expect(agent.host.softwareReads).toBe(2);
+    });
+    const snapshot = expectNoGraphQLErrors(await pending).collectSnapshot;
+    const after = new Set(expectedApps(agent.host).map((a) => JSON.stringify(a)));
+    const added = [...after].filter((a) => !before.has(a)).length;
+    const removed = [...before].filter((a) => !after.has(a)).length;
+    expect(added + removed).toBeGreaterThan(0);
+    expect(snapshot).toMatchObject({ status: "SUCCEEDED", added, removed, appCount: after.size });
+    await vi.waitFor(() => expect(h.published.slice(published)).toEqual([expect.objectContaining({ id: dbId(snapshot.id), added, removed })]));
+    expect((await allApps(hostId)).sort()).toEqual(expectedApps(agent.host));
+  });
+
+  it("when a client walks one host's apps while other hosts and the host itself report, then the walk neither skips nor repeats an app", async () => {
+    const agent = agents[2]!;
+    const hostId = hostIds.get(agent.host)!;
+    const start = expectedApps(agent.host);
+    let step = 0;
+    const walked = await allApps(hostId, 7, async () => {
+      step++;
+      // Others report a fresh inventory; every third page, so does the walked host.
+      const others = [agents[(step * 3) % HOSTS]!, agents[(step * 3 + 1) % HOSTS]!];
+      if (step % 3 === 0) others.push(agent);
+      const ids = others.map((o) => dbId(hostIds.get(o.host)!));
+      await h.db.prisma.host.updateMany({ where: { id: { in: ids } }, data: { inventoryRequestedAt: new Date() } });
+      for (const id of ids) h.fleet!.hosts.forget(id);
+      await Promise.all(others.map((o) => o.distributedCycle()));
+    });
+    expect([...walked].sort()).toEqual(start);
+    expect(new Set(walked.map((a) => JSON.stringify(a))).size).toBe(walked.length);
+    expect(agent.host.softwareReads).toBeGreaterThan(1);
+  });
+
+  it("when an agent stops polling, then its host goes offline and the online filter follows", async () => {
+    const quiet = agents[3]!;
+    const id = hostIds.get(quiet.host)!;
+    const active = agents.filter((a) => a !== quiet);
+    // The others keep polling; the quiet one stops.
+    const deadline = Date.now() + 2500;
+    while (Date.now() < deadline) {
+      await Promise.all(active.map((a) => a.distributedCycle()));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await h.fleet!.hosts.flush();
+    const offline = expectNoGraphQLErrors(await gql(FleetHostsQuery, { filter: { online: false }, first: 100 })).hosts;
+    expect(offline.edges.map((e) => e.node.id)).toEqual([id]);
+    expect(offline.edges[0]!.node.online).toBe(false);
+    const online = expectNoGraphQLErrors(await gql(FleetHostsQuery, { filter: { online: true }, first: 100 })).hosts;
+    expect(online.totalCount).toBe(HOSTS - 1);
+  });
+});
