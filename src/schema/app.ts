@@ -11,6 +11,8 @@ import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
 export const AppRef = builder.prismaNode("App", {
   id: { field: "id" },
+  // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
+  nullable: true,
   description: "A piece of installed software as osquery reported it.",
   fields: (t) => ({
     name: t.exposeString("name"),

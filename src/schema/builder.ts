@@ -26,5 +26,8 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // node and nodes are defined in node.ts.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
   },
 });

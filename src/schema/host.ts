@@ -14,6 +14,8 @@ function isOnline(host: Pick<Host, "local" | "lastSeenAt">, ctx: Context): boole
 
 export const HostRef = builder.prismaNode("Host", {
   id: { field: "id" },
+  // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
+  nullable: true,
   description:
     "A machine whose inventory is collected: this service's own machine (local osqueryi), an enrolled osquery agent (fleet mode), or both.",
   fields: (t) => ({

@@ -48,18 +48,41 @@ export function decodeCursor(kind: string, value: string, arity: number, argumen
   return numbers;
 }
 
+/** Longer than any ID this API hands out; such input is refused before it is decoded. */
+const MAX_ID_LENGTH = 100;
+
+function decodeGlobalId(value: string): { typename: string; id: string } | null {
+  if (value.length > MAX_ID_LENGTH) return null;
+  try {
+    return decodeGlobalID(value);
+  } catch {
+    return null;
+  }
+}
+
+/** The database key a global ID's id part names: a positive 32-bit integer, as every table's id is; null for anything else. */
+function recordKey(id: string): number | null {
+  return /^[1-9]\d{0,9}$/.test(id) && Number(id) <= 2_147_483_647 ? Number(id) : null;
+}
+
 /** Reads a Relay global ID of the given type; anything else is the caller's mistake, not a server error. */
 export function decodeId(typename: string, value: string, argument: string): number {
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(value);
-  } catch {
-    throw badInput(`${argument} is not a valid ${typename} ID`, argument);
-  }
-  if (decoded.typename !== typename || !/^[1-9]\d{0,9}$/.test(decoded.id) || Number(decoded.id) > 2_147_483_647) {
-    throw badInput(`${argument} is not a valid ${typename} ID`, argument);
-  }
-  return Number(decoded.id);
+  const decoded = decodeGlobalId(value);
+  const key = decoded?.typename === typename ? recordKey(decoded.id) : null;
+  if (key === null) throw badInput(`${argument} is not a valid ${typename} ID`, argument);
+  return key;
+}
+
+/**
+ * Reads an ID given to node/nodes. One that does not name a node type of this API is malformed
+ * (BAD_USER_INPUT, without the input, which may be large); one of a node type whose key no record
+ * can have (`Snapshot:abc`) names nothing, like a deleted record, and is null.
+ */
+export function decodeNodeId(value: string, argument: string, isNodeType: (typename: string) => boolean): { typename: string; id: string } | null {
+  const decoded = decodeGlobalId(value);
+  if (!decoded || !isNodeType(decoded.typename)) throw badInput(`${argument} is not a valid node ID`, argument);
+  const key = recordKey(decoded.id);
+  return key === null ? null : { typename: decoded.typename, id: String(key) };
 }
 
 export interface PageInfo {

@@ -16,6 +16,8 @@ const SnapshotSourceEnum = builder.enumType(SnapshotSource, {
 
 export const SnapshotRef = builder.prismaNode("Snapshot", {
   id: { field: "id" },
+  // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
+  nullable: true,
   description: "One collection run. A FAILED snapshot records why and changes nothing else.",
   fields: (t) => ({
     collectedAt: t.expose("collectedAt", { type: "DateTime" }),
