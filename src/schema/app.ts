@@ -2,6 +2,7 @@ import type { App, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import type { Context } from "../context.js";
 import { badInput } from "../errors.js";
+import { SoftwareSource } from "../inventory/types.js";
 import { checkText } from "./text-input.js";
 import type { AppFilter, AppPosition } from "../store/app-queries.js";
 import { builder } from "./builder.js";
@@ -28,17 +29,28 @@ export const AppRef = builder.prismaNode("App", {
 const AppFilterInput = builder.inputType("AppFilter", {
   fields: (t) => ({
     nameContains: t.string({ required: false, description: "Case-insensitive substring of the name." }),
-    source: t.string({ required: false, description: "Only apps from this osquery table." }),
+    source: t.string({ required: false, description: "Only apps from this osquery table: apps, deb_packages, rpm_packages or programs." }),
   }),
 });
 
 const MAX_FILTER_LENGTH = 200;
 const CURSOR_KIND = "app";
 
+const SOURCES: ReadonlySet<string> = new Set(Object.values(SoftwareSource));
+
+/** A source argument names an osquery table apps come from; any other value would silently match nothing. */
+export function checkSource(value: string, argument: string): string {
+  if (!SOURCES.has(value)) throw badInput(`${argument} must be one of ${[...SOURCES].join(", ")}`, argument);
+  return value;
+}
+
 function checkFilter(filter: AppFilter | null | undefined): AppFilter {
-  const text = (value: string | null | undefined, field: string) =>
-    value == null ? null : checkText(value, `filter.${field}`, MAX_FILTER_LENGTH);
-  return { nameContains: text(filter?.nameContains, "nameContains"), source: text(filter?.source, "source") };
+  const nameContains = filter?.nameContains;
+  const source = filter?.source;
+  return {
+    nameContains: nameContains == null ? null : checkText(nameContains, "filter.nameContains", MAX_FILTER_LENGTH),
+    source: source == null ? null : checkSource(source, "filter.source"),
+  };
 }
 
 /**

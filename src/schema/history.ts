@@ -3,7 +3,7 @@ import { SnapshotStatus } from "../generated/prisma/enums.js";
 import { badInput } from "../errors.js";
 import { checkText } from "./text-input.js";
 import { CHANGE_KINDS, ChangeKind, type AppChange, type Diff } from "../store/history.js";
-import { AppRef } from "./app.js";
+import { AppRef, checkSource } from "./app.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import { decodeCursor, encodeCursor, pageSize, type Connection, type PagingArgs } from "./paging.js";
@@ -200,12 +200,12 @@ builder.queryField("appHistory", (t) =>
     args: {
       hostId: t.arg.id({ required: false, description: "Defaults to the only host." }),
       name: t.arg.string({ required: true }),
-      source: t.arg.string({ required: false, description: "Only this osquery table." }),
+      source: t.arg.string({ required: false, description: "Only this osquery table: apps, deb_packages, rpm_packages or programs." }),
     },
     resolve: async (_parent, args, ctx) => {
       if (args.name.trim() === "") throw badInput("name must not be empty", "name");
       checkText(args.name, "name", 500);
-      if (args.source != null) checkText(args.source, "source", 100);
+      if (args.source != null) checkSource(args.source, "source");
       const hostId = await resolveHostId(ctx, args.hostId);
       return hostId === null ? [] : ctx.history.appHistory(hostId, args.name, args.source ?? null);
     },

@@ -12,7 +12,7 @@ export type AgentErrorSeverity =
 export type AppFilter = {
   /** Case-insensitive substring of the name. */
   nameContains?: string | null | undefined;
-  /** Only apps from this osquery table. */
+  /** Only apps from this osquery table: apps, deb_packages, rpm_packages or programs. */
   source?: string | null | undefined;
 };
 

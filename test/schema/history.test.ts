@@ -191,6 +191,15 @@ describe.each(backends)("history on %s", (backend) => {
     expect(expectNoGraphQLErrors(await run(AppHistoryQuery, { name: "c", source: "apps" })).appHistory).toEqual([]);
     expect((await run(AppHistoryQuery, { name: " " })).errors?.[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
   });
+
+  it("when an app's history is asked for with a source no osquery table has, then it answers BAD_USER_INPUT naming the sources", async () => {
+    const result = await run(AppHistoryQuery, { name: "c", source: "nonsense" });
+    expect(result.errors?.[0]).toMatchObject({
+      message: "source must be one of apps, deb_packages, rpm_packages, programs",
+      extensions: { code: "BAD_USER_INPUT", argument: "source" },
+    });
+    expect(result.data ?? null).toBeNull();
+  });
 });
 
 describe.each(backends)("retention on %s", (backend) => {

@@ -155,6 +155,8 @@ describe.each(backends)("latestData on %s", (backend) => {
       return { hostId: app.id };
     }, /hostId is not a valid Host ID/],
     ["an overlong filter", async () => ({ filter: { nameContains: "x".repeat(201) } }), /at most 200 characters/],
+    ["a source no osquery table has", async () => ({ filter: { source: "nonsense" } }), /^filter\.source must be one of apps, deb_packages, rpm_packages, programs$/],
+    ["a source in other case", async () => ({ filter: { source: "DEB_PACKAGES" } }), /^filter\.source must be one of/],
   ];
 
   it.each(badInputs)("when given %s, then it answers BAD_USER_INPUT with a message, not a server error", async (_name, variables, message) => {
