@@ -9,7 +9,7 @@ import { bearerToken, createTokenCheck } from "./auth.js";
 import type { Config } from "../config.js";
 import type { Context, SharedContext, Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
-import { limitPlugins } from "./graphql-limits.js";
+import { limitPlugins, requestJsonError } from "./graphql-limits.js";
 import type { Logger } from "../logger.js";
 import type { AgentHttp } from "../sources/agent/http.js";
 import type { ResponseCache } from "./response-cache.js";
@@ -130,6 +130,12 @@ export function createServer({
     client: server.req?.socket.remoteAddress ?? "in-process",
   });
 
+  const unauthenticated = (what: string) =>
+    new GraphQLError(
+      `this ${what} needs the API token: send "Authorization: Bearer <token>"` +
+        " (graphql-ws: { authorization: \"Bearer <token>\" } in connection_init)",
+      { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401, headers: { "www-authenticate": "Bearer" } } } },
+    );
   // Mutations always need the token once one is configured; reads too with AUTH_READS.
   const refuse = (args: ExecutionArgs): GraphQLError | null => {
     if (security.token === null) return null;
@@ -137,13 +143,17 @@ export function createServer({
     if (operation?.operation !== "mutation" && !security.authReads) return null;
     const viewer = (args.contextValue as Context).viewer;
     if (viewer.authenticated) return null;
-    return new GraphQLError(
-      `this ${operation?.operation ?? "operation"} needs the API token: send "Authorization: Bearer <token>"` +
-        " (graphql-ws: { authorization: \"Bearer <token>\" } in connection_init)",
-      { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401, headers: { "www-authenticate": "Bearer" } } } },
-    );
+    return unauthenticated(operation?.operation ?? "operation");
   };
   const authPlugin: Plugin = {
+    // With AUTH_READS every operation needs the token, so it is checked before the body is even
+    // read: parse and validation errors would otherwise tell a stranger which fields exist.
+    // (graphql-ws refuses such a client at connection_init, before any operation.)
+    onRequestParse: ({ request }) => {
+      if (security.token !== null && security.authReads && !tokenCheck(bearerToken(request.headers.get("authorization")))) {
+        throw unauthenticated("request");
+      }
+    },
     onExecute: ({ args, setResultAndStopExecution }) => {
       const error = refuse(args);
       if (error) setResultAndStopExecution({ errors: [error] });
@@ -184,8 +194,8 @@ export function createServer({
         ? { origin: security.http.corsOrigins, credentials: true, methods: ["GET", "POST"], allowedHeaders: ["content-type", "authorization"] }
         : false,
     plugins: [
-      ...limitPlugins(security.limits, { introspection: security.http.introspection }),
       authPlugin,
+      ...limitPlugins(security.limits, { introspection: security.http.introspection }),
       variableErrors,
       // With AUTH_READS only a request with the token may be answered from the cache: a cached answer
       // skips execution, and with it the check in authPlugin.
@@ -268,6 +278,9 @@ export function createServer({
         // A client that keeps sending operations and never reads their results is dropped here; the
         // error is only what graphql-ws needs to stop, nothing is sent to a closing socket.
         if (!guard.writable(ctx.extra.socket, ctx.extra.request)) return [new GraphQLError("websocket closed: the client is not reading")];
+        // Before the share key below, or anything else, recurses over them.
+        const jsonError = requestJsonError(payload);
+        if (jsonError) return [jsonError];
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
