@@ -84,7 +84,10 @@ export function tokensExceed(source: string, max: number): boolean {
 
 const SUGGESTION = / Did you mean .*$/s;
 
-/** Removes any trailing "Did you mean …?" from the messages (errors made for this request, so changing them is safe). */
+/**
+ * Removes any trailing "Did you mean …?" from the messages, in place: the errors are this request's
+ * own, or validation errors yoga caches per document, which no request should see with it either.
+ */
 export function dropSuggestions(errors: readonly Error[] | undefined): void {
   for (const error of errors ?? []) error.message = error.message.replace(SUGGESTION, "");
 }
@@ -187,8 +190,8 @@ export function limitPlugins(limits: Config["limits"], options: { introspection:
   };
   const plugins: Plugin[] = [
     {
-      // Before anything reads variables or extensions: the response cache's key and yoga's own
-      // handling recurse over them.
+      // Right after the body is parsed, before anything recurses over variables or extensions
+      // (the response cache serialises them into its key).
       onRequestParse: () => ({
         onRequestParseDone: ({ requestParserResult }) => {
           for (const params of Array.isArray(requestParserResult) ? requestParserResult : [requestParserResult]) {
