@@ -7,6 +7,7 @@ import { createRateLimiter, type RateLimiter } from "./server/rate-limit.js";
 import { createAppQueries, type AppQueries } from "./store/app-queries.js";
 import { createHistory, type History } from "./store/history.js";
 import type { InventoryStore } from "./store/inventory-store.js";
+import { createSoftwareQueries, type SoftwareQueries } from "./store/software-queries.js";
 
 /** Who is asking: set per request (HTTP) or per connection (graphql-ws) by the server. */
 export interface Viewer {
@@ -39,6 +40,7 @@ export interface SharedContext {
   /** Null when fleet mode is off (no enroll secret). */
   fleet: FleetContext | null;
   apps: AppQueries;
+  software: SoftwareQueries;
   history: History;
   inventory: Pick<InventoryStore, "localHostId">;
   /** Budget of collectSnapshot calls per client. */
@@ -65,6 +67,7 @@ export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, 
     fleet,
     db,
     apps: createAppQueries(db),
+    software: createSoftwareQueries(db),
     history: createHistory({ db, ...(historyCacheSize !== undefined ? { cacheSize: historyCacheSize } : {}) }),
     collectLimiter: createRateLimiter({ perMinute: collectRatePerMinute }),
   };

@@ -26,7 +26,7 @@ export const AppRef = builder.prismaNode("App", {
   }),
 });
 
-const AppFilterInput = builder.inputType("AppFilter", {
+export const AppFilterInput = builder.inputType("AppFilter", {
   fields: (t) => ({
     nameContains: t.string({ required: false, description: "Case-insensitive substring of the name." }),
     source: t.string({ required: false, description: "Only apps from this osquery table: apps, deb_packages, rpm_packages or programs." }),
@@ -44,7 +44,7 @@ export function checkSource(value: string, argument: string): string {
   return value;
 }
 
-function checkFilter(filter: AppFilter | null | undefined): AppFilter {
+export function checkFilter(filter: AppFilter | null | undefined): AppFilter {
   const nameContains = filter?.nameContains;
   const source = filter?.source;
   return {

@@ -6,6 +6,7 @@ import "./host.js";
 import "./snapshot.js";
 import "./app.js";
 import "./history.js";
+import "./software.js";
 import "./node.js";
 
 builder.queryType({});

@@ -89,3 +89,47 @@ export const CollectHostMutation = graphql(`
     }
   }
 `);
+
+export const SoftwareQuery = graphql(`
+  query Software($filter: AppFilter, $first: Int, $after: String, $last: Int, $before: String) {
+    software(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
+      totalCount
+      edges {
+        cursor
+        node {
+          name
+          source
+          hostCount
+          versions {
+            version
+            hostCount
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+    }
+  }
+`);
+
+export const SoftwareHostsQuery = graphql(`
+  query SoftwareHosts($name: String!, $source: String, $version: String, $first: Int, $after: String) {
+    softwareHosts(name: $name, source: $source, version: $version, first: $first, after: $after) {
+      totalCount
+      edges {
+        node {
+          id
+          hostname
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);

@@ -5,7 +5,7 @@ import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
 import { ubuntu } from "../helpers/machine.js";
-import { CollectHostMutation, FleetHostsQuery } from "../helpers/fleet-operations.js";
+import { CollectHostMutation, FleetHostsQuery, SoftwareHostsQuery, SoftwareQuery } from "../helpers/fleet-operations.js";
 import { LatestDataQuery } from "../helpers/operations.js";
 import type { ResultOf, VariablesOf } from "@graphql-typed-document-node/core";
 
@@ -155,6 +155,62 @@ describe.each(backends)("fleet mode with simulated osqueryd agents on %s", (back
     expect([...walked].sort()).toEqual(start);
     expect(new Set(walked.map((a) => JSON.stringify(a))).size).toBe(walked.length);
     expect(agent.host.softwareReads).toBeGreaterThan(1);
+  });
+
+  it("when software is listed across the fleet, then titles, host counts, versions and the hosts of a title match what the agents reported", async () => {
+    // The truth: every host's expected apps, by (source, name), version.
+    const titles = new Map<string, { hosts: Set<string>; versions: Map<string | null, Set<string>> }>();
+    for (const agent of agents) {
+      const hostId = hostIds.get(agent.host)!;
+      for (const [name, version] of expectedApps(agent.host)) {
+        const key = JSON.stringify([agent.host.softwareTable, name]);
+        const title = titles.get(key) ?? { hosts: new Set(), versions: new Map() };
+        title.hosts.add(hostId);
+        title.versions.set(version, (title.versions.get(version) ?? new Set()).add(hostId));
+        titles.set(key, title);
+      }
+    }
+    const listed: { name: string; source: string; hostCount: number; versions: { version?: string | null; hostCount: number }[] }[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const result: Awaited<ReturnType<typeof gql<ResultOf<typeof SoftwareQuery>, VariablesOf<typeof SoftwareQuery>>>> = await gql(SoftwareQuery, { first: 100, after });
+      const page = expectNoGraphQLErrors(result).software;
+      expect(page.totalCount).toBe(titles.size);
+      listed.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(listed).toHaveLength(titles.size);
+    // Ordered by name, case-insensitively (the lower-cased name's bytes), as latestData.
+    const lower = listed.map((t) => Buffer.from(t.name.toLowerCase()));
+    for (let i = 1; i < lower.length; i++) expect(Buffer.compare(lower[i - 1]!, lower[i]!)).toBeLessThanOrEqual(0);
+    for (const title of listed) {
+      const truth = titles.get(JSON.stringify([title.source, title.name]))!;
+      expect(title.hostCount, title.name).toBe(truth.hosts.size);
+      expect(Object.fromEntries(title.versions.map((v) => [String(v.version ?? null), v.hostCount]))).toEqual(
+        Object.fromEntries([...truth.versions].map(([v, hosts]) => [String(v), hosts.size])),
+      );
+    }
+    // Backward from the end gives the same last page.
+    const last = expectNoGraphQLErrors(await gql(SoftwareQuery, { last: 5 })).software;
+    expect(last.edges.map((e) => e.node.name)).toEqual(listed.slice(-5).map((t) => t.name));
+    // The hosts of the most widespread title, and of one version of it.
+    const widest = [...listed].sort((a, b) => b.hostCount - a.hostCount)[0]!;
+    const truth = titles.get(JSON.stringify([widest.source, widest.name]))!;
+    const hosts = expectNoGraphQLErrors(await gql(SoftwareHostsQuery, { name: widest.name, source: widest.source, first: 100 })).softwareHosts;
+    expect(new Set(hosts.edges.map((e) => e.node.id))).toEqual(truth.hosts);
+    expect(hosts.totalCount).toBe(truth.hosts.size);
+    const [version, versionHosts] = [...truth.versions].find(([v]) => v !== null)!;
+    const ofVersion = expectNoGraphQLErrors(await gql(SoftwareHostsQuery, { name: widest.name, source: widest.source, version, first: 100 })).softwareHosts;
+    expect(new Set(ofVersion.edges.map((e) => e.node.id))).toEqual(versionHosts);
+    const filtered = expectNoGraphQLErrors(await gql(SoftwareQuery, { filter: { nameContains: widest.name.slice(1, 4).toUpperCase() }, first: 100 })).software;
+    expect(filtered.edges.map((e) => e.node.name)).toContain(widest.name);
+    expect(filtered.edges.every((e) => e.node.name.toLowerCase().includes(widest.name.slice(1, 4).toLowerCase()))).toBe(true);
+    const forged = Buffer.from(JSON.stringify(["title", "nonsense", "x"])).toString("base64url");
+    for (const cursor of ["garbage!", forged, Buffer.from("[1,2,3]").toString("base64url")]) {
+      expect((await gql(SoftwareQuery, { after: cursor })).errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "after" });
+    }
+    expect((await gql(SoftwareHostsQuery, { name: "x", source: "nonsense" })).errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT" });
   });
 
   it("when an agent stops polling, then its host goes offline and the online filter follows", async () => {
