@@ -9,6 +9,7 @@ import { bearerToken, createTokenCheck } from "./auth.js";
 import type { Config } from "../config.js";
 import type { Context, SharedContext, Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
+import { createGraphiQLRenderer, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
 import type { Logger } from "../logger.js";
 import type { AgentHttp } from "../sources/agent/http.js";
@@ -63,24 +64,6 @@ export interface Server {
 }
 
 const CLOSE_GRACE_MS = 2000;
-
-const GRAPHIQL_QUERY = `# The newest inventory, 10 apps a page. Pass pageInfo.endCursor as "after" for the next page.
-query LatestData($after: String) {
-  latestData(first: 10, after: $after) {
-    totalCount
-    snapshot { id collectedAt status added removed }
-    version { osqueryVersion osName osVersion platform arch }
-    edges { node { name version source path publisher firstSeenAt } }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-
-# Hear about every collection (run it, then collectSnapshot in another tab).
-# subscription { snapshotUpdated { id status error appCount added removed } }
-
-# Collect now.
-# mutation { collectSnapshot { id status error appCount added removed } }
-`;
 
 function yogaLogger(logger: Logger): YogaLogger {
   const forward =
@@ -188,7 +171,8 @@ export function createServer({
     context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request) }),
     logging: yogaLogger(logger),
     landingPage: false,
-    graphiql: security.http.graphiql ? { title: "osquery inventory", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_QUERY } : false,
+    graphiql: security.http.graphiql ? graphiqlOptions : false,
+    renderGraphiQL: createGraphiQLRenderer(),
     cors:
       security.http.corsOrigins.length > 0
         ? { origin: security.http.corsOrigins, credentials: true, methods: ["GET", "POST"], allowedHeaders: ["content-type", "authorization"] }

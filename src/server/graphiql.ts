@@ -1,0 +1,43 @@
+import type { GraphiQLOptions } from "graphql-yoga";
+
+const GRAPHIQL_QUERY = `# The newest inventory, 10 apps a page. Pass pageInfo.endCursor as "after" for the next page.
+query LatestData($after: String) {
+  latestData(first: 10, after: $after) {
+    totalCount
+    snapshot { id collectedAt status added removed }
+    version { osqueryVersion osName osVersion platform arch }
+    edges { node { name version source path publisher firstSeenAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+# Hear about every collection (run it, then collectSnapshot in another tab).
+# subscription { snapshotUpdated { id status error appCount added removed } }
+
+# Collect now.
+# mutation { collectSnapshot { id status error appCount added removed } }
+`;
+
+export const graphiqlOptions: GraphiQLOptions = { title: "osquery inventory", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_QUERY };
+
+/**
+ * Renders GraphiQL with its scripts, styles and editor workers inlined from
+ * @graphql-yoga/render-graphiql, so the page works without internet (Yoga's default loads them from
+ * a CDN). The 9 MB module is imported on the first page view, never by a server without GraphiQL,
+ * and the page is rendered once.
+ */
+export function createGraphiQLRenderer(): (options: GraphiQLOptions) => Promise<string> {
+  let rendered: { key: string; html: Promise<string> } | null = null;
+  return (options) => {
+    const key = JSON.stringify(options);
+    if (rendered?.key !== key) {
+      const html = import("@graphql-yoga/render-graphiql").then(({ renderGraphiQL }) => renderGraphiQL(options));
+      // A failed import is retried on the next page view rather than cached.
+      html.catch(() => {
+        if (rendered?.html === html) rendered = null;
+      });
+      rendered = { key, html };
+    }
+    return rendered.html;
+  };
+}

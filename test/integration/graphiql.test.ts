@@ -1,0 +1,61 @@
+import type { Locator } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserAvailability, launchOfflineChromium, screenshotPath, type OfflineBrowser } from "../helpers/browser.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { createFakeMachine, ubuntu, type FakeMachine } from "../helpers/machine.js";
+import { startService, type ServiceProcess } from "../helpers/service.js";
+
+/** The text of a Monaco editor, which lays code out with non-breaking spaces, as plain spaced text. */
+const monacoText = async (editor: Locator) => (await editor.innerText()).replace(/\s+/g, " ");
+
+// GraphiQL does not depend on the database: PGlite only.
+const browser = browserAvailability();
+if (!browser.run) console.warn(browser.reason);
+
+describe.skipIf(!browser.run)("GraphiQL in Chromium on a machine without internet", () => {
+  let database: TestDatabase;
+  let machine: FakeMachine;
+  let service: ServiceProcess;
+  let chromium: OfflineBrowser;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    machine = await createFakeMachine(ubuntu());
+    service = await startService({ ...database.env, OSQUERY_BIN: machine.binary });
+    await service.waitForLog((l) => l.msg === "collection succeeded");
+    chromium = await launchOfflineChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await service?.stop("SIGKILL");
+    await machine?.dispose();
+    await database?.dispose();
+  });
+
+  it("when /graphql is opened, then GraphiQL shows our paged latestData query, and Run shows the inventory", async () => {
+    const page = await chromium.context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(service.endpoint, { waitUntil: "load" });
+
+    const editor = page.locator(".graphiql-query-editor");
+    await editor.waitFor({ state: "visible", timeout: 30_000 });
+    const editorText = () => monacoText(editor);
+    await expect.poll(editorText, { timeout: 15_000 }).toContain("query LatestData($after: String) {");
+    const shown = await editorText();
+    expect(shown).toContain("latestData(first: 10, after: $after) {");
+    expect(shown).not.toMatch(/Welcome to/);
+
+    await page.getByRole("button", { name: /execute query/i }).click();
+    const response = page.locator(".graphiql-response");
+    await expect.poll(() => monacoText(response), { timeout: 15_000 }).toMatch(/"totalCount": \d+/);
+    const text = await monacoText(response);
+    expect(text).toMatch(/"status": "SUCCEEDED"/);
+    expect(text).toMatch(/"name": "adduser", "version": "3.118ubuntu5"/);
+    expect(text).not.toMatch(/"errors"/);
+    await page.screenshot({ path: await screenshotPath("graphiql-after-run") });
+
+    expect(chromium.refused).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
