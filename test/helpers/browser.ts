@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 /** Debian's Chromium (`apt-get install -y chromium`); browsers are never downloaded. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -20,9 +20,9 @@ export function browserAvailability(): { run: true } | { run: false; reason: str
 }
 
 export interface OfflineBrowser {
-  browser: Browser;
-  context: BrowserContext;
-  /** Every URL the page asked for that was not on 127.0.0.1 (refused); there should be none. */
+  /** A page in a context of its own (fresh storage, as for a first-time visitor). */
+  newPage(): Promise<Page>;
+  /** Every URL a page asked for that was not on 127.0.0.1 (refused); there should be none. */
   refused: string[];
   close(): Promise<void>;
 }
@@ -33,7 +33,7 @@ export interface OfflineBrowser {
  * show offline; requests that leave 127.0.0.1 are recorded as well.
  */
 export async function launchOfflineChromium(): Promise<OfflineBrowser> {
-  const browser = await chromium.launch({
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       "--headless",
@@ -47,23 +47,21 @@ export async function launchOfflineChromium(): Promise<OfflineBrowser> {
       "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const refused: string[] = [];
-  await context.route(
-    (url) => !/^(blob|data):/.test(url.protocol) && url.hostname !== "127.0.0.1",
-    async (route) => {
-      refused.push(route.request().url());
-      await route.abort("internetdisconnected");
-    },
-  );
   return {
-    browser,
-    context,
     refused,
-    close: async () => {
-      await context.close();
-      await browser.close();
+    async newPage() {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      await context.route(
+        (url) => !/^(blob|data):/.test(url.protocol) && url.hostname !== "127.0.0.1",
+        async (route) => {
+          refused.push(route.request().url());
+          await route.abort("internetdisconnected");
+        },
+      );
+      return context.newPage();
     },
+    close: () => browser.close(),
   };
 }
 

@@ -2,7 +2,9 @@ import type { Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserAvailability, launchOfflineChromium, screenshotPath, type OfflineBrowser } from "../helpers/browser.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createFakeMachine, ubuntu, type FakeMachine } from "../helpers/machine.js";
+import { CollectSnapshotMutation } from "../helpers/operations.js";
 import { startService, type ServiceProcess } from "../helpers/service.js";
 
 /** The text of a Monaco editor, which lays code out with non-breaking spaces, as plain spaced text. */
@@ -33,7 +35,7 @@ describe.skipIf(!browser.run)("GraphiQL in Chromium on a machine without interne
   });
 
   it("when /graphql is opened, then GraphiQL shows our paged latestData query, and Run shows the inventory", async () => {
-    const page = await chromium.context.newPage();
+    const page = await chromium.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
     await page.goto(service.endpoint, { waitUntil: "load" });
@@ -57,5 +59,27 @@ describe.skipIf(!browser.run)("GraphiQL in Chromium on a machine without interne
 
     expect(chromium.refused).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("when a subscription is run in GraphiQL, then it is served over a websocket from the page's own origin and shows the next collection", async () => {
+    const page = await chromium.newPage();
+    const sockets: string[] = [];
+    page.on("websocket", (socket) => sockets.push(socket.url()));
+    // GraphiQL opens with the query in the URL, as a shared link would.
+    await page.goto(`${service.endpoint}?query=${encodeURIComponent("subscription { snapshotUpdated { id status appCount } }")}`);
+    const editor = page.locator(".graphiql-query-editor");
+    await expect.poll(() => monacoText(editor), { timeout: 30_000 }).toContain("subscription { snapshotUpdated { id status appCount } }");
+    await page.getByRole("button", { name: /execute query/i }).click();
+    await expect.poll(() => sockets.length, { timeout: 15_000 }).toBe(1);
+    expect(sockets[0]).toBe(service.endpoint.replace(/^http/, "ws"));
+    // The server has no "subscribed" message; a moment later the subscription is registered.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const collected = expectNoGraphQLErrors(await execute(service.endpoint, CollectSnapshotMutation, {}));
+    const response = page.locator(".graphiql-response");
+    await expect.poll(() => monacoText(response), { timeout: 15_000 }).toContain(`"id": "${collected.collectSnapshot.id}"`);
+    expect(await monacoText(response)).toMatch(/"status": "SUCCEEDED", "appCount": \d+/);
+    await page.screenshot({ path: await screenshotPath("graphiql-subscription") });
+    expect(chromium.refused).toEqual([]);
   });
 });
