@@ -28,6 +28,24 @@ function isOrigin(value: string): boolean {
   return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value.replace(/\/$/, "");
 }
 
+export interface HostAndPort {
+  /** Lower case; an IPv6 address keeps its brackets, as in a Host header. */
+  hostname: string;
+  port: number | null;
+}
+
+/** A Host header (or an ALLOWED_HOSTS entry) taken apart; null when it is not host[:port]. */
+export function parseHostHeader(value: string): HostAndPort | null {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::(\d{1,5}))?$/i.exec(value);
+  if (!match) return null;
+  const port = match[2] === undefined ? null : Number(match[2]);
+  if (port !== null && port > 65535) return null;
+  return { hostname: match[1]!.toLowerCase(), port };
+}
+
+/** Names a browser on this machine uses for a loopback HOST; a DNS-rebinding page has its own. */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === "::ffff:127.0.0.1";
@@ -89,6 +107,17 @@ const envSchema = z.object({
       }
     })
     .default([]),
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(",").map((h) => h.trim()).filter(Boolean))
+    .superRefine((hosts, ctx) => {
+      for (const host of hosts) {
+        if (host !== "*" && parseHostHeader(host) === null) {
+          ctx.addIssue({ code: "custom", message: `ALLOWED_HOSTS: "${host}" is not a host name with an optional port, like inventory.example.com or localhost:4000` });
+        }
+      }
+    })
+    .optional(),
   GRAPHIQL: boolean("GRAPHIQL").optional(),
   INTROSPECTION: boolean("INTROSPECTION").optional(),
   MAX_BODY_BYTES: integer("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024).default(100 * 1024),
@@ -152,6 +181,8 @@ export interface Config {
   http: {
     /** Origins allowed by CORS; empty means no cross-origin access. */
     corsOrigins: string[];
+    /** Host header values served (a null port matches any port); null serves any Host. */
+    allowedHosts: HostAndPort[] | null;
     maxBodyBytes: number;
     graphiql: boolean;
     introspection: boolean;
@@ -255,6 +286,16 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   }
   if (errors.length > 0) return { ok: false, errors };
   const production = e.NODE_ENV === "production";
+  // With no list, a loopback HOST answers only to loopback names (against DNS rebinding); a HOST
+  // reachable from elsewhere is addressed by names this process cannot guess, so it answers any.
+  const allowedHosts =
+    e.ALLOWED_HOSTS !== undefined
+      ? e.ALLOWED_HOSTS.includes("*")
+        ? null
+        : e.ALLOWED_HOSTS.map((h) => parseHostHeader(h)!)
+      : isLoopback(e.HOST)
+        ? [...new Set([...LOOPBACK_HOSTS, isIP(e.HOST) === 6 ? `[${e.HOST}]` : e.HOST])].map((h) => parseHostHeader(h)!)
+        : null;
   const schedule = parseSchedule(e.COLLECT_SCHEDULE);
   return {
     ok: true,
@@ -282,6 +323,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       auth: { token: e.API_TOKEN ?? null, tokenFile: e.API_TOKEN_FILE ?? null, authReads: e.AUTH_READS },
       http: {
         corsOrigins: e.CORS_ORIGINS,
+        allowedHosts,
         maxBodyBytes: e.MAX_BODY_BYTES,
         graphiql: e.GRAPHIQL ?? !production,
         introspection: e.INTROSPECTION ?? !production,

@@ -13,6 +13,12 @@ export const ErrorCode = {
   /** collectSnapshot on an agent host: the agent did not answer in time; the refresh stays queued. */
   COLLECTION_PENDING: "COLLECTION_PENDING",
   TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
+  /** A request a page on another site could have sent without the browser asking first. */
+  CSRF_PREVENTED: "CSRF_PREVENTED",
+  /** The Host header names a host this server does not answer to (ALLOWED_HOSTS). */
+  HOST_NOT_ALLOWED: "HOST_NOT_ALLOWED",
+  /** A websocket opened by a page whose origin is neither this server's nor in CORS_ORIGINS. */
+  ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -171,6 +171,7 @@ async function main(command: string | undefined): Promise<void> {
         graphiql: config.http.graphiql,
         introspection: config.http.introspection,
         corsOrigins: config.http.corsOrigins,
+        allowedHosts: config.http.allowedHosts?.map((h) => (h.port === null ? h.hostname : `${h.hostname}:${h.port}`)) ?? "any",
       },
       "access",
     );

@@ -9,6 +9,7 @@ import { bearerToken, createTokenCheck } from "./auth.js";
 import type { Config } from "../config.js";
 import type { Context, SharedContext, Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
+import { corsFor, createHostCheck, createWebSocketOriginCheck, useCsrfPrevention } from "./cross-site.js";
 import { createGraphiQLRenderer, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
 import type { Logger } from "../logger.js";
@@ -29,7 +30,7 @@ export interface SecurityOptions {
 export const OPEN_SECURITY: SecurityOptions = {
   token: null,
   authReads: false,
-  http: { corsOrigins: [], maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
+  http: { corsOrigins: [], allowedHosts: null, maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
   limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
 };
 
@@ -76,9 +77,13 @@ function yogaLogger(logger: Logger): YogaLogger {
   return { debug: forward("debug"), info: forward("info"), warn: forward("warn"), error: forward("error") };
 }
 
+const errorBody = (code: string, message: string) => JSON.stringify({ errors: [{ message, extensions: { code } }] });
+
 function jsonError(res: ServerResponse, status: number, code: string, message: string) {
-  res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(errorBody(code, message));
 }
+
+const HOST_NOT_ALLOWED_MESSAGE = "this server does not answer to the host named in the Host header (ALLOWED_HOSTS)";
 
 interface ServerContext {
   /** Absent for in-process requests through fetch(). */
@@ -165,6 +170,7 @@ export function createServer({
     }),
   };
 
+  const cors = corsFor(security.http.corsOrigins);
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint,
@@ -173,11 +179,10 @@ export function createServer({
     landingPage: false,
     graphiql: security.http.graphiql ? graphiqlOptions : false,
     renderGraphiQL: createGraphiQLRenderer(),
-    cors:
-      security.http.corsOrigins.length > 0
-        ? { origin: security.http.corsOrigins, credentials: true, methods: ["GET", "POST"], allowedHeaders: ["content-type", "authorization"] }
-        : false,
+    cors: cors?.cors ?? false,
     plugins: [
+      ...(cors ? [cors.plugin] : []),
+      useCsrfPrevention(),
       authPlugin,
       ...limitPlugins(security.limits, { introspection: security.http.introspection }),
       variableErrors,
@@ -189,6 +194,9 @@ export function createServer({
     ],
   });
 
+  const hostAllowed = createHostCheck(security.http.allowedHosts);
+  const originAllowed = createWebSocketOriginCheck(security.http.corsOrigins);
+
   let draining = false;
   const listener: RequestListener = async (req, res) => {
     // While closing, each response ends its connection: keep-alive clients move on instead of
@@ -196,6 +204,9 @@ export function createServer({
     if (draining) res.setHeader("connection", "close");
     // Agents authenticate with node keys and send larger bodies; their endpoints have limits of their own.
     if (agentHttp?.matches(req.url)) return agentHttp.handle(req, res, req.socket.remoteAddress ?? "unknown");
+    const health = req.url === "/health" || req.url?.startsWith("/health?");
+    // Against DNS rebinding. Health probes address an instance by its IP, and /health tells nothing.
+    if (!health && !hostAllowed(req.headers.host)) return jsonError(res, 421, ErrorCode.HOST_NOT_ALLOWED, HOST_NOT_ALLOWED_MESSAGE);
     // Size limits before anything reads the body; a chunked body has no length to check in advance.
     const length = req.headers["content-length"];
     if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
@@ -207,7 +218,7 @@ export function createServer({
     if ((req.url?.length ?? 0) > security.http.maxBodyBytes) {
       return jsonError(res, 414, ErrorCode.PAYLOAD_TOO_LARGE, `request URL too long: at most ${security.http.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
     }
-    if (req.url === "/health" || req.url?.startsWith("/health?")) {
+    if (health) {
       try {
         await checkHealth();
         res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok","database":"up"}');
@@ -233,7 +244,15 @@ export function createServer({
     server: http,
     path: graphqlEndpoint,
     maxPayload: security.http.maxBodyBytes,
-    verifyClient: (info, done) => guard.verifyClient(info, done),
+    verifyClient: (info, done) => {
+      const { req } = info;
+      const json = { "Content-Type": "application/json" };
+      if (!hostAllowed(req.headers.host)) return done(false, 421, errorBody(ErrorCode.HOST_NOT_ALLOWED, HOST_NOT_ALLOWED_MESSAGE), json);
+      if (!originAllowed(req.headers.origin, req.headers.host)) {
+        return done(false, 403, errorBody(ErrorCode.ORIGIN_NOT_ALLOWED, "websockets are open to pages of this server and of CORS_ORIGINS only"), json);
+      }
+      guard.verifyClient(info, done);
+    },
   });
   wss.on("connection", (socket, request) => guard.track(socket, request));
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;

@@ -28,7 +28,17 @@ describe("parseConfig", () => {
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
       auth: { token: null, tokenFile: null, authReads: false },
-      http: { corsOrigins: [], maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
+      http: {
+        corsOrigins: [],
+        allowedHosts: [
+          { hostname: "localhost", port: null },
+          { hostname: "127.0.0.1", port: null },
+          { hostname: "[::1]", port: null },
+        ],
+        maxBodyBytes: 100 * 1024,
+        graphiql: true,
+        introspection: true,
+      },
       limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
       websocket: { maxSocketsPerClient: 32, maxSubscriptionsPerSocket: 100, maxBufferedBytes: 4 * 1024 * 1024 },
       collectRatePerMinute: 6,
@@ -67,6 +77,7 @@ describe("parseConfig", () => {
         API_TOKEN: "s3cret-s3cret-s3cret",
         AUTH_READS: "true",
         CORS_ORIGINS: "https://dash.example.com, http://localhost:3000",
+        ALLOWED_HOSTS: "Inventory.Example.com, localhost:4000",
         GRAPHIQL: "false",
         INTROSPECTION: "no",
         MAX_BODY_BYTES: "2048",
@@ -93,7 +104,16 @@ describe("parseConfig", () => {
       osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024, maxRows: 200_000 },
       collectSchedule: "0 * * * *",
       auth: { token: "s3cret-s3cret-s3cret", tokenFile: null, authReads: true },
-      http: { corsOrigins: ["https://dash.example.com", "http://localhost:3000"], maxBodyBytes: 2048, graphiql: false, introspection: false },
+      http: {
+        corsOrigins: ["https://dash.example.com", "http://localhost:3000"],
+        allowedHosts: [
+          { hostname: "inventory.example.com", port: null },
+          { hostname: "localhost", port: 4000 },
+        ],
+        maxBodyBytes: 2048,
+        graphiql: false,
+        introspection: false,
+      },
       limits: { maxDepth: 5, maxAliases: 3, maxDirectives: 2, maxTokens: 500, maxCost: 1000 },
       collectRatePerMinute: 2,
       log: { level: "debug" },
@@ -127,6 +147,9 @@ describe("parseConfig", () => {
     [{ CORS_ORIGINS: "*" }, /^CORS_ORIGINS: CORS_ORIGINS must list origins; \* is not allowed/],
     [{ CORS_ORIGINS: "https://a.example/path" }, /^CORS_ORIGINS: CORS_ORIGINS: "https:\/\/a.example\/path" is not an origin/],
     [{ CORS_ORIGINS: "ftp://a.example" }, /is not an origin/],
+    [{ ALLOWED_HOSTS: "https://inventory.example.com" }, /^ALLOWED_HOSTS: ALLOWED_HOSTS: "https:\/\/inventory.example.com" is not a host name with an optional port/],
+    [{ ALLOWED_HOSTS: "inventory.example.com:99999" }, /is not a host name with an optional port/],
+    [{ ALLOWED_HOSTS: "inventory.example.com/graphql" }, /is not a host name with an optional port/],
     [{ MAX_BODY_BYTES: "10" }, /^MAX_BODY_BYTES: MAX_BODY_BYTES must be at least 1024/],
     [{ MAX_DEPTH: "1" }, /^MAX_DEPTH: MAX_DEPTH must be at least 2/],
     [{ COLLECT_RATE_PER_MINUTE: "0" }, /^COLLECT_RATE_PER_MINUTE: COLLECT_RATE_PER_MINUTE must be at least 1/],
@@ -134,6 +157,28 @@ describe("parseConfig", () => {
     [{ RESPONSE_CACHE_MAX_BYTES: "4096", RESPONSE_CACHE_MAX_ENTRY_BYTES: "8192" }, /^RESPONSE_CACHE_MAX_ENTRY_BYTES: must not be larger than RESPONSE_CACHE_MAX_BYTES/],
   ])("when the security settings are %j, then it fails naming the problem", (env, message) => {
     expect(errors(env)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it.each([
+    { host: "127.0.0.1", added: [] },
+    { host: "localhost", added: [] },
+    { host: "::1", added: [] },
+    { host: "127.0.0.2", added: ["127.0.0.2"] },
+  ])("when HOST is the loopback address $host and ALLOWED_HOSTS is unset, then only loopback names are served", ({ host, added }) => {
+    const names = config({ HOST: host }).http.allowedHosts?.map((h) => h.hostname);
+    expect(names).toEqual(["localhost", "127.0.0.1", "[::1]", ...added]);
+  });
+
+  it("when HOST is not a loopback address and ALLOWED_HOSTS is unset, then any Host is served", () => {
+    expect(config({ HOST: "0.0.0.0", API_TOKEN: "0123456789abcdef" }).http.allowedHosts).toBeNull();
+  });
+
+  it("when ALLOWED_HOSTS is set, then it replaces the default; * serves any Host", () => {
+    expect(config({ HOST: "0.0.0.0", API_TOKEN: "0123456789abcdef", ALLOWED_HOSTS: "[::1]:8080,inv.internal" }).http.allowedHosts).toEqual([
+      { hostname: "[::1]", port: 8080 },
+      { hostname: "inv.internal", port: null },
+    ]);
+    expect(config({ ALLOWED_HOSTS: "*" }).http.allowedHosts).toBeNull();
   });
 
   it("when NODE_ENV is production, then GraphiQL and introspection are off unless enabled explicitly", () => {
