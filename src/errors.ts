@@ -13,6 +13,8 @@ export const ErrorCode = {
   /** collectSnapshot on an agent host: the agent did not answer in time; the refresh stays queued. */
   COLLECTION_PENDING: "COLLECTION_PENDING",
   TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
+  /** The request itself is malformed (its JSON, variables or extensions), before any GraphQL. */
+  BAD_REQUEST: "BAD_REQUEST",
   /** A request a page on another site could have sent without the browser asking first. */
   CSRF_PREVENTED: "CSRF_PREVENTED",
   /** The Host header names a host this server does not answer to (ALLOWED_HOSTS). */

@@ -14,6 +14,8 @@ import { createGraphiQLRenderer, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
 import type { Logger } from "../logger.js";
 import type { AgentHttp } from "../sources/agent/http.js";
+import { bodyTooLargeMessage, readBoundedBody } from "./request-body.js";
+import { useRequestParseErrors } from "./request-errors.js";
 import type { ResponseCache } from "./response-cache.js";
 import { createSubscriptionFanout } from "./subscription-fanout.js";
 import { createWebSocketGuard, DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from "./websocket-limits.js";
@@ -79,8 +81,10 @@ function yogaLogger(logger: Logger): YogaLogger {
 
 const errorBody = (code: string, message: string) => JSON.stringify({ errors: [{ message, extensions: { code } }] });
 
-function jsonError(res: ServerResponse, status: number, code: string, message: string) {
-  res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(errorBody(code, message));
+/** Ends the connection after the answer unless `keepAlive`; keep it while a client may still be sending. */
+function jsonError(res: ServerResponse, status: number, code: string, message: string, { keepAlive = false } = {}) {
+  const body = errorBody(code, message);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(keepAlive ? {} : { connection: "close" }) }).end(body);
 }
 
 const HOST_NOT_ALLOWED_MESSAGE = "this server does not answer to the host named in the Host header (ALLOWED_HOSTS)";
@@ -180,9 +184,11 @@ export function createServer({
     graphiql: security.http.graphiql ? graphiqlOptions : false,
     renderGraphiQL: createGraphiQLRenderer(),
     cors: cors?.cors ?? false,
+    maxRequestBodySize: security.http.maxBodyBytes,
     plugins: [
       ...(cors ? [cors.plugin] : []),
       useCsrfPrevention(),
+      useRequestParseErrors({ maxBodyBytes: security.http.maxBodyBytes }),
       authPlugin,
       ...limitPlugins(security.limits, { introspection: security.http.introspection }),
       variableErrors,
@@ -207,13 +213,10 @@ export function createServer({
     const health = req.url === "/health" || req.url?.startsWith("/health?");
     // Against DNS rebinding. Health probes address an instance by its IP, and /health tells nothing.
     if (!health && !hostAllowed(req.headers.host)) return jsonError(res, 421, ErrorCode.HOST_NOT_ALLOWED, HOST_NOT_ALLOWED_MESSAGE);
-    // Size limits before anything reads the body; a chunked body has no length to check in advance.
+    // A declared length is refused before anything reads the body.
     const length = req.headers["content-length"];
-    if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
-      return jsonError(res, 411, ErrorCode.PAYLOAD_TOO_LARGE, "send the request with a Content-Length header");
-    }
     if (length !== undefined && Number(length) > security.http.maxBodyBytes) {
-      return jsonError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `request body too large: at most ${security.http.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
+      return jsonError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, bodyTooLargeMessage(security.http.maxBodyBytes));
     }
     if ((req.url?.length ?? 0) > security.http.maxBodyBytes) {
       return jsonError(res, 414, ErrorCode.PAYLOAD_TOO_LARGE, `request URL too long: at most ${security.http.maxBodyBytes} bytes (MAX_BODY_BYTES)`);
@@ -227,6 +230,14 @@ export function createServer({
         res.writeHead(503, { "content-type": "application/json" }).end('{"status":"unavailable","database":"down"}');
       }
       return;
+    }
+    if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
+      const body = await readBoundedBody(req, security.http.maxBodyBytes).catch(() => undefined);
+      // The client is gone: nobody to answer.
+      if (body === undefined) return;
+      if (body === null) return jsonError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, bodyTooLargeMessage(security.http.maxBodyBytes), { keepAlive: true });
+      // Yoga takes a body that was read already from req.body, as it does behind body-parsing middleware.
+      Object.assign(req, { body });
     }
     return yoga.requestListener(req, res);
   };

@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect as connectTcp } from "node:net";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createClient } from "graphql-ws";
@@ -28,6 +29,67 @@ function connect(url: string, payload: Record<string, unknown> | undefined): Pro
     });
     socket.once("close", (code) => resolve({ acked: false, closeCode: code }));
   });
+}
+
+/** POSTs a JSON body in the given chunks with Transfer-Encoding: chunked (no Content-Length). */
+function chunkedPost(endpoint: string, chunks: string[], headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(endpoint, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked", ...headers } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once("error", reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+/**
+ * Streams a never-ending JSON string as a chunked body over a raw socket until the server answers (or
+ * `limit` bytes are sent); returns the answer and how much had been sent when it came.
+ */
+async function chunkedFlood(endpoint: string, limit: number): Promise<{ status: number; body: string; written: number }> {
+  const url = new URL(endpoint);
+  const socket = connectTcp(Number(url.port), url.hostname);
+  await new Promise((resolve) => socket.once("connect", resolve));
+  let written = 0;
+  let answeredAt: number | null = null;
+  let received = "";
+  socket.setEncoding("utf8").on("data", (data: string) => {
+    answeredAt ??= written;
+    received += data;
+  });
+  let failure: Error | null = null;
+  socket.on("error", (error) => (failure = error));
+  const send = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (socket.destroyed || socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`)) return resolve();
+      socket.once("drain", resolve);
+      socket.once("close", resolve);
+    });
+  try {
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    await send('{"query":"{ __typename }","variables":{"pad":"');
+    const chunk = "x".repeat(16 * 1024);
+    while (answeredAt === null && failure === null && written < limit) {
+      await send(chunk);
+      written += chunk.length;
+    }
+    // The refusal has a Content-Length; wait until all of it is in.
+    const complete = () => {
+      const [head, body] = received.split("\r\n\r\n", 2);
+      const length = /content-length: (\d+)/i.exec(head ?? "")?.[1];
+      return body !== undefined && length !== undefined && Buffer.byteLength(body) >= Number(length);
+    };
+    if (failure !== null && !complete()) throw new Error(`the connection failed before a complete answer: ${String(failure)}; received ${JSON.stringify(received)}`);
+    await expect.poll(complete).toBe(true);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+    const content = received.split("\r\n\r\n", 2)[1]!;
+    return { status, body: content, written: answeredAt ?? written };
+  } finally {
+    socket.destroy();
+  }
 }
 
 describe("the service with AUTH_READS and a token file", () => {
@@ -100,23 +162,52 @@ describe("the service with AUTH_READS and a token file", () => {
     expect(everything).not.toContain(WRONG);
   });
 
-  it("when the request body is larger than MAX_BODY_BYTES, then it gets 413 without being read; a chunked body gets 411", async () => {
+  it("when the request body declares more than MAX_BODY_BYTES, then it gets 413 without being read", async () => {
     const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: "x".repeat(200 * 1024) } });
     const response = await postRaw(service.endpoint, big);
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toEqual({
       errors: [{ message: "request body too large: at most 102400 bytes (MAX_BODY_BYTES)", extensions: { code: "PAYLOAD_TOO_LARGE" } }],
     });
-    const chunked = await new Promise<number>((resolve, reject) => {
-      const req = request(service.endpoint, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on("error", reject);
-      req.write('{"query":"{ __typename }"}');
-      req.end();
+  });
+
+  it("when a chunked body (no Content-Length) stays within MAX_BODY_BYTES, then it is served, up to the last byte", async () => {
+    const query = '{"query":"{ __typename }","variables":{"pad":"';
+    const tail = '"}}';
+    const exact = `${query}${"x".repeat(102_400 - query.length - tail.length)}${tail}`;
+    expect(Buffer.byteLength(exact)).toBe(102_400);
+    for (const body of ['{"query":"{ __typename }"}', exact]) {
+      const chunks = body.match(/[^]{1,7000}/g)!;
+      const response = await chunkedPost(service.endpoint, chunks, { authorization: `Bearer ${TOKEN}` });
+      expect(response).toMatchObject({ status: 200, body: '{"data":{"__typename":"Query"}}' });
+    }
+    const oneOver = await chunkedPost(service.endpoint, [exact.slice(0, 50_000), `${exact.slice(50_000, -3)}x"}}`], { authorization: `Bearer ${TOKEN}` });
+    expect(oneOver.status).toBe(413);
+  });
+
+  it("when a client goes away in the middle of a chunked body, then nothing breaks and the next request is served", async () => {
+    const url = new URL(service.endpoint);
+    const socket = connectTcp(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"que\r\n`);
+    await new Promise((r) => setTimeout(r, 200));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await execute(service.endpoint, LatestDataQuery, {}, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect(service.logs.filter((l) => l.level === "fatal" || l.level === "error")).toEqual([]);
+  });
+
+  it("when a chunked body streams past MAX_BODY_BYTES, then it gets 413 PAYLOAD_TOO_LARGE as soon as it passes, not after reading it all", async () => {
+    const flood = await chunkedFlood(service.endpoint, 256 * 1024 * 1024);
+    expect(flood.status).toBe(413);
+    expect(JSON.parse(flood.body)).toEqual({
+      errors: [{ message: "request body too large: at most 102400 bytes (MAX_BODY_BYTES)", extensions: { code: "PAYLOAD_TOO_LARGE" } }],
     });
-    expect(chunked).toBe(411);
+    // The answer came while the client was still writing: by then it had filled the socket buffers
+    // (a few MB on loopback), not sent the whole body.
+    expect(flood.written).toBeLessThan(32 * 1024 * 1024);
+    // The service is still there for the next client.
+    expect((await execute(service.endpoint, LatestDataQuery, {}, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 });
 
