@@ -17,6 +17,7 @@ import type { AgentHttp } from "../sources/agent/http.js";
 import { bodyTooLargeMessage, readBoundedBody } from "./request-body.js";
 import { useRequestParseErrors } from "./request-errors.js";
 import type { ResponseCache } from "./response-cache.js";
+import { createStreamShutdown } from "./stream-shutdown.js";
 import { createSubscriptionFanout } from "./subscription-fanout.js";
 import { createWebSocketGuard, DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from "./websocket-limits.js";
 
@@ -175,6 +176,7 @@ export function createServer({
   };
 
   const cors = corsFor(security.http.corsOrigins);
+  const streams = createStreamShutdown();
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint,
@@ -189,6 +191,7 @@ export function createServer({
       ...(cors ? [cors.plugin] : []),
       useCsrfPrevention(),
       useRequestParseErrors({ maxBodyBytes: security.http.maxBodyBytes }),
+      streams.plugin,
       authPlugin,
       ...limitPlugins(security.limits, { introspection: security.http.introspection }),
       variableErrors,
@@ -208,6 +211,11 @@ export function createServer({
     // While closing, each response ends its connection: keep-alive clients move on instead of
     // sending more requests down a socket that is about to be cut.
     if (draining) res.setHeader("connection", "close");
+    // A response that was under way when closing began (an SSE stream) leaves an idle keep-alive socket
+    // behind, which would hold up close() until the grace period cuts it.
+    res.once("finish", () => {
+      if (draining) setImmediate(() => http.closeIdleConnections());
+    });
     // Agents authenticate with node keys and send larger bodies; their endpoints have limits of their own.
     if (agentHttp?.matches(req.url)) return agentHttp.handle(req, res, req.socket.remoteAddress ?? "unknown");
     const health = req.url === "/health" || req.url?.startsWith("/health?");
@@ -355,6 +363,7 @@ export function createServer({
       closing ??= (async () => {
         await ws.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
+        streams.end();
         if (http.listening) {
           draining = true;
           const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -96,3 +96,54 @@ describe.each(backends)("graceful shutdown under load on %s", (backend) => {
     expect(service.stderr()).not.toMatch(/MaxListenersExceededWarning/);
   }, 60_000);
 });
+
+// How a stream ends does not depend on the database: PGlite only.
+describe("graceful shutdown with an SSE subscriber", () => {
+  let database: TestDatabase;
+  let machine: FakeMachine;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    machine = await createFakeMachine(ubuntu());
+    service = await startService({ ...database.env, OSQUERY_BIN: machine.binary });
+    await service.waitForLog((l) => l.msg === "collection succeeded");
+  });
+  afterAll(async () => {
+    await service?.stop("SIGKILL");
+    await machine?.dispose();
+    await database?.dispose();
+  });
+
+  it("when SIGTERM arrives with an SSE subscription open, then the client gets event: complete on a cleanly ended stream, and the process exits well under a second later", async () => {
+    const response = await fetch(service.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query: "subscription { snapshotUpdated { id status } }" }),
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = (await reader.read()).value ?? "";
+    // The server has no "subscribed" message; a moment later the subscription is registered.
+    await new Promise((r) => setTimeout(r, 300));
+
+    const signalledAt = Date.now();
+    const exited = service.stop("SIGTERM").then((exit) => ({ ...exit, at: Date.now() }));
+    let completedAt: number | null = null;
+    // A stream cut without an end makes read() reject ("terminated"), failing the test.
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+      if (completedAt === null && text.includes("event: complete")) completedAt = Date.now();
+    }
+    const exit = await exited;
+
+    expect(text).toMatch(/event: complete\ndata:\n\n$/);
+    expect(text).not.toContain("event: next");
+    expect(completedAt).not.toBeNull();
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(exit.at - completedAt!).toBeLessThan(500);
+    expect(completedAt! - signalledAt).toBeLessThan(2000);
+  });
+});
