@@ -52,6 +52,7 @@ function toRecord(pkg: Package): AppRecord {
     path: null,
     bundleIdentifier: null,
     publisher: MAINTAINER,
+    alterations: [],
   };
 }
 

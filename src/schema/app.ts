@@ -2,19 +2,40 @@ import type { App, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import type { Context } from "../context.js";
 import { badInput } from "../errors.js";
-import { SoftwareSource } from "../inventory/types.js";
+import { AppAlteration, SoftwareSource } from "../inventory/types.js";
 import { checkText } from "./text-input.js";
 import type { AppFilter, AppPosition } from "../store/app-queries.js";
+import { MAX_FIELD_LENGTH, MAX_NAME_LENGTH } from "../inventory/rows.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import { decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
 import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
+const AppAlterationEnum = builder.enumType("AppAlteration", {
+  description: "What had to change to store an app's text; anything not listed is byte for byte what osquery reported.",
+  values: {
+    [AppAlteration.NUL_REPLACED]: { description: "A NUL character, which PostgreSQL text cannot hold, was replaced with U+FFFD." },
+    [AppAlteration.UNPAIRED_SURROGATE_REPLACED]: {
+      description: "Half of a UTF-16 surrogate pair (a JSON escape such as \\ud800 alone), which is no character, was replaced with U+FFFD.",
+    },
+    [AppAlteration.INVALID_UTF8_REPLACED]: {
+      description:
+        "osqueryi printed bytes in this app's row that are not UTF-8: each invalid sequence was replaced with U+FFFD " +
+        "(a U+FFFD osquery printed itself is not marked).",
+    },
+    [AppAlteration.TRUNCATED]: {
+      description: `A value was cut to its limit: ${MAX_NAME_LENGTH} UTF-16 code units for the name (it is indexed), ${MAX_FIELD_LENGTH} for the other fields.`,
+    },
+  } as const,
+});
+
 export const AppRef = builder.prismaNode("App", {
   id: { field: "id" },
   // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
   nullable: true,
-  description: "A piece of installed software as osquery reported it.",
+  description:
+    "A piece of installed software as osquery reported it: every text field byte for byte, spaces included " +
+    "(an optional field osquery left empty or blank is null). Where that cannot be stored, `alterations` says what changed.",
   fields: (t) => ({
     name: t.exposeString("name"),
     version: t.exposeString("version", { nullable: true }),
@@ -22,6 +43,14 @@ export const AppRef = builder.prismaNode("App", {
     path: t.exposeString("path", { nullable: true }),
     bundleIdentifier: t.exposeString("bundleIdentifier", { nullable: true }),
     publisher: t.exposeString("publisher", { nullable: true, description: "Publisher, vendor or maintainer, by source." }),
+    alterations: t.field({
+      type: [AppAlterationEnum],
+      description:
+        "Empty when every field is exactly what osquery reported. Otherwise how the stored text differs from it; the app is " +
+        "still listed, and Snapshot.alteredApps counts such apps. Two rows that become the same app once altered are one app " +
+        "listing the alterations of both. Recorded when the app first appeared, like publisher.",
+      resolve: (app) => app.alterations,
+    }),
     firstSeenAt: t.expose("firstSeenAt", { type: "DateTime", description: "When this name, version and path first appeared on the host." }),
   }),
 });

@@ -196,14 +196,17 @@ const AppVersionRef = builder.objectRef<App>("AppVersion").implement({
 builder.queryField("appHistory", (t) =>
   t.field({
     type: [AppVersionRef],
-    description: "Every version of an app (name matched case-insensitively) the host had within retention, oldest first.",
+    description:
+      "Every version of an app the host had within retention, oldest first. The name is matched case-insensitively " +
+      "and otherwise exactly, spaces included.",
     args: {
       hostId: t.arg.id({ required: false, description: "Defaults to the only host." }),
       name: t.arg.string({ required: true }),
       source: t.arg.string({ required: false, description: "Only this osquery table: apps, deb_packages, rpm_packages or programs." }),
     },
     resolve: async (_parent, args, ctx) => {
-      if (args.name.trim() === "") throw badInput("name must not be empty", "name");
+      // Names are stored as reported, so " " is a name; "" never is (osqueryi's NULL).
+      if (args.name === "") throw badInput("name must not be empty", "name");
       checkText(args.name, "name", 500);
       if (args.source != null) checkSource(args.source, "source");
       const hostId = await resolveHostId(ctx, args.hostId);

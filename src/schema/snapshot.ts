@@ -27,6 +27,11 @@ export const SnapshotRef = builder.prismaNode("Snapshot", {
     appCount: t.exposeInt("appCount", { description: "Apps installed at this snapshot (0 when FAILED)." }),
     added: t.exposeInt("added", { description: "Apps that appeared since the host's previous SUCCEEDED snapshot." }),
     removed: t.exposeInt("removed", { description: "Apps that disappeared since the host's previous SUCCEEDED snapshot." }),
+    alteredApps: t.exposeInt("alteredApps", {
+      description:
+        "Apps of this snapshot (of appCount) that could not be stored exactly as osquery reported them: those whose " +
+        "App.alterations is not empty. 0 when FAILED.",
+    }),
     version: t.relation("version", { nullable: true }),
     host: t.relation("host"),
   }),

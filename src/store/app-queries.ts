@@ -40,7 +40,7 @@ export interface AppQueries {
 
 /** Every App column, named as Prisma names them, for raw queries that return App rows. */
 export const APP_COLUMNS = Prisma.sql`id, host_id AS "hostId", source, name, version, path,
-  bundle_identifier AS "bundleIdentifier", publisher, sort_key AS "sortKey",
+  bundle_identifier AS "bundleIdentifier", publisher, alterations::text[] AS alterations, sort_key AS "sortKey",
   first_seen_snapshot_id AS "firstSeenSnapshotId", first_seen_at AS "firstSeenAt",
   removed_snapshot_id AS "removedSnapshotId", removed_at AS "removedAt"`;
 

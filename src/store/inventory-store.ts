@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient, Snapshot } from "../generated/prisma/client.js";
-import { SnapshotSource, SnapshotStatus } from "../generated/prisma/enums.js";
-import type { AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
+import { SnapshotSource, SnapshotStatus, type AppAlteration as StoredAlteration } from "../generated/prisma/enums.js";
+import type { AppAlteration, AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
 import { appIdentity } from "./identity.js";
 import { sortKeyOf } from "./sort-key.js";
 
@@ -49,7 +49,13 @@ interface OpenApp {
   name: string;
   version: string | null;
   path: string | null;
+  altered: boolean;
 }
+
+// The database's enum and the inventory's must name the same alterations (a compile-time check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const alterationsAgree: Same<AppAlteration, StoredAlteration> = true;
+void alterationsAgree;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -97,6 +103,8 @@ async function insertApps(tx: Prisma.TransactionClient, apps: AppRecord[], hostI
   const paths = new Array<string | null>(n);
   const bundleIdentifiers = new Array<string | null>(n);
   const publishers = new Array<string | null>(n);
+  // Comma-joined (the names have no commas): unnest would flatten an array of arrays.
+  const alterations = new Array<string>(n);
   // Hex text decoded by the server: a text[] parameter asks nothing of either driver adapter but strings.
   const sortKeys = new Array<string>(n);
   for (let i = 0; i < n; i++) {
@@ -107,14 +115,15 @@ async function insertApps(tx: Prisma.TransactionClient, apps: AppRecord[], hostI
     paths[i] = app.path;
     bundleIdentifiers[i] = app.bundleIdentifier;
     publishers[i] = app.publisher;
+    alterations[i] = app.alterations.join(",");
     sortKeys[i] = Buffer.from(sortKeyOf(app.name)).toString("hex");
   }
   // The text starts with "INSERT INTO": pg_stat_activity filters (and reliability.test.ts) look for that prefix.
-  await tx.$executeRaw`INSERT INTO apps (host_id, source, name, version, path, bundle_identifier, publisher, sort_key, first_seen_snapshot_id, first_seen_at)
-    SELECT ${hostId}::int, a.source, a.name, a.version, a.path, a.bundle_identifier, a.publisher, decode(a.sort_key, 'hex'),
-      ${snapshotId}::int, ${collectedAt}::timestamptz
+  await tx.$executeRaw`INSERT INTO apps (host_id, source, name, version, path, bundle_identifier, publisher, alterations, sort_key, first_seen_snapshot_id, first_seen_at)
+    SELECT ${hostId}::int, a.source, a.name, a.version, a.path, a.bundle_identifier, a.publisher,
+      string_to_array(a.alterations, ',')::"AppAlteration"[], decode(a.sort_key, 'hex'), ${snapshotId}::int, ${collectedAt}::timestamptz
     FROM unnest(${sources}::text[], ${names}::text[], ${versions}::text[], ${paths}::text[], ${bundleIdentifiers}::text[],
-      ${publishers}::text[], ${sortKeys}::text[]) AS a(source, name, version, path, bundle_identifier, publisher, sort_key)`;
+      ${publishers}::text[], ${alterations}::text[], ${sortKeys}::text[]) AS a(source, name, version, path, bundle_identifier, publisher, alterations, sort_key)`;
 }
 
 /** The agent resent a batch already stored, or one the host no longer waits for: nothing to write. */
@@ -161,16 +170,21 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
   });
   const versionId = await versionIdOf(tx, inventory);
 
-  const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, name, version, path FROM apps
-    WHERE host_id = ${hostId} AND removed_snapshot_id IS NULL`;
-  const openByIdentity = new Map(open.map((app) => [appIdentity(app), app.id]));
+  const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, name, version, path,
+      coalesce(cardinality(alterations), 0) > 0 AS altered
+    FROM apps WHERE host_id = ${hostId} AND removed_snapshot_id IS NULL`;
+  const openByIdentity = new Map(open.map((app) => [appIdentity(app), app]));
   const added: AppRecord[] = [];
+  // Counted as latestData will show them: a kept app keeps the alterations it was stored with.
+  let alteredApps = 0;
   for (const app of inventory.apps) {
     const key = appIdentity(app);
-    if (openByIdentity.has(key)) openByIdentity.delete(key);
+    const kept = openByIdentity.get(key);
+    if (kept) openByIdentity.delete(key);
     else added.push(app);
+    if (kept ? kept.altered : app.alterations.length > 0) alteredApps++;
   }
-  const removedIds = [...openByIdentity.values()];
+  const removedIds = [...openByIdentity.values()].map((app) => app.id);
 
   const snapshot = await tx.snapshot.create({
     data: {
@@ -182,6 +196,7 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
       appCount: inventory.apps.length,
       added: added.length,
       removed: removedIds.length,
+      alteredApps,
       versionId,
     },
   });

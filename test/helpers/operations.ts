@@ -295,3 +295,29 @@ export const SnapshotUpdatedWithChangesSubscription = graphql(`
     }
   }
 `);
+
+export const StoredAppsQuery = graphql(`
+  query StoredApps($first: Int, $filter: AppFilter) {
+    latestData(first: $first, filter: $filter) {
+      totalCount
+      edges {
+        node {
+          name
+          version
+          source
+          path
+          bundleIdentifier
+          publisher
+          alterations
+        }
+      }
+      snapshot {
+        id
+        appCount
+        added
+        removed
+        alteredApps
+      }
+    }
+  }
+`);

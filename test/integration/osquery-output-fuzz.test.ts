@@ -141,7 +141,8 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
       `${table} prints 64 KiB of random bytes (seed ${i + 1})`,
       table,
       raw(seededBytes(i + 1, 64 * 1024)),
-      /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed output that is not valid UTF-8$/,
+      // Decoded with U+FFFD for the bytes that are not UTF-8, which is no JSON either.
+      /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed invalid JSON/,
     ]),
     ...TABLES.map((table, i): [string, Table, TableAnswer, RegExp] => [
       `${table} prints 64 KiB of random printable ASCII (seed ${i + 11})`,
@@ -163,10 +164,9 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     ["os_version omits the platform column", "os_version", { stdout: rowsOutput([{ name: "Ubuntu", version: "22.04" }]) }, /^\[OSQUERY_BAD_OUTPUT\] osquery table os_version returned no "platform" column$/],
     ["system_info omits the hostname column", "system_info", { stdout: rowsOutput([{ uuid: "4C4C4544-0047-3510-8052-B4C04F4A4E32" }]) }, /^\[OSQUERY_BAD_OUTPUT\] osquery table system_info returned no "hostname" column$/],
     ["deb_packages omits the name column", "deb_packages", { stdout: rowsOutput([{ version: "1" }]) }, /^\[OSQUERY_BAD_OUTPUT\] osquery table deb_packages returned no "name" column$/],
-    // {"name":"é"} with a bad continuation byte, an overlong "/" and a UTF-8-encoded surrogate.
-    ["deb_packages prints a bad continuation byte", "deb_packages", raw(Buffer.concat([Buffer.from('[\n  {"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","version":"1"}\n]\n')])), /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed output that is not valid UTF-8$/],
-    ["deb_packages prints an overlong encoding", "deb_packages", raw(Buffer.concat([Buffer.from('[\n  {"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('","version":"1"}\n]\n')])), /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed output that is not valid UTF-8$/],
-    ["deb_packages prints a UTF-8-encoded surrogate", "deb_packages", raw(Buffer.concat([Buffer.from('[\n  {"name":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","version":"1"}\n]\n')])), /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed output that is not valid UTF-8$/],
+    ["deb_packages prints a bad byte in rows that are not one a line", "deb_packages", raw(Buffer.concat([Buffer.from('[{"name":"'), Buffer.from([0xff]), Buffer.from('","version":"1"}]\n')])), /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed bytes that are not UTF-8 in output that is not one row a line$/],
+    ["system_info prints a hostname that is not UTF-8", "system_info", raw(Buffer.concat([Buffer.from('[\n  {"hostname":"build-'), Buffer.from([0xc3, 0x28]), Buffer.from('","uuid":"4C4C4544-0047-3510-8052-B4C04F4A4E32"}\n]\n')])), /^\[OSQUERY_BAD_OUTPUT\] osquery table system_info returned a row with bytes that are not UTF-8$/],
+    ["os_version prints a NUL in its name", "os_version", { stdout: rowsOutput([{ arch: "x86_64", name: "Ubu\u0000ntu", platform: "ubuntu", platform_like: "debian", version: "22.04" }]) }, /^\[OSQUERY_BAD_OUTPUT\] osquery table os_version returned a "name" with a NUL character/],
     ["deb_packages prints nothing", "deb_packages", { stdout: "" }, /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed nothing on stdout/],
     ["deb_packages prints a 1 MB column name holding a number", "deb_packages", { stdout: rowsOutput([{ ["k".repeat(MB)]: 1 }]) }, /^\[OSQUERY_BAD_OUTPUT\] .*not an array of rows of strings/],
   ];
@@ -181,11 +181,13 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     expect(snapshot.error).toBe("[OSQUERY_OUTPUT_TOO_LARGE] osqueryi printed more than 262144 bytes (OSQUERY_MAX_OUTPUT_BYTES)");
   });
 
-  it("when a package name holds a NUL character, then it is stored with U+FFFD in its place and the next collection changes nothing", async () => {
+  it("when a package name holds a NUL character, then it is stored with U+FFFD in its place, marked, and the next collection changes nothing", async () => {
     await h.machine.set(machineWith("deb_packages", { stdout: rowsOutput([...base, { name: "nul\u0000name", version: "1" }]) }));
     try {
-      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 1 });
-      expect(await prisma().app.count({ where: { name: "nul\uFFFDname", removedSnapshotId: null } })).toBe(1);
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 1, alteredApps: 1 });
+      expect(await prisma().app.findMany({ where: { name: "nul\uFFFDname", removedSnapshotId: null }, select: { alterations: true } })).toEqual([
+        { alterations: ["NUL_REPLACED"] },
+      ]);
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 0, removed: 0 });
     } finally {
       await h.machine.set(ubuntu(base));
@@ -201,7 +203,10 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     expect(output).toContain('"lone\\ud800surrogate"');
     await h.machine.set(machineWith("deb_packages", { stdout: output }));
     try {
-      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 1 });
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 1, alteredApps: 1 });
+      expect(await prisma().app.findFirst({ where: { name: "lone\uFFFDsurrogate" }, select: { alterations: true } })).toEqual({
+        alterations: ["UNPAIRED_SURROGATE_REPLACED"],
+      });
       const rows = await counts();
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 0, removed: 0 });
       expect((await counts()).apps).toBe(rows.apps);
@@ -239,14 +244,43 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     expect(sample.after - sample.before).toBeLessThan(MEMORY_BUDGET);
   });
 
-  it("when one package has a name too long to be real, then that row is left out and the rest of the inventory is kept", async () => {
+  it("when one package has a name too long to be real, then it is kept cut to the limit and marked, and the next collection changes nothing", async () => {
     await h.machine.set(machineWith("deb_packages", { stdout: rowsOutput([...base, { name: "y".repeat(10_000), version: "1" }]) }));
     try {
       const snapshot = await h.collector.collect();
-      expect(snapshot).toMatchObject({ status: "SUCCEEDED", appCount: base.length, added: 0, removed: 0 });
-      expect(h.logs.some((l) => l.msg === "rows with an oversized name or field left out of the inventory")).toBe(true);
+      expect(snapshot).toMatchObject({ status: "SUCCEEDED", appCount: base.length + 1, added: 1, removed: 0, alteredApps: 1 });
+      expect(await prisma().app.findFirst({ where: { name: "y".repeat(512), removedSnapshotId: null }, select: { alterations: true } })).toEqual({
+        alterations: ["TRUNCATED"],
+      });
+      expect(h.logs.some((l) => l.msg === "apps stored other than as osquery reported them (see App.alterations)")).toBe(true);
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 0, removed: 0, alteredApps: 1 });
     } finally {
       await h.machine.set(ubuntu(base));
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", removed: 1, alteredApps: 0 });
+    }
+  });
+
+  // {"name":"…"} with a bad continuation byte, an overlong "/", a UTF-8-encoded surrogate and a cut-short sequence.
+  it.each([
+    { input: "a bad continuation byte", bytes: [0xc3, 0x28], name: "bad-\uFFFD(" },
+    { input: "an overlong encoding", bytes: [0xc0, 0xaf], name: "bad-\uFFFD\uFFFD" },
+    { input: "a UTF-8-encoded surrogate", bytes: [0xed, 0xa0, 0x80], name: "bad-\uFFFD\uFFFD\uFFFD" },
+    { input: "a sequence cut short", bytes: [0xe2, 0x82], name: "bad-\uFFFD" },
+  ])("when a package name holds $input, then the rest of the inventory and that package are stored, it is marked, and the next collection changes nothing", async ({ bytes, name }) => {
+    const lines = rowsOutput(base).split("\n");
+    const bad = Buffer.concat([Buffer.from('  {"name":"bad-'), Buffer.from(bytes), Buffer.from('","version":"1"},')]);
+    // The bad row goes second, so its line ends with a comma like most.
+    const output = Buffer.concat([Buffer.from(`${lines[0]}\n`), bad, Buffer.from(`\n${lines.slice(1).join("\n")}`)]);
+    await h.machine.set(machineWith("deb_packages", raw(output)));
+    try {
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", appCount: base.length + 1, added: 1, removed: 0, alteredApps: 1 });
+      expect(await prisma().app.findMany({ where: { name, removedSnapshotId: null }, select: { alterations: true } })).toEqual([
+        { alterations: ["INVALID_UTF8_REPLACED"] },
+      ]);
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 0, removed: 0, alteredApps: 1 });
+    } finally {
+      await h.machine.set(ubuntu(base));
+      expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", removed: 1 });
     }
   });
 

@@ -14,6 +14,7 @@ function app(name: string, version: string | null, source = "deb_packages", path
     path,
     bundleIdentifier: null,
     publisher: null,
+    alterations: [],
     sortKey: sortKeyOf(name),
     firstSeenSnapshotId: 1,
     firstSeenAt: new Date(0),

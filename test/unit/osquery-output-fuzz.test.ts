@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isUtf8 } from "node:buffer";
 import fc from "fast-check";
-import { storableText } from "../../src/text.js";
+import { storedText } from "../../src/text.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../src/inventory/rows.js";
+import { MAX_FIELD_LENGTH, MAX_NAME_LENGTH, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../src/inventory/rows.js";
 import { parseOsqueryJson } from "../../src/sources/local/osqueryi-output.js";
-import { SoftwareSource, type OsqueryRow } from "../../src/inventory/types.js";
+import { APP_ALTERATIONS, SoftwareSource, type OsqueryResult } from "../../src/inventory/types.js";
 import { CollectionError, CollectionErrorCode } from "../../src/errors.js";
 import { appIdentity } from "../../src/store/identity.js";
 
@@ -71,52 +72,67 @@ function expectBadOutput(error: unknown): void {
 }
 
 const isNullableString = (value: unknown) => value === null || typeof value === "string";
-const isShownString = (value: unknown) => typeof value === "string" && value.trim() !== "" && value === value.trim();
+/** Stored exactly as the row had it: a non-empty string PostgreSQL can hold (nothing trimmed). */
+const isReported = (value: unknown, reported: string | undefined) => typeof value === "string" && value !== "" && value === reported;
+/** What PostgreSQL text can hold: no NUL, no unpaired surrogate (UTF-8 would turn one into U+FFFD). */
+const isStorable = (value: string | null) => value === null || (!value.includes("\u0000") && new TextDecoder().decode(new TextEncoder().encode(value)) === value);
 
-function expectRows(rows: unknown): asserts rows is OsqueryRow[] {
+function expectRows(result: unknown): asserts result is OsqueryResult {
+  const { rows, invalidUtf8Rows } = result as OsqueryResult;
   expect(Array.isArray(rows)).toBe(true);
   for (const row of rows as unknown[]) {
     expect(row !== null && typeof row === "object" && !Array.isArray(row)).toBe(true);
     for (const value of Object.values(row as object)) expect(typeof value).toBe("string");
   }
+  for (const index of invalidUtf8Rows) expect(index).toBeLessThan(rows.length);
 }
 
 /** Runs each table parser on the rows and checks its result, or that it refused them properly; returns the apps found. */
-function checkTableParsers(rows: OsqueryRow[]): number {
+function checkTableParsers({ rows, invalidUtf8Rows }: OsqueryResult): number {
   let found = 0;
-  const version = attempt(() => parseOsqueryVersion(rows));
-  if (version.ok) expect(isShownString(version.value)).toBe(true);
+  const version = attempt(() => parseOsqueryVersion(rows, invalidUtf8Rows));
+  if (version.ok) expect(isReported(version.value, rows[0]?.["version"])).toBe(true);
   else expectBadOutput(version.error);
 
-  const os = attempt(() => parseOsVersion(rows));
+  const os = attempt(() => parseOsVersion(rows, invalidUtf8Rows));
   if (os.ok) {
     const { name, version: osVersion, platform, platformLike, build, arch } = os.value;
-    expect(isShownString(name) && isShownString(platform)).toBe(true);
-    expect(platform).toBe(platform.toLowerCase());
+    expect(isReported(name, rows[0]?.["name"]) && isReported(platform, rows[0]?.["platform"])).toBe(true);
     expect(typeof osVersion).toBe("string");
     for (const value of [platformLike, build, arch]) expect(isNullableString(value)).toBe(true);
+    for (const value of [name, osVersion, platform, platformLike, build, arch]) expect(isStorable(value)).toBe(true);
   } else expectBadOutput(os.error);
 
-  const system = attempt(() => parseSystemInfo(rows));
+  const system = attempt(() => parseSystemInfo(rows, invalidUtf8Rows));
   if (system.ok) {
-    expect(isShownString(system.value.hostname)).toBe(true);
+    expect(isReported(system.value.hostname, rows[0]?.["hostname"])).toBe(true);
     expect(isNullableString(system.value.uuid)).toBe(true);
+    expect(isStorable(system.value.hostname) && isStorable(system.value.uuid)).toBe(true);
   } else expectBadOutput(system.error);
 
   for (const source of SOURCES) {
-    const parsed = attempt(() => parseApps(source, rows));
+    const parsed = attempt(() => parseApps(source, rows, invalidUtf8Rows));
     if (!parsed.ok) {
       expectBadOutput(parsed.error);
       continue;
     }
-    const { apps, skippedUnnamed, skippedOversized, duplicates } = parsed.value;
+    const { apps, skippedUnnamed, duplicates } = parsed.value;
     found += apps.length;
-    expect(apps.length + skippedUnnamed + skippedOversized + duplicates).toBe(rows.length);
+    expect(apps.length + skippedUnnamed + duplicates).toBe(rows.length);
     expect(new Set(apps.map(appIdentity)).size).toBe(apps.length);
     for (const app of apps) {
       expect(app.source).toBe(source);
-      expect(isShownString(app.name)).toBe(true);
-      for (const value of [app.version, app.path, app.bundleIdentifier, app.publisher]) expect(isNullableString(value)).toBe(true);
+      expect(app.name.length).toBeGreaterThan(0);
+      expect(app.name.length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
+      expect(isStorable(app.name)).toBe(true);
+      for (const value of [app.version, app.path, app.bundleIdentifier, app.publisher]) {
+        expect(isNullableString(value)).toBe(true);
+        expect(isStorable(value)).toBe(true);
+        expect(value?.length ?? 0).toBeLessThanOrEqual(MAX_FIELD_LENGTH);
+      }
+      expect(app.alterations).toEqual(APP_ALTERATIONS.filter((a) => app.alterations.includes(a)));
+      // An unmarked app is exactly what some row reported.
+      if (app.alterations.length === 0) expect(rows.some((row) => row["name"] === app.name)).toBe(true);
     }
   }
   return found;
@@ -279,7 +295,7 @@ describe("osqueryi output fuzz: parseOsqueryJson and the table parsers", () => {
     fc.assert(
       fc.property(fc.array(stringRow, { maxLength: 8 }), (rows) => {
         checkPipeline(osqueryiLayout(rows), tally);
-        checkTableParsers(rows);
+        checkTableParsers({ rows, invalidUtf8Rows: new Set() });
       }),
       { numRuns: RUNS },
     );
@@ -287,17 +303,50 @@ describe("osqueryi output fuzz: parseOsqueryJson and the table parsers", () => {
     expect(tally.apps).toBeGreaterThan(0);
   });
 
-  it("when rows have a name, then parseApps keeps exactly the ones whose name is not blank", () => {
+  it('when rows have a name, then parseApps keeps exactly the ones whose name is not "", each as the database will hold it', () => {
+    const name = fc.oneof(cellText, fc.string({ unit: codeUnit, maxLength: 6 }), fc.string({ unit: "grapheme", minLength: 510, maxLength: 520 }));
     fc.assert(
-      fc.property(fc.constantFrom(...SOURCES), fc.array(fc.record({ name: cellText, version: cellText, path: cellText }), { maxLength: 8 }), (source, rows) => {
+      fc.property(fc.constantFrom(...SOURCES), fc.array(fc.record({ name, version: cellText, path: cellText }), { maxLength: 8 }), (source, rows) => {
         const { apps, skippedUnnamed } = parseApps(source, rows);
-        // Names are kept as the database will hold them: NUL and lone surrogates as U+FFFD.
-        const stored = (name: string) => storableText(name).trim();
-        expect(skippedUnnamed).toBe(rows.filter((row) => stored(row.name) === "").length);
-        for (const app of apps) expect(rows.some((row) => stored(row.name) === app.name)).toBe(true);
+        expect(skippedUnnamed).toBe(rows.filter((row) => row.name === "").length);
+        for (const app of apps) {
+          // NUL and lone surrogates as U+FFFD, cut to the limit; anything else (spaces too) byte for byte.
+          const from = rows.filter((row) => row.name !== "" && storedText(row.name, MAX_NAME_LENGTH).text === app.name);
+          expect(from.length).toBeGreaterThan(0);
+          const altered = from.some((row) => storedText(row.name, MAX_NAME_LENGTH).text !== row.name);
+          if (altered) expect(app.alterations.length).toBeGreaterThan(0);
+          if (app.alterations.length === 0) expect(from.some((row) => row.name === app.name)).toBe(true);
+        }
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it("when bytes are spliced into one row's name, then only that row is named as not UTF-8, exactly when the bytes are not, and it decodes as the bytes do", () => {
+    // Any byte but the quote, backslash and control characters, which would end or break the JSON string.
+    const spliced = fc.uint8Array({ minLength: 1, maxLength: 12 }).map((bytes) => Buffer.from(bytes.filter((b) => b >= 0x20 && b !== 0x22 && b !== 0x5c)));
+    const names = fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 6 });
+    const tally = { invalid: 0, valid: 0 };
+    fc.assert(
+      fc.property(names, fc.nat(), spliced, fc.boolean(), (list, pick, bytes, crlf) => {
+        const at = pick % list.length;
+        const eol = crlf ? "\r\n" : "\n";
+        const lines = list.map((name, i) =>
+          Buffer.concat([Buffer.from('  {"name":"'), i === at ? bytes : Buffer.alloc(0), Buffer.from(JSON.stringify(name).slice(1)), Buffer.from(',"version":"1"}')]),
+        );
+        const output = Buffer.concat([Buffer.from(`[${eol}`), ...lines.flatMap((line, i) => [line, Buffer.from(i < lines.length - 1 ? `,${eol}` : eol)]), Buffer.from(`]${eol}`)]);
+        const result = parseOsqueryJson(output);
+        const valid = isUtf8(bytes);
+        tally[valid ? "valid" : "invalid"]++;
+        expect([...result.invalidUtf8Rows]).toEqual(valid ? [] : [at]);
+        expect(result.rows[at]?.["name"]).toBe(new TextDecoder().decode(bytes) + list[at]);
+        const app = parseApps(SoftwareSource.deb_packages, result.rows, result.invalidUtf8Rows).apps.find((a) => a.name === result.rows[at]?.["name"]);
+        expect(app?.alterations.includes("INVALID_UTF8_REPLACED")).toBe(!valid);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(tally.invalid).toBeGreaterThan(0);
+    expect(tally.valid).toBeGreaterThan(0);
   });
 });
 
@@ -316,8 +365,8 @@ describe("osqueryi output fuzz: the row limit", () => {
   const rows = (count: number) => Array.from({ length: count }, (_, i) => row(i));
 
   it.each([1, 2, 3, 10, 1000])("when osqueryi prints exactly maxRows = %i rows, then they are all accepted", (maxRows) => {
-    expect(parseOsqueryJson(osqueryiLayout(rows(maxRows)), maxRows)).toHaveLength(maxRows);
-    expect(parseOsqueryJson(Buffer.from(osqueryiLayout(rows(maxRows), "\r\n")), maxRows)).toHaveLength(maxRows);
+    expect(parseOsqueryJson(osqueryiLayout(rows(maxRows)), maxRows).rows).toHaveLength(maxRows);
+    expect(parseOsqueryJson(Buffer.from(osqueryiLayout(rows(maxRows), "\r\n")), maxRows).rows).toHaveLength(maxRows);
   });
 
   it.each([1, 2, 3, 10, 1000])("when osqueryi prints maxRows + 1 = %i + 1 rows, then they are refused", (maxRows) => {
@@ -346,7 +395,7 @@ describe("osqueryi output fuzz: the row limit", () => {
 
   it("when the default maxRows is used, then 200,000 rows in osqueryi's layout are accepted and 200,001 refused", () => {
     const at = (count: number) => `[\n${'  {"name":"p","version":"1"},\n'.repeat(count - 1)}  {"name":"p","version":"1"}\n]\n`;
-    expect(parseOsqueryJson(at(200_000))).toHaveLength(200_000);
+    expect(parseOsqueryJson(at(200_000)).rows).toHaveLength(200_000);
     expectBadOutput(thrownBy(() => parseOsqueryJson(at(200_001))));
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { PrismaClient, Snapshot } from "../../generated/prisma/client.js";
 import { CollectionError, CollectionErrorCode } from "../../errors.js";
 import { failureReason, unsupportedPlatform } from "../../inventory/failure.js";
-import { badOutput, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
+import { badOutput, logAlterations, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
 import { inventoryQueries } from "../../inventory/statements.js";
 import { softwareSourceFor, type Inventory, type OsqueryRow, type SoftwareSource } from "../../inventory/types.js";
 import type { Logger } from "../../logger.js";
@@ -157,6 +157,7 @@ export function createAgentInventory({ db, store, logger, intervalMs, pendingMs,
         let outcome: AgentOutcome;
         try {
           outcome = { ok: true, inventory: inventoryOf(answers, host.softwareSource, maxRows) };
+          logAlterations(logger, { hostId: host.hostId, source: outcome.inventory.source }, outcome.inventory.apps);
         } catch (error) {
           outcome = { ok: false, error: failureReason(error) };
         }

@@ -5,12 +5,11 @@ import { toSnapshotEvent, type PubSub } from "../../events/pubsub.js";
 import type { Locks } from "../../db/locks.js";
 import type { HostSnapshots } from "../../store/host-snapshots.js";
 import { hostIdentifier, type InventoryStore } from "../../store/inventory-store.js";
-import type { Inventory } from "../../inventory/types.js";
 import { causeOf, failureReason, MAX_REASON_LENGTH, unsupportedPlatform } from "../../inventory/failure.js";
 import { inventoryQueries } from "../../inventory/statements.js";
 import type { OsqueryRunner } from "./osqueryi.js";
-import { parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
-import { softwareSourceFor, type SystemInfo } from "../../inventory/types.js";
+import { logAlterations, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
+import { softwareSourceFor, type Inventory, type SystemInfo } from "../../inventory/types.js";
 
 export interface Collector {
   /** Collects now, or joins the run already in progress; resolves with that run's snapshot. */
@@ -33,14 +32,15 @@ export interface CollectorDeps {
 }
 
 async function gatherInventory(runner: OsqueryRunner, system: SystemInfo, signal: AbortSignal, logger: Logger): Promise<Inventory> {
-  const osqueryVersion = parseOsqueryVersion(await runner.query(inventoryQueries.osqueryInfo, signal));
-  const os = parseOsVersion(await runner.query(inventoryQueries.osVersion, signal));
+  const info = await runner.query(inventoryQueries.osqueryInfo, signal);
+  const osqueryVersion = parseOsqueryVersion(info.rows, info.invalidUtf8Rows);
+  const osVersion = await runner.query(inventoryQueries.osVersion, signal);
+  const os = parseOsVersion(osVersion.rows, osVersion.invalidUtf8Rows);
   const source = softwareSourceFor(os);
   if (!source) throw unsupportedPlatform(os);
-  const parsed = parseApps(source, await runner.query(inventoryQueries.software[source], signal));
-  if (parsed.skippedOversized > 0) {
-    logger.warn({ source, skippedOversized: parsed.skippedOversized }, "rows with an oversized name or field left out of the inventory");
-  }
+  const software = await runner.query(inventoryQueries.software[source], signal);
+  const parsed = parseApps(source, software.rows, software.invalidUtf8Rows);
+  logAlterations(logger, { source }, parsed.apps);
   if (parsed.skippedUnnamed > 0 || parsed.duplicates > 0) {
     logger.debug({ source, skippedUnnamed: parsed.skippedUnnamed, duplicates: parsed.duplicates }, "rows left out of the inventory");
   }
@@ -62,7 +62,8 @@ export function createCollector({ runner, store, pubsub, logger, locks, hostSnap
     try {
       let system: SystemInfo | Error;
       try {
-        system = parseSystemInfo(await runner.query(inventoryQueries.systemInfo, controller.signal));
+        const result = await runner.query(inventoryQueries.systemInfo, controller.signal);
+        system = parseSystemInfo(result.rows, result.invalidUtf8Rows);
       } catch (error) {
         system = error as Error;
       }

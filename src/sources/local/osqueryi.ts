@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { devNull } from "node:os";
 import { CollectionError, CollectionErrorCode } from "../../errors.js";
 import { parseOsqueryJson } from "./osqueryi-output.js";
-import { type OsqueryRow } from "../../inventory/types.js";
+import type { OsqueryResult } from "../../inventory/types.js";
 
 export interface OsqueryRunnerOptions {
   /** Path or name (looked up on PATH) of osqueryi. @default "osqueryi" */
@@ -26,7 +26,7 @@ export function osqueryEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 export interface OsqueryRunner {
   /** Runs one SQL statement in a fresh osqueryi and returns its rows (every value a string). */
-  query(sql: string, signal?: AbortSignal): Promise<OsqueryRow[]>;
+  query(sql: string, signal?: AbortSignal): Promise<OsqueryResult>;
 }
 
 const MAX_STDERR_BYTES = 16 * 1024;
