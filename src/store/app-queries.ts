@@ -38,11 +38,42 @@ export interface AppQueries {
   count(snapshot: Pick<Snapshot, "id" | "hostId" | "appCount">, filter: AppFilter): Promise<number>;
 }
 
-/** Every App column, named as Prisma names them, for raw queries that return App rows. */
-export const APP_COLUMNS = Prisma.sql`id, host_id AS "hostId", source, name, version, path,
-  bundle_identifier AS "bundleIdentifier", publisher, alterations::text[] AS alterations, sort_key AS "sortKey",
+/**
+ * PGlite (0.5.16, 0.5.17) decodes each text value with a TextDecoder that drops a leading U+FEFF as a
+ * byte order mark, where osquery reported it as part of the value. Read behind one character, which
+ * exactText takes off again, no value starts with one on the wire. (5,000 rows × 3 columns on
+ * PostgreSQL: about as fast as plain text; as bytea, 3 to 4 times slower.) `column` is SQL, never input.
+ */
+export function exactTextColumn(column: string, alias: string): Prisma.Sql {
+  return Prisma.raw(`'.' || ${column} AS "${alias}"`);
+}
+
+/** A text column read with exactTextColumn, as it is stored. */
+export function exactText(value: string): string;
+export function exactText(value: string | null): string | null;
+export function exactText(value: string | null): string | null {
+  return value === null ? null : value.slice(1);
+}
+
+/** Every App column, named as Prisma names them, for raw queries that return App rows (read them with exactApps). */
+export const APP_COLUMNS = Prisma.sql`id, host_id AS "hostId", source, ${exactTextColumn("name", "name")},
+  ${exactTextColumn("version", "version")}, ${exactTextColumn("path", "path")},
+  ${exactTextColumn("bundle_identifier", "bundleIdentifier")}, ${exactTextColumn("publisher", "publisher")},
+  alterations::text[] AS alterations, sort_key AS "sortKey",
   first_seen_snapshot_id AS "firstSeenSnapshotId", first_seen_at AS "firstSeenAt",
   removed_snapshot_id AS "removedSnapshotId", removed_at AS "removedAt"`;
+
+/** App rows selected with APP_COLUMNS, their text as stored. */
+export function exactApps(rows: App[]): App[] {
+  for (const row of rows) {
+    row.name = exactText(row.name);
+    row.version = exactText(row.version);
+    row.path = exactText(row.path);
+    row.bundleIdentifier = exactText(row.bundleIdentifier);
+    row.publisher = exactText(row.publisher);
+  }
+  return rows;
+}
 
 /** Apps alive at a snapshot: first seen at or before it, not yet removed at it. */
 function visibleAt(snapshot: Pick<Snapshot, "id" | "hostId">): Prisma.Sql {
@@ -90,9 +121,9 @@ export function createAppQueries(db: PrismaClient): AppQueries {
       const where = Prisma.sql`${visibleAt(snapshot)} ${filterSql(filter)}`;
       const bounds = Prisma.sql`${a ? after(a) : Prisma.empty} ${b ? before(b) : Prisma.empty}`;
       if (first !== null) {
-        const rows = await db.$queryRaw<App[]>`
+        const rows = exactApps(await db.$queryRaw<App[]>`
           SELECT ${APP_COLUMNS} FROM apps WHERE ${where} ${bounds}
-          ORDER BY sort_key, id LIMIT ${first + 1}`;
+          ORDER BY sort_key, id LIMIT ${first + 1}`);
         const hasNextPage = rows.length > first;
         const apps = rows.slice(0, first);
         // Relay lets hasPreviousPage be false when it is costly; one indexed probe makes it exact.
@@ -100,9 +131,9 @@ export function createAppQueries(db: PrismaClient): AppQueries {
         return { apps, hasNextPage, hasPreviousPage };
       }
       const count = last ?? 0;
-      const rows = await db.$queryRaw<App[]>`
+      const rows = exactApps(await db.$queryRaw<App[]>`
         SELECT ${APP_COLUMNS} FROM apps WHERE ${where} ${bounds}
-        ORDER BY sort_key DESC, id DESC LIMIT ${count + 1}`;
+        ORDER BY sort_key DESC, id DESC LIMIT ${count + 1}`);
       const hasPreviousPage = rows.length > count;
       const apps = rows.slice(0, count).reverse();
       const hasNextPage = b ? await exists(Prisma.sql`${where} AND (sort_key, id) >= (${bytes(b.sortKey)}::bytea, ${b.id}::int)`) : false;

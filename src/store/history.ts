@@ -1,6 +1,6 @@
 import { Prisma, type App, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
 import { appIdentity } from "./identity.js";
-import { APP_COLUMNS } from "./app-queries.js";
+import { APP_COLUMNS, exactApps } from "./app-queries.js";
 import { compareVersions, versionSchemeFor } from "./version-order.js";
 
 export const ChangeKind = {
@@ -168,10 +168,10 @@ export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): Histo
         const [onlyLo, onlyHi] = await Promise.all([
           db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
             WHERE host_id = ${from.hostId} AND removed_snapshot_id > ${lo} AND removed_snapshot_id <= ${hi}
-              AND first_seen_snapshot_id <= ${lo}`,
+              AND first_seen_snapshot_id <= ${lo}`.then(exactApps),
           db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
             WHERE host_id = ${from.hostId} AND first_seen_snapshot_id > ${lo} AND first_seen_snapshot_id <= ${hi}
-              AND (removed_snapshot_id IS NULL OR removed_snapshot_id > ${hi})`,
+              AND (removed_snapshot_id IS NULL OR removed_snapshot_id > ${hi})`.then(exactApps),
         ]);
         return from.id <= to.id ? computeDiff(onlyLo, onlyHi) : computeDiff(onlyHi, onlyLo);
       });
@@ -182,8 +182,8 @@ export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): Histo
       // diff against the previous one, even after retention has deleted that previous snapshot.
       return remember(`at:${snapshot.id}`, async () => {
         const [removed, added] = await Promise.all([
-          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND removed_snapshot_id = ${snapshot.id}`,
-          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND first_seen_snapshot_id = ${snapshot.id}`,
+          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND removed_snapshot_id = ${snapshot.id}`.then(exactApps),
+          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND first_seen_snapshot_id = ${snapshot.id}`.then(exactApps),
         ]);
         return computeDiff(removed, added);
       });
@@ -200,7 +200,7 @@ export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): Histo
       const key = Buffer.from(name.toLowerCase(), "utf8");
       return db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
         WHERE host_id = ${hostId} AND sort_key = ${key}::bytea ${source ? Prisma.sql`AND source = ${source}` : Prisma.empty}
-        ORDER BY first_seen_snapshot_id, id`;
+        ORDER BY first_seen_snapshot_id, id`.then(exactApps);
     },
   };
 }

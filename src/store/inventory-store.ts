@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotSource, SnapshotStatus, type AppAlteration as StoredAlteration } from "../generated/prisma/enums.js";
 import type { AppAlteration, AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
+import { exactText, exactTextColumn } from "./app-queries.js";
 import { appIdentity } from "./identity.js";
 import { sortKeyOf } from "./sort-key.js";
 
@@ -43,6 +44,7 @@ const WRITE_CHUNK = 20_000;
 // Generous, because the first collection of a large inventory inserts thousands of rows.
 const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
 
+/** An app row alive at the host's newest snapshot; its text read with exactTextColumn. */
 interface OpenApp {
   id: number;
   source: string;
@@ -170,10 +172,13 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
   });
   const versionId = await versionIdOf(tx, inventory);
 
-  const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, name, version, path,
+  const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, ${exactTextColumn("name", "name")},
+      ${exactTextColumn("version", "version")}, ${exactTextColumn("path", "path")},
       coalesce(cardinality(alterations), 0) > 0 AS altered
     FROM apps WHERE host_id = ${hostId} AND removed_snapshot_id IS NULL`;
-  const openByIdentity = new Map(open.map((app) => [appIdentity(app), app]));
+  const openByIdentity = new Map(
+    open.map((app) => [appIdentity({ source: app.source, name: exactText(app.name), version: exactText(app.version), path: exactText(app.path) }), app]),
+  );
   const added: AppRecord[] = [];
   // Counted as latestData will show them: a kept app keeps the alterations it was stored with.
   let alteredApps = 0;

@@ -24,6 +24,7 @@ const PADDED: AppRow[] = [
   app(" Leading Space.app", { bundle_short_version: " 2.0", bundle_identifier: "com.example.lead " }),
   app("Trailing Space.app "),
   app("\u00a0NBSP.app\u00a0", { path: "\u00a0/Applications/NBSP.app" }),
+  app("\ufeffBOM.app"),
   app("\u3000Wide.app\u2003"),
   app(" "),
   app("Blank Fields.app", { path: " ", bundle_identifier: "\ufeff", bundle_short_version: "\u00a0", bundle_version: "\u3000" }),
