@@ -48,6 +48,20 @@ export const CollectionErrorCode = {
 } as const;
 export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];
 
+/**
+ * Conditions of the machine rather than defects: osquery missing, not executable, too slow or too
+ * verbose, an OS whose software table we do not read, or a run cut short by shutdown. They are
+ * logged as one warning with the code and reason; a stack would point at our code, which did its job.
+ */
+const EXPECTED_COLLECTION_ERRORS: ReadonlySet<CollectionErrorCode> = new Set([
+  CollectionErrorCode.OSQUERY_NOT_FOUND,
+  CollectionErrorCode.OSQUERY_NOT_EXECUTABLE,
+  CollectionErrorCode.OSQUERY_TIMEOUT,
+  CollectionErrorCode.OSQUERY_OUTPUT_TOO_LARGE,
+  CollectionErrorCode.OSQUERY_ABORTED,
+  CollectionErrorCode.UNSUPPORTED_PLATFORM,
+]);
+
 export class CollectionError extends Error {
   readonly code: CollectionErrorCode;
   constructor(code: CollectionErrorCode, message: string, options?: ErrorOptions) {
@@ -55,4 +69,8 @@ export class CollectionError extends Error {
     this.name = "CollectionError";
     this.code = code;
   }
+}
+
+export function isExpectedCollectionError(error: unknown): error is CollectionError {
+  return error instanceof CollectionError && EXPECTED_COLLECTION_ERRORS.has(error.code);
 }

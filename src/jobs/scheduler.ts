@@ -1,4 +1,5 @@
 import schedule from "node-schedule";
+import { isExpectedCollectionError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
 export interface ScheduledJob {
@@ -41,7 +42,10 @@ export function createScheduler(jobs: ScheduledJob[], logger: Logger): Scheduler
     }
     const run = job
       .run()
-      .catch((error: unknown) => logger.error({ err: error, job: job.name, reason }, "scheduled job failed"))
+      .catch((error: unknown) => {
+        if (isExpectedCollectionError(error)) logger.warn({ job: job.name, reason, code: error.code, error: error.message }, "scheduled job failed");
+        else logger.error({ err: error, job: job.name, reason }, "scheduled job failed");
+      })
       .finally(() => running.delete(job.name));
     running.set(job.name, run);
   }

@@ -113,7 +113,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   if (responseCache) invalidateOnChanges(responseCache, pubsub);
   const published: SnapshotEvent[] = [];
   const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
-  const collectorWith = (runner: Partial<OsqueryRunnerOptions>, collectorLogger = logger) =>
+  const collectorWith = (runner: Partial<OsqueryRunnerOptions>) =>
     createCollector({
       runner: createOsqueryRunner({
         binary: machine.binary,
@@ -123,7 +123,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
       }),
       store: inventory,
       pubsub,
-      logger: collectorLogger,
+      logger,
       locks: db.locks,
       hostSnapshots: createHostSnapshots(db.prisma),
       fallbackHostname: "test-fallback-host",
@@ -185,7 +185,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     logs,
     published,
     responseCache,
-    collectorWith: (runner) => collectorWith(runner, createLogger({ level: "silent" })),
+    collectorWith: (runner) => collectorWith(runner),
     fleet,
     pki,
     async listen() {

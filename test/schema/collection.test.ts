@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { inventoryQueries } from "../../src/inventory/statements.js";
 import type { OsqueryRunnerOptions } from "../../src/sources/local/osqueryi.js";
@@ -9,6 +10,8 @@ import { generatedPackages, ubuntu, type Package, type Scenario } from "../helpe
 import { CollectSnapshotMutation, HostsQuery, LatestDataQuery, SnapshotsQuery } from "../helpers/operations.js";
 
 const base = generatedPackages(120);
+/** A file that exists but cannot be run. */
+const NOT_EXECUTABLE = fileURLToPath(new URL("../../package.json", import.meta.url));
 
 describe.each(backends)("collection on %s", (backend) => {
   let h: Harness;
@@ -116,20 +119,24 @@ describe.each(backends)("collection on %s", (backend) => {
     expect(fresh.totalCount).toBe(current.length);
   });
 
-  const failures: [string, Scenario | (() => Scenario), Partial<OsqueryRunnerOptions>, RegExp][] = [
-    ["osqueryi exits non-zero", () => withTable({ stdout: "[\n\n]\n", stderr: "Error: no such table: deb_packages\n", exitCode: 1 }), {}, /^\[OSQUERY_EXIT\] osqueryi exited with status 1: Error: no such table: deb_packages$/],
-    ["osqueryi prints truncated JSON", () => withTable({ stdout: '[\n  {"name":"x","version":"1"' }), {}, /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed invalid JSON/],
-    ["osqueryi prints numbers instead of strings", () => withTable({ stdout: '[\n  {"name":"x","version":1}\n]\n' }), {}, /^\[OSQUERY_BAD_OUTPUT\] .*not an array of rows of strings/],
+  // A machine without osquery, or with a slow or unusual one, is expected and logged as one warning;
+  // output we cannot read, or osqueryi failing, may be our bug and is logged as an error with its stack.
+  const failures: [string, "warn" | "error", Scenario | (() => Scenario), Partial<OsqueryRunnerOptions>, RegExp][] = [
+    ["osqueryi exits non-zero", "error", () => withTable({ stdout: "[\n\n]\n", stderr: "Error: no such table: deb_packages\n", exitCode: 1 }), {}, /^\[OSQUERY_EXIT\] osqueryi exited with status 1: Error: no such table: deb_packages$/],
+    ["osqueryi prints truncated JSON", "error", () => withTable({ stdout: '[\n  {"name":"x","version":"1"' }), {}, /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed invalid JSON/],
+    ["osqueryi prints numbers instead of strings", "error", () => withTable({ stdout: '[\n  {"name":"x","version":1}\n]\n' }), {}, /^\[OSQUERY_BAD_OUTPUT\] .*not an array of rows of strings/],
     // Bytes that are not UTF-8 become U+FFFD (test/schema/stored-text.test.ts); outside a string that is no JSON.
-    ["osqueryi prints invalid UTF-8 outside any value", () => withTable({ stdoutBase64: Buffer.from([0x5b, 0x0a, 0xff, 0xfe, 0x0a, 0x5d]).toString("base64") }), {}, /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed invalid JSON/],
-    ["osqueryi omits a column", () => withTable({ stdout: '[\n  {"version":"1"}\n]\n' }), {}, /^\[OSQUERY_BAD_OUTPUT\] osquery table deb_packages returned no "name" column/],
-    ["osqueryi hangs past the timeout", () => withTable({ delayMs: 5000, rows: [] }), { timeoutMs: 400 }, /^\[OSQUERY_TIMEOUT\] osqueryi did not finish within 400 ms/],
-    ["osqueryi prints more than the output cap", () => withTable({ floodBytes: 8 * 1024 * 1024 }), { maxOutputBytes: 256 * 1024 }, /^\[OSQUERY_OUTPUT_TOO_LARGE\] osqueryi printed more than 262144 bytes/],
-    ["the platform has no software table", () => {
+    ["osqueryi prints invalid UTF-8 outside any value", "error", () => withTable({ stdoutBase64: Buffer.from([0x5b, 0x0a, 0xff, 0xfe, 0x0a, 0x5d]).toString("base64") }), {}, /^\[OSQUERY_BAD_OUTPUT\] osqueryi printed invalid JSON/],
+    ["osqueryi omits a column", "error", () => withTable({ stdout: '[\n  {"version":"1"}\n]\n' }), {}, /^\[OSQUERY_BAD_OUTPUT\] osquery table deb_packages returned no "name" column/],
+    ["osqueryi hangs past the timeout", "warn", () => withTable({ delayMs: 5000, rows: [] }), { timeoutMs: 400 }, /^\[OSQUERY_TIMEOUT\] osqueryi did not finish within 400 ms/],
+    ["osqueryi prints more than the output cap", "warn", () => withTable({ floodBytes: 8 * 1024 * 1024 }), { maxOutputBytes: 256 * 1024 }, /^\[OSQUERY_OUTPUT_TOO_LARGE\] osqueryi printed more than 262144 bytes/],
+    ["the platform has no software table", "warn", () => {
       const s = ubuntu(current);
       s.tables["os_version"] = { rows: [{ name: "Arch Linux", version: "rolling", platform: "arch", platform_like: "", build: "", arch: "x86_64" }] };
       return s;
     }, {}, /^\[UNSUPPORTED_PLATFORM\] installed software is not collected on platform "arch"/],
+    ["osqueryi is missing", "warn", () => ubuntu(current), { binary: "/nonexistent/osqueryi" }, /^\[OSQUERY_NOT_FOUND\] osquery is not installed/],
+    ["osqueryi is not executable", "warn", () => ubuntu(current), { binary: NOT_EXECUTABLE }, /^\[OSQUERY_NOT_EXECUTABLE\] /],
   ];
   function withTable(answer: Scenario["tables"][string]): Scenario {
     const s = ubuntu(current);
@@ -137,13 +144,23 @@ describe.each(backends)("collection on %s", (backend) => {
     return s;
   }
 
-  it.each(failures)("when %s, then the run is FAILED with the reason and latestData is unchanged", async (_name, scenario, runner, reason) => {
+  it.each(failures)("when %s, then the run is FAILED with the reason, latestData is unchanged and it is logged once at %s", async (_name, level, scenario, runner, reason) => {
     const before = await latest();
     const rows = await counts();
     await h.machine.set(typeof scenario === "function" ? scenario() : scenario);
+    const logged = h.logs.length;
     const snapshot = await collectorWith(runner).collect();
     expect(snapshot.status).toBe("FAILED");
     expect(snapshot.error).toMatch(reason);
+    const lines = h.logs.slice(logged).filter((l) => l.level === "warn" || l.level === "error");
+    expect(lines).toEqual([expect.objectContaining({ level, msg: "collection failed", reason: snapshot.error })]);
+    if (level === "warn") {
+      expect(lines[0]).toMatchObject({ code: /^[A-Z_]+$/ });
+      expect(snapshot.error).toMatch(new RegExp(`^\\[${String(lines[0]!["code"])}\\] `));
+      expect(JSON.stringify(lines[0])).not.toMatch(/stack|\bat \S+ \(/);
+    } else {
+      expect(lines[0]).toMatchObject({ err: { stack: expect.stringContaining("\n    at ") } });
+    }
     expect(snapshot).toMatchObject({ appCount: 0, added: 0, removed: 0, versionId: null });
     await vi.waitFor(() => expect(h.published.at(-1)).toMatchObject({ id: snapshot.id, status: "FAILED" }));
     expect(await latest()).toEqual(before);
@@ -158,9 +175,11 @@ describe.each(backends)("collection on %s", (backend) => {
     await prisma().$executeRawUnsafe(`CREATE TRIGGER reject_apps BEFORE INSERT ON apps FOR EACH ROW EXECUTE FUNCTION reject_apps()`);
     try {
       await install([...current, { name: "one-more", version: "1" }]);
+      const logged = h.logs.length;
       const failed = await h.collector.collect();
       expect(failed.status).toBe("FAILED");
       expect(failed.error).toMatch(/^\[DATABASE_ERROR\] the snapshot could not be stored: .*disk full \(test\)/);
+      expect(h.logs.slice(logged).find((l) => l.msg === "collection failed")).toMatchObject({ level: "error", err: { stack: expect.stringContaining("disk full (test)") } });
       expect(await latest()).toEqual(before);
       expect(await counts()).toEqual({ apps: rows.apps, snapshots: rows.snapshots + 1 });
     } finally {

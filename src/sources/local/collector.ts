@@ -1,5 +1,5 @@
 import type { Snapshot } from "../../generated/prisma/client.js";
-import { CollectionError, CollectionErrorCode } from "../../errors.js";
+import { CollectionError, CollectionErrorCode, isExpectedCollectionError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { toSnapshotEvent, type PubSub } from "../../events/pubsub.js";
 import type { Locks } from "../../db/locks.js";
@@ -121,7 +121,8 @@ export function createCollector({ runner, store, pubsub, logger, locks, hostSnap
     } catch (error) {
       if (controller.signal.aborted) throw error;
       const reason = failureReason(error);
-      logger.error({ err: error, reason }, "collection failed");
+      if (isExpectedCollectionError(error)) logger.warn({ code: error.code, reason }, "collection failed");
+      else logger.error({ err: error, reason }, "collection failed");
       try {
         snapshot = await store.recordFailure(reason, { collectedAt, durationMs: elapsed() });
       } catch (storeError) {
