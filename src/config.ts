@@ -365,3 +365,19 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     },
   };
 }
+
+export interface EnvironmentVariable {
+  name: string;
+  /** As it would be written in the environment; null when the variable has no default (unset). */
+  defaultValue: string | null;
+}
+
+/** Every variable parseConfig reads, with its default, straight from the schema (for --help). */
+export function environmentVariables(): EnvironmentVariable[] {
+  return Object.entries(envSchema.shape).map(([name, field]) => {
+    if (!(field instanceof z.ZodDefault)) return { name, defaultValue: null };
+    const value: unknown = field.def.defaultValue;
+    if (Array.isArray(value)) return { name, defaultValue: value.length > 0 ? value.join(",") : null };
+    return { name, defaultValue: String(value) };
+  });
+}

@@ -21,6 +21,8 @@ export const ErrorCode = {
   HOST_NOT_ALLOWED: "HOST_NOT_ALLOWED",
   /** A websocket opened by a page whose origin is neither this server's nor in CORS_ORIGINS. */
   ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
+  /** The service is opening its database (HTTP 503, Retry-After). */
+  STARTING: "STARTING",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -73,4 +75,12 @@ export class CollectionError extends Error {
 
 export function isExpectedCollectionError(error: unknown): error is CollectionError {
   return error instanceof CollectionError && EXPECTED_COLLECTION_ERRORS.has(error.code);
+}
+
+/**
+ * A condition of the machine or its configuration that stops the start (a port in use, a data
+ * directory another process holds, an unreadable token file): logged as its message, without a stack.
+ */
+export class StartupError extends Error {
+  override name = "StartupError";
 }

@@ -2,26 +2,22 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
-import { createCollector } from "./sources/local/collector.js";
-import type { ScheduledJob } from "./jobs/scheduler.js";
-import { createOsqueryRunner, osqueryEnvironment } from "./sources/local/osqueryi.js";
-import { createScheduler, type Scheduler } from "./jobs/scheduler.js";
-import { MIN_SECRET_LENGTH, parseConfig, splitSecrets, type Config, type FleetConfig } from "./config.js";
-import { createContext } from "./context.js";
-import { openDatabase, type Database } from "./db/client.js";
+import { parseArgs } from "node:util";
+import type { ScheduledJob, Scheduler } from "./jobs/scheduler.js";
+import { environmentVariables, MIN_SECRET_LENGTH, parseConfig, splitSecrets, type Config, type FleetConfig } from "./config.js";
+import type { Database } from "./db/client.js";
 import type { Leadership } from "./db/locks.js";
-import { applyMigrations } from "./db/migrate.js";
+import { StartupError } from "./errors.js";
 import { createLogger, redactUrl, type Logger } from "./logger.js";
-import { createPubSub, type PubSubOptions } from "./events/pubsub.js";
-import { connectRedis, type RedisEvents } from "./events/redis.js";
-import { createResponseCache, invalidateOnChanges, type ResponseCache } from "./server/response-cache.js";
-import { schema } from "./schema/index.js";
-import { createServer, type Server } from "./server/server.js";
-import { createHostSnapshots } from "./store/host-snapshots.js";
-import { createInventoryStore } from "./store/inventory-store.js";
-import { createRetention } from "./store/retention.js";
-import { buildAgentConfig, flagfile } from "./sources/agent/agent-config.js";
-import { createFleet, type Fleet } from "./sources/agent/fleet.js";
+import type { PubSubOptions } from "./events/pubsub.js";
+import type { RedisEvents } from "./events/redis.js";
+import type { ResponseCache } from "./server/response-cache.js";
+import { holdPort, type HeldPort } from "./server/hold-port.js";
+import type { Server } from "./server/server.js";
+import type { Fleet } from "./sources/agent/fleet.js";
+import { readBuildInfo } from "./version.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -31,6 +27,7 @@ const PRUNE_SCHEDULE = "17 3 * * *";
 const LOG_DEDUPE_MS = 86_400_000;
 
 interface Running {
+  port?: HeldPort;
   leadership?: Leadership;
   scheduler?: Scheduler;
   collector?: { stop(): Promise<void> };
@@ -49,6 +46,8 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
     ["leadership", running.leadership && (() => running.leadership!.stop())],
     ["collection in progress", running.collector && (() => running.collector!.stop())],
     ["server (websockets, HTTP)", running.server && (() => running.server!.close())],
+    // Only while starting: once the server took the port over, closing the server closed it.
+    ["port", running.port && (() => running.port!.release())],
     // After the server: the last requests' last-seen times are written too.
     ["agent last-seen times", running.fleet && (() => running.fleet!.stop())],
     ["response cache", running.responseCache && (async () => running.responseCache!.close())],
@@ -76,10 +75,10 @@ async function readToken(auth: Config["auth"]): Promise<string | null> {
   try {
     text = await readFile(auth.tokenFile, "utf8");
   } catch (error) {
-    throw new Error(`API_TOKEN_FILE ${auth.tokenFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new StartupError(`API_TOKEN_FILE ${auth.tokenFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const token = text.split(/\r?\n/)[0]!.trim();
-  if (token.length < 16) throw new Error(`API_TOKEN_FILE ${auth.tokenFile} must hold a token of at least 16 characters`);
+  if (token.length < 16) throw new StartupError(`API_TOKEN_FILE ${auth.tokenFile} must hold a token of at least 16 characters`);
   return token;
 }
 
@@ -87,7 +86,7 @@ async function readFileNamed(path: string, variable: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
-    throw new Error(`${variable} ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new StartupError(`${variable} ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 
@@ -113,13 +112,69 @@ function agentTlsHostname(config: Config, fleet: FleetConfig): string {
   return port === 443 ? name : `${name}:${port}`;
 }
 
-const COMMANDS = ["migrate", "flagfile"];
+function addresses(scheme: "http" | "https", host: string, port: number): { url: string; health: string } {
+  const shown = host.includes(":") ? `[${host}]` : host;
+  return { url: `${scheme}://${shown}:${port}/graphql`, health: `${scheme}://${shown}:${port}/health` };
+}
 
-async function main(command: string | undefined): Promise<void> {
-  if (command !== undefined && !COMMANDS.includes(command)) {
-    process.stderr.write(`Unknown command "${command}". Usage: main.ts [${COMMANDS.join("|")}]\n`);
-    process.exit(2);
+const COMMANDS = ["migrate", "flagfile"] as const;
+type Command = "serve" | (typeof COMMANDS)[number];
+
+const USAGE = `Usage: node --import tsx src/main.ts [command] [options]    (npm start -- [options])
+
+Commands:
+  (none)       open the database, apply migrations, serve the API and collect on the schedule
+  migrate      apply database migrations and exit
+  flagfile     print the osquery flagfile agents enroll with (fleet mode) and exit
+
+Options:
+  -h, --help       print this help and exit
+  -v, --version    print the version and the source revision, and exit
+`;
+
+function help(): string {
+  const variables = environmentVariables();
+  const width = Math.max(...variables.map((v) => v.name.length));
+  const lines = variables.map((v) => `  ${v.name.padEnd(width)}  ${v.defaultValue ?? "(unset)"}`);
+  return `${USAGE}\nEnvironment (default; README "Configuration" says what each does):\n${lines.join("\n")}\n`;
+}
+
+/** Exits 2 with the usage on stderr: the command line is wrong, not the service. */
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseCommandLine(args: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    usageError((error as Error).message);
   }
+  if (parsed.values.help) {
+    process.stdout.write(help());
+    process.exit(0);
+  }
+  if (parsed.values.version) {
+    const build = readBuildInfo(ROOT, process.env["SOURCE_REVISION"]);
+    const revision = build.revision ? `${build.revision} (from ${build.revisionFrom})` : "unknown (not a git checkout, and SOURCE_REVISION is unset)";
+    process.stdout.write(`${build.name} ${build.version}\nrevision ${revision}\nnode ${process.version}\n`);
+    process.exit(0);
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) usageError(`Unknown command "${command}".`);
+  if (rest.length > 0) usageError(`Unexpected argument "${rest[0]}".`);
+  return (command as Command | undefined) ?? "serve";
+}
+
+async function main(args: string[]): Promise<void> {
+  const command = parseCommandLine(args);
   const parsed = parseConfig(process.env, process.cwd());
   if (!parsed.ok) {
     process.stderr.write(`Invalid configuration:\n${parsed.errors.map((e) => `  - ${e}`).join("\n")}\n`);
@@ -131,6 +186,7 @@ async function main(command: string | undefined): Promise<void> {
       process.stderr.write("Fleet mode is off: set ENROLL_SECRET or ENROLL_SECRET_FILE, then print the flagfile again.\n");
       process.exit(1);
     }
+    const { flagfile } = await import("./sources/agent/agent-config.js");
     process.stdout.write(flagfile({ tlsHostname: agentTlsHostname(config, config.fleet), fleet: config.fleet }));
     return;
   }
@@ -164,6 +220,54 @@ async function main(command: string | undefined): Promise<void> {
   });
 
   try {
+    const build = readBuildInfo(ROOT, process.env["SOURCE_REVISION"]);
+    logger.info({ version: build.version, revision: build.revision, node: process.version, command }, "starting");
+    const tls = config.tls
+      ? { cert: await readFileNamed(config.tls.certFile, "TLS_CERT_FILE"), key: await readFileNamed(config.tls.keyFile, "TLS_KEY_FILE") }
+      : null;
+    const scheme = tls ? "https" : "http";
+    if (command === "serve") {
+      running.port = await holdPort(config.server.port, config.server.host, tls);
+      logger.info(addresses(scheme, config.server.host, running.port.port), "port bound; answering 503 until started");
+    }
+    // Imported once the port is held: the schema and Prisma take seconds to load, and a port that is
+    // in use has to stop the start before that rather than after.
+    const [
+      { createCollector },
+      { createOsqueryRunner, osqueryEnvironment },
+      { createScheduler },
+      { createContext },
+      { openDatabase },
+      { applyMigrations },
+      { createPubSub },
+      { connectRedis },
+      { createResponseCache, invalidateOnChanges },
+      { schema },
+      { createServer },
+      { createHostSnapshots },
+      { createInventoryStore },
+      { createRetention },
+      { buildAgentConfig },
+      { createFleet },
+    ] = await Promise.all([
+      import("./sources/local/collector.js"),
+      import("./sources/local/osqueryi.js"),
+      import("./jobs/scheduler.js"),
+      import("./context.js"),
+      import("./db/client.js"),
+      import("./db/migrate.js"),
+      import("./events/pubsub.js"),
+      import("./events/redis.js"),
+      import("./server/response-cache.js"),
+      import("./schema/index.js"),
+      import("./server/server.js"),
+      import("./store/host-snapshots.js"),
+      import("./store/inventory-store.js"),
+      import("./store/retention.js"),
+      import("./sources/agent/agent-config.js"),
+      import("./sources/agent/fleet.js"),
+    ]);
+    if (stopping) return;
     const token = await readToken(config.auth);
     logger.info(
       {
@@ -262,9 +366,6 @@ async function main(command: string | undefined): Promise<void> {
       collectRatePerMinute: config.collectRatePerMinute,
     });
     const retention = createRetention({ db: db.prisma, policy: config.retention, logger: logger.child({ component: "retention" }) });
-    const tls = config.tls
-      ? { cert: await readFileNamed(config.tls.certFile, "TLS_CERT_FILE"), key: await readFileNamed(config.tls.keyFile, "TLS_KEY_FILE") }
-      : null;
     const server = createServer({
       schema,
       context,
@@ -277,10 +378,9 @@ async function main(command: string | undefined): Promise<void> {
       ...(tls ? { tls } : {}),
     });
     running.server = server;
-    const port = await server.listen(config.server.port, config.server.host);
-    const shownHost = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-    const scheme = tls ? "https" : "http";
-    logger.info({ url: `${scheme}://${shownHost}:${port}/graphql`, health: `${scheme}://${shownHost}:${port}/health` }, "GraphQL server listening");
+    const port = await server.listen(running.port!);
+    delete running.port;
+    logger.info(addresses(scheme, config.server.host, port), "GraphQL server listening");
     if (config.tls) {
       // A renewed certificate (certbot, cert-manager) is picked up without a restart.
       const tlsFiles = config.tls;
@@ -321,9 +421,12 @@ async function main(command: string | undefined): Promise<void> {
     running.leadership = leadership;
     leadership.start();
   } catch (error) {
-    logger.fatal({ err: error }, "failed to start");
+    // A port in use or a data directory another process holds is a fact about the machine; its
+    // message says what to do, and a stack would only point at the code that found it.
+    if (error instanceof StartupError) logger.fatal({ reason: error.message }, "failed to start");
+    else logger.fatal({ err: error }, "failed to start");
     stop("startup failure", 1);
   }
 }
 
-void main(process.argv[2]);
+void main(process.argv.slice(2));

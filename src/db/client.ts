@@ -4,6 +4,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { Config } from "../config.js";
+import { StartupError } from "../errors.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
 import { createLocalLocks, createPostgresLocks, type Locks } from "./locks.js";
@@ -31,7 +32,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export class DataDirInUseError extends Error {
+export class DataDirInUseError extends StartupError {
   override name = "DataDirInUseError";
 }
 

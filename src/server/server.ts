@@ -12,6 +12,7 @@ import { ErrorCode } from "../errors.js";
 import { corsFor, createHostCheck, createWebSocketOriginCheck, useCsrfPrevention } from "./cross-site.js";
 import { createGraphiQLRenderer, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
+import type { HeldPort } from "./hold-port.js";
 import type { Logger } from "../logger.js";
 import type { AgentHttp } from "../sources/agent/http.js";
 import { bodyTooLargeMessage, readBoundedBody } from "./request-body.js";
@@ -58,8 +59,9 @@ export interface ServerOptions {
 }
 
 export interface Server {
-  /** Starts listening; returns the bound port (useful with port 0). */
+  /** Starts listening, or takes over a port held since the start (holdPort); returns the bound port. */
   listen(port: number, host: string): Promise<number>;
+  listen(held: HeldPort): Promise<number>;
   /** Closes websocket clients (1001), then HTTP connections; idempotent. */
   close(): Promise<void>;
   /** Serves a renewed certificate to new connections (HTTPS only). */
@@ -350,7 +352,8 @@ export function createServer({
       if (!("setSecureContext" in http)) throw new Error("the server serves plain HTTP; set TLS_CERT_FILE and TLS_KEY_FILE to serve HTTPS");
       http.setSecureContext({ cert: next.cert, key: next.key });
     },
-    listen(port, host) {
+    listen(port: number | HeldPort, host?: string) {
+      if (typeof port !== "number") return port.transferTo(http);
       return new Promise((resolve, reject) => {
         http.once("error", reject);
         http.listen(port, host, () => {
