@@ -46,6 +46,12 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/src ./src
 RUN install -d -o node -g node /data
+# The image has no .git, so `--version` and the start log take the revision from here:
+#   docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD) .
+# Declared last so a new revision rebuilds only this layer.
+ARG SOURCE_REVISION=""
+ENV SOURCE_REVISION=${SOURCE_REVISION}
+LABEL org.opencontainers.image.revision=${SOURCE_REVISION}
 USER node
 VOLUME ["/data"]
 EXPOSE 4000
