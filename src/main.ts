@@ -41,7 +41,17 @@ interface Running {
 /** Stops what started, in reverse order, logging each step; resolves false if any step failed. */
 async function shutdown(running: Running, logger: Logger): Promise<boolean> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
-    ["scheduler", running.scheduler && (() => running.scheduler!.stop())],
+    [
+      "scheduler",
+      running.scheduler &&
+        (async () => {
+          // The scheduler waits for its runs; a collection in progress is cancelled at once rather
+          // than awaited, or a slow or hung osqueryi would hold the shutdown past its deadline.
+          const stopped = running.scheduler!.stop();
+          await running.collector?.stop();
+          await stopped;
+        }),
+    ],
     // Right after the schedule stops, so a follower takes over while we still drain connections.
     ["leadership", running.leadership && (() => running.leadership!.stop())],
     ["collection in progress", running.collector && (() => running.collector!.stop())],

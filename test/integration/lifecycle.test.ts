@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { environmentVariables } from "../../src/config.js";
 import { createFakeMachine, ubuntu } from "../helpers/machine.js";
@@ -80,6 +80,29 @@ describe("starting the service", () => {
     const ready = await fetch(`${origin}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ __typename }"}' });
     expect(await ready.json()).toEqual({ data: { __typename: "Query" } });
     expect(await service.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("stopping the service", () => {
+  it("when SIGTERM arrives while a scheduled collection waits on a hung osqueryi, then the run is abandoned and it exits 0 well within 10 s", async () => {
+    const dir = await makeTempDir("stop-while-collecting");
+    const scenario = ubuntu();
+    scenario.tables["deb_packages"] = { ...scenario.tables["deb_packages"], delayMs: 60_000 };
+    const machine = await createFakeMachine(scenario);
+    cleanups.push(() => dir.remove(), () => machine.dispose());
+    const service = spawnService({ DATA_DIR: join(dir.path, "data"), OSQUERY_BIN: machine.binary, OSQUERY_TIMEOUT_MS: "120000" });
+    cleanups.push(() => service.stop("SIGKILL"));
+    await service.waitForLog((l) => l.msg === "GraphQL server listening", 120_000);
+    // The collection at start is under way once osqueryi has been asked for the packages.
+    await vi.waitFor(async () => expect((await machine.invocations()).some((run) => /deb_packages/.test(run.sql))).toBe(true), { timeout: 30_000, interval: 100 });
+
+    const started = performance.now();
+    expect(await service.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    expect(performance.now() - started).toBeLessThan(5000);
+    const messages = service.logs.map((l) => l.msg);
+    expect(messages).toEqual(expect.arrayContaining(["collection abandoned: the service is shutting down", "stopped"]));
+    expect(messages).not.toContain("shutdown took too long; exiting");
+    expect(service.logs.filter((l) => l.level === "error" || l.level === "fatal")).toEqual([]);
   });
 });
 
