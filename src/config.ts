@@ -127,6 +127,7 @@ const envSchema = z.object({
   MAX_TOKENS: integer("MAX_TOKENS", 100, 100_000).default(2000),
   MAX_COST: integer("MAX_COST", 10, 10_000_000).default(20_000),
   COLLECT_RATE_PER_MINUTE: integer("COLLECT_RATE_PER_MINUTE", 1, 10_000).default(6),
+  DEMO: boolean("DEMO").default(false),
   ENROLL_SECRET: z.string().optional(),
   ENROLL_SECRET_FILE: z.string().trim().min(1).optional(),
   COLLECT_LOCAL: boolean("COLLECT_LOCAL").default(true),
@@ -194,6 +195,8 @@ export interface Config {
   collectRatePerMinute: number;
   /** Run osqueryi on this machine on the schedule (the local source). */
   collectLocal: boolean;
+  /** Demo mode (npm run demo): every host is simulated, and the API and the log say so. */
+  demo: boolean;
   /** Enrolled osquery agents report over osquery's TLS remote API; null when no enroll secret is set. */
   fleet: FleetConfig | null;
   /** Serve HTTPS (GraphQL, websockets and the agent API on one port); null serves plain HTTP. */
@@ -342,6 +345,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       },
       collectRatePerMinute: e.COLLECT_RATE_PER_MINUTE,
       collectLocal: e.COLLECT_LOCAL,
+      demo: e.DEMO,
       fleet: fleetOn
         ? {
             secrets,

@@ -39,6 +39,8 @@ export interface SharedContext {
   collector: Collector | null;
   /** Null when fleet mode is off (no enroll secret). */
   fleet: FleetContext | null;
+  /** Demo mode: every host is simulated (npm run demo). */
+  demo: boolean;
   apps: AppQueries;
   software: SoftwareQueries;
   history: History;
@@ -54,6 +56,8 @@ export interface ContextDeps {
   collector: Collector | null;
   /** @default null */
   fleet?: FleetContext | null;
+  /** @default false */
+  demo?: boolean;
   inventory: Pick<InventoryStore, "localHostId">;
   /** See HistoryOptions.cacheSize. */
   historyCacheSize?: number;
@@ -61,10 +65,11 @@ export interface ContextDeps {
   collectRatePerMinute?: number;
 }
 
-export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, fleet = null, ...deps }: ContextDeps): SharedContext {
+export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, fleet = null, demo = false, ...deps }: ContextDeps): SharedContext {
   return {
     ...deps,
     fleet,
+    demo,
     db,
     apps: createAppQueries(db),
     software: createSoftwareQueries(db),

@@ -201,6 +201,9 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const logger = createLogger(config.log);
+  if (config.demo) {
+    logger.warn("DEMO MODE: every host is simulated (npm run demo); nothing this service shows is a real machine's inventory");
+  }
   const running: Running = {};
 
   let stopping = false;
@@ -372,6 +375,7 @@ async function main(args: string[]): Promise<void> {
       logger,
       collector,
       fleet: fleet?.context ?? null,
+      demo: config.demo,
       inventory,
       collectRatePerMinute: config.collectRatePerMinute,
     });
@@ -384,7 +388,7 @@ async function main(args: string[]): Promise<void> {
       security: { token, authReads: config.auth.authReads, http: config.http, limits: config.limits },
       websocket: config.websocket,
       ...(responseCache ? { responseCache } : {}),
-      ...(fleet ? { agentHttp: fleet.http } : {}),
+      ...(fleet ? { agentHttp: fleet.http, fleetExample: !collector } : {}),
       ...(tls ? { tls } : {}),
     });
     running.server = server;

@@ -34,6 +34,10 @@ export const HostRef = builder.prismaNode("Host", {
       resolve: (host) => (host.physicalMemory === null ? null : Number(host.physicalMemory)),
     }),
     local: t.exposeBoolean("local", { description: "This service's own machine, inventoried by its local osqueryi." }),
+    demo: t.boolean({
+      description: "A simulated host: the service runs in demo mode (npm run demo), and nothing it shows is a real machine's inventory.",
+      resolve: (_host, _args, ctx) => ctx.demo,
+    }),
     enrolled: t.boolean({
       description: "An osquery agent is enrolled for this host with a valid node key (false once revoked).",
       resolve: (host) => host.nodeKeyHash !== null,

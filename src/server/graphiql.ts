@@ -18,7 +18,28 @@ query LatestData($after: String) {
 # mutation { collectSnapshot { id status error appCount added removed } }
 `;
 
+/** A fleet server has no host of its own: its example starts from the hosts. */
+const FLEET_GRAPHIQL_QUERY = `# The fleet, 10 hosts a page. Pass a host's id as hostId to latestData for its apps.
+query Hosts($after: String) {
+  hosts(first: 10, after: $after) {
+    totalCount
+    edges { node { id hostname platform osName osVersion osqueryVersion online lastSeenAt latestSucceededSnapshot { appCount collectedAt } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+# One host's apps, 10 a page:
+# { latestData(hostId: "<id>", first: 10) { totalCount edges { node { name version source } } pageInfo { hasNextPage endCursor } } }
+
+# Software across the fleet, with host counts:
+# { software(first: 10) { totalCount edges { node { name source hostCount versions { version hostCount } } } } }
+
+# Hear about every snapshot of every host:
+# subscription { snapshotUpdated { id status appCount added removed host { hostname } } }
+`;
+
 export const graphiqlOptions: GraphiQLOptions = { title: "osquery inventory", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_QUERY };
+export const fleetGraphiqlOptions: GraphiQLOptions = { ...graphiqlOptions, defaultQuery: FLEET_GRAPHIQL_QUERY };
 
 /**
  * Renders GraphiQL with its scripts, styles and editor workers inlined from

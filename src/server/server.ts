@@ -10,7 +10,7 @@ import type { Config } from "../config.js";
 import type { Context, SharedContext, Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
 import { corsFor, createHostCheck, createWebSocketOriginCheck, useCsrfPrevention } from "./cross-site.js";
-import { createGraphiQLRenderer, graphiqlOptions } from "./graphiql.js";
+import { createGraphiQLRenderer, fleetGraphiqlOptions, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
 import type { HeldPort } from "./hold-port.js";
 import type { Logger } from "../logger.js";
@@ -50,6 +50,8 @@ export interface ServerOptions {
   graphqlEndpoint?: string;
   /** Answers repeated queries from memory until the data changes; none by default. */
   responseCache?: ResponseCache;
+  /** GraphiQL opens with the fleet example (hosts) instead of latestData: a server without a host of its own. */
+  fleetExample?: boolean;
   /** osquery's TLS remote API for enrolled agents (fleet mode), on the same port; none by default. */
   agentHttp?: AgentHttp;
   /** PEM certificate chain and key: serve HTTPS (TLS ≥ 1.2) instead of HTTP. */
@@ -109,6 +111,7 @@ export function createServer({
   security = OPEN_SECURITY,
   responseCache,
   agentHttp,
+  fleetExample = false,
   tls,
   websocket = DEFAULT_WEBSOCKET_LIMITS,
 }: ServerOptions): Server {
@@ -185,7 +188,7 @@ export function createServer({
     context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request) }),
     logging: yogaLogger(logger),
     landingPage: false,
-    graphiql: security.http.graphiql ? graphiqlOptions : false,
+    graphiql: security.http.graphiql ? (fleetExample ? fleetGraphiqlOptions : graphiqlOptions) : false,
     renderGraphiQL: createGraphiQLRenderer(),
     cors: cors?.cors ?? false,
     maxRequestBodySize: security.http.maxBodyBytes,

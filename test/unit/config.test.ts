@@ -43,6 +43,7 @@ describe("parseConfig", () => {
       websocket: { maxSocketsPerClient: 32, maxSubscriptionsPerSocket: 100, maxBufferedBytes: 4 * 1024 * 1024 },
       collectRatePerMinute: 6,
       collectLocal: true,
+      demo: false,
       fleet: null,
       tls: null,
       log: { level: "info" },
