@@ -14,6 +14,7 @@ export const HostFields = graphql(`
     cpuBrand
     physicalMemory
     local
+    demo
     enrolled
     agentIdentifier
     enrolledAt
