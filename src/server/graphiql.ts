@@ -23,7 +23,7 @@ const FLEET_GRAPHIQL_QUERY = `# The fleet, 10 hosts a page. Pass a host's id as 
 query Hosts($after: String) {
   hosts(first: 10, after: $after) {
     totalCount
-    edges { node { id hostname platform osName osVersion osqueryVersion online lastSeenAt latestSucceededSnapshot { appCount collectedAt } } }
+    edges { node { id hostname demo platform osName osVersion osqueryVersion online lastSeenAt latestSucceededSnapshot { appCount collectedAt } } }
     pageInfo { hasNextPage endCursor }
   }
 }
