@@ -11,6 +11,7 @@ const BENCHES = {
   "latest-data": "latest-data.ts",
   ingest: "ingest.ts",
   fanout: "fanout.ts",
+  fleet: "fleet.ts",
 } as const;
 
 const asked = process.argv.slice(2);
