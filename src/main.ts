@@ -81,12 +81,7 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
 /** API_TOKEN, or the first line of API_TOKEN_FILE (a mounted secret); never logged. */
 async function readToken(auth: Config["auth"]): Promise<string | null> {
   if (auth.tokenFile === null) return auth.token;
-  let text: string;
-  try {
-    text = await readFile(auth.tokenFile, "utf8");
-  } catch (error) {
-    throw new StartupError(`API_TOKEN_FILE ${auth.tokenFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = await readFileNamed(auth.tokenFile, "API_TOKEN_FILE");
   const token = text.split(/\r?\n/)[0]!.trim();
   if (token.length < 16) throw new StartupError(`API_TOKEN_FILE ${auth.tokenFile} must hold a token of at least 16 characters`);
   return token;

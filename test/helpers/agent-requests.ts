@@ -34,7 +34,7 @@ export function postAgent(origin: string, path: string, body: unknown, { ca, hea
           "content-type": "application/json",
           accept: "application/json",
           "user-agent": "osquery/5.23.1",
-          "content-length": String(payload.length),
+          ...(headers["transfer-encoding"] ? {} : { "content-length": String(payload.length) }),
           ...(gzip ? { "content-encoding": "gzip" } : {}),
           ...headers,
         },

@@ -231,6 +231,10 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     expect(wrongShape.json).not.toHaveProperty("node_invalid");
     const big = Buffer.alloc(TEST_FLEET.maxBodyBytes + 1, 0x20);
     expect((await post("/api/osquery/log", big)).status).toBe(413);
+    // Without a declared length: counted as it streams in.
+    expect((await post("/api/osquery/log", big, { headers: { "transfer-encoding": "chunked" } })).status).toBe(413);
+    const small = await post("/api/osquery/log", { node_key: key, log_type: "status", data: [] }, { headers: { "transfer-encoding": "chunked" } });
+    expect(small).toMatchObject({ status: 200, json: {} });
     expect((await post("/api/osquery/enroll", Buffer.alloc(65 * 1024, 0x20))).status).toBe(413);
     // 1 GiB of zeros compresses to about a megabyte: refused once inflating passes the limit.
     const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024));

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
 import type { Logger } from "../../logger.js";
+import { readBoundedBody } from "../../server/request-body.js";
 import { ENDPOINTS, type AgentApi, type Endpoint } from "./agent-api.js";
 import { errorAnswer } from "./protocol.js";
 
@@ -35,30 +36,6 @@ class RequestError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > limit) {
-      reject(new RequestError(413, `request body too large: at most ${limit} bytes`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new RequestError(413, `request body too large: at most ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once("end", () => resolve(Buffer.concat(chunks, size)));
-    req.once("error", reject);
-  });
-}
-
 /** Decompresses within the same bound as the body: a small gzip bomb is refused, not inflated. */
 function decode(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
   const kind = encoding?.trim().toLowerCase();
@@ -88,9 +65,21 @@ export function createAgentHttp({ api, logger, maxBodyBytes }: AgentHttpOptions)
       return send(res, 405, errorAnswer("agent endpoints take POST"));
     }
     const limit = endpoint === "log" || endpoint === "distributed/write" ? maxBodyBytes : SMALL_BODY_BYTES;
+    const tooLarge = () => new RequestError(413, `request body too large: at most ${limit} bytes`);
     let body: unknown;
     try {
-      const raw = await decode(await readBody(req, limit), req.headers["content-encoding"], limit);
+      const declared = req.headers["content-length"];
+      if (declared !== undefined && Number(declared) > limit) throw tooLarge();
+      let read: Buffer | null;
+      try {
+        read = await readBoundedBody(req, limit);
+      } catch {
+        // The agent went away mid-body: nobody is left to answer.
+        logger.debug({ endpoint, client }, "agent closed the connection before its body ended");
+        return;
+      }
+      if (read === null) throw tooLarge();
+      const raw = await decode(read, req.headers["content-encoding"], limit);
       try {
         body = JSON.parse(raw.toString("utf8"));
       } catch {
