@@ -153,7 +153,10 @@ benchMain(async (databaseUrl, out) => {
 
     // ---- storage and fleet-wide queries
     const { rows: size } = await db.query<{ bytes: string; rows: string }>(
-      "SELECT pg_total_relation_size('apps')::text AS bytes, (SELECT count(*) FROM apps)::text AS rows",
+      // Everything stored per (host, app): the apps links and the shared software catalog, indexes included.
+      `SELECT (pg_total_relation_size('apps') + pg_total_relation_size('software') + pg_total_relation_size('software_versions')
+          + pg_total_relation_size('software_titles') + pg_total_relation_size('software_count_changes'))::text AS bytes,
+        (SELECT count(*) FROM apps)::text AS rows`,
     );
     const perApp = Number(size[0]!.bytes) / Number(size[0]!.rows);
     const timings: string[][] = [];

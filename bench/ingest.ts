@@ -12,7 +12,7 @@ import { SnapshotStatus } from "../src/generated/prisma/enums.js";
 import { createLogger, type Logger } from "../src/logger.js";
 import { createInventoryStore, type InventoryStore } from "../src/store/inventory-store.js";
 import type { Inventory } from "../src/inventory/types.js";
-import { sortKeyOf } from "../src/store/sort-key.js";
+import { ensureSoftware } from "../src/store/software-catalog.js";
 import { createChurn, expectedCounts } from "./churn.js";
 import { assert, formatTable, summarize, type Timing } from "./measure.js";
 import { benchMain, withConnection } from "./scratch-database.js";
@@ -67,27 +67,17 @@ async function appRowsOf(db: Database, hostId: number): Promise<{ total: number;
 
 /**
  * What a store without change detection does per collection: a snapshot row and every app again, in one
- * transaction, through the same Prisma client and into the same table (same row width and indexes).
+ * transaction, through the same Prisma client and into the same tables (software records shared, one apps row per app).
  */
 function naiveIngest(db: Database, hostId: number, apps: AppRecord[], collectedAt: Date): Promise<number> {
   return db.prisma.$transaction(async (tx) => {
     const snapshot = await tx.snapshot.create({
       data: { hostId, status: SnapshotStatus.SUCCEEDED, collectedAt, durationMs: 1000, appCount: apps.length, added: apps.length },
     });
+    const catalog = await ensureSoftware(tx, apps);
     // One call: Prisma splits it into statements under PostgreSQL's bind-parameter limit by itself.
     const { count } = await tx.app.createMany({
-      data: apps.map((app) => ({
-        hostId,
-        source: app.source,
-        name: app.name,
-        version: app.version,
-        path: app.path,
-        bundleIdentifier: app.bundleIdentifier,
-        publisher: app.publisher,
-        sortKey: sortKeyOf(app.name),
-        firstSeenSnapshotId: snapshot.id,
-        firstSeenAt: collectedAt,
-      })),
+      data: catalog.map(({ softwareId }) => ({ hostId, softwareId, firstSeenSnapshotId: snapshot.id, firstSeenAt: collectedAt })),
     });
     return count;
   });
@@ -103,15 +93,11 @@ function naiveRawIngest(db: Database, hostId: number, apps: AppRecord[], collect
     const snapshot = await tx.snapshot.create({
       data: { hostId, status: SnapshotStatus.SUCCEEDED, collectedAt, durationMs: 1000, appCount: apps.length, added: apps.length },
     });
-    const column = <K extends keyof AppRecord>(key: K) => apps.map((app) => app[key]);
-    const sortKeys = apps.map((app) => Buffer.from(sortKeyOf(app.name)).toString("hex"));
+    const catalog = await ensureSoftware(tx, apps);
     return tx.$executeRaw`
-      INSERT INTO apps (host_id, source, name, version, path, bundle_identifier, publisher, sort_key, first_seen_snapshot_id, first_seen_at)
-      SELECT ${hostId}::int, a.source, a.name, a.version, a.path, a.bundle_identifier, a.publisher, decode(a.sort_key, 'hex'),
-        ${snapshot.id}::int, ${collectedAt}::timestamptz
-      FROM unnest(${column("source")}::text[], ${column("name")}::text[], ${column("version")}::text[], ${column("path")}::text[],
-        ${column("bundleIdentifier")}::text[], ${column("publisher")}::text[], ${sortKeys}::text[])
-        AS a(source, name, version, path, bundle_identifier, publisher, sort_key)`;
+      INSERT INTO apps (host_id, software_id, first_seen_snapshot_id, first_seen_at)
+      SELECT ${hostId}::int, a.software_id, ${snapshot.id}::int, ${collectedAt}::timestamptz
+      FROM unnest(${catalog.map((entry) => entry.softwareId)}::int[]) AS a(software_id)`;
   });
 }
 

@@ -12,6 +12,7 @@ import { createLogger, redactUrl, type Logger } from "./logger.js";
 import type { PubSubOptions } from "./events/pubsub.js";
 import type { RedisEvents } from "./events/redis.js";
 import type { ResponseCache } from "./server/response-cache.js";
+import type { SoftwareCounts } from "./store/software-catalog.js";
 import { holdPort, type HeldPort } from "./server/hold-port.js";
 import type { Server } from "./server/server.js";
 import type { Fleet } from "./sources/agent/fleet.js";
@@ -34,6 +35,7 @@ interface Running {
   server?: Server;
   fleet?: Fleet;
   responseCache?: ResponseCache;
+  softwareCounts?: SoftwareCounts;
   redis?: RedisEvents;
   db?: Database;
 }
@@ -61,6 +63,11 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
     // After the server: the last requests' last-seen times are written too.
     ["agent last-seen times", running.fleet && (() => running.fleet!.stop())],
     ["response cache", running.responseCache && (async () => running.responseCache!.close())],
+    // After everything that collects: the last collections' count changes are folded too.
+    ["software counts", running.softwareCounts && (async () => {
+      await running.softwareCounts!.close();
+      await running.softwareCounts!.fold();
+    })],
     ["redis", running.redis && (() => running.redis!.close())],
     ["database", running.db && (() => running.db!.close())],
   ];
@@ -254,6 +261,7 @@ async function main(args: string[]): Promise<void> {
       { createServer },
       { createHostSnapshots },
       { createInventoryStore },
+      { createSoftwareCounts },
       { createRetention },
       { buildAgentConfig },
       { createFleet },
@@ -271,6 +279,7 @@ async function main(args: string[]): Promise<void> {
       import("./server/server.js"),
       import("./store/host-snapshots.js"),
       import("./store/inventory-store.js"),
+      import("./store/software-catalog.js"),
       import("./store/retention.js"),
       import("./sources/agent/agent-config.js"),
       import("./sources/agent/fleet.js"),
@@ -323,7 +332,9 @@ async function main(args: string[]): Promise<void> {
       responseCache = cache;
       running.responseCache = cache;
     }
-    const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname() });
+    const softwareCounts = createSoftwareCounts({ db: db.prisma, logger: logger.child({ component: "software-counts" }) });
+    running.softwareCounts = softwareCounts;
+    const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: hostname(), counts: softwareCounts });
     const collector = config.collectLocal
       ? createCollector({
           runner: createOsqueryRunner({ ...config.osquery, env: osqueryEnvironment(process.env) }),

@@ -59,22 +59,24 @@ const CURSOR_KIND = "app";
 
 const SNAPSHOT_COLUMNS = `id, host_id AS "hostId", status, collected_at AS "collectedAt", duration_ms AS "durationMs", error,
   app_count AS "appCount", added, removed, version_id AS "versionId"`;
-const APP_COLUMNS = `id, host_id AS "hostId", source, name, version, path,
-  bundle_identifier AS "bundleIdentifier", publisher, sort_key AS "sortKey",
-  first_seen_snapshot_id AS "firstSeenSnapshotId", first_seen_at AS "firstSeenAt",
-  removed_snapshot_id AS "removedSnapshotId", removed_at AS "removedAt"`;
+// The service's storage: a host's apps link to software records shared across the fleet.
+const APPS = `apps a JOIN software s ON s.id = a.software_id`;
+const APP_COLUMNS = `a.id, a.host_id AS "hostId", s.source, s.name, s.version, s.path,
+  s.bundle_identifier AS "bundleIdentifier", s.publisher, s.sort_key AS "sortKey",
+  a.first_seen_snapshot_id AS "firstSeenSnapshotId", a.first_seen_at AS "firstSeenAt",
+  a.removed_snapshot_id AS "removedSnapshotId", a.removed_at AS "removedAt"`;
 /** Apps alive at a snapshot, from parameter $n on: host, then the snapshot id twice, as Prisma.sql binds it. */
 const visible = (n: number) =>
-  `host_id = $${n} AND first_seen_snapshot_id <= $${n + 1} AND (removed_snapshot_id IS NULL OR removed_snapshot_id > $${n + 2})`;
+  `a.host_id = $${n} AND a.first_seen_snapshot_id <= $${n + 1} AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > $${n + 2})`;
 
 const SQL = {
   hosts: `SELECT id FROM hosts ORDER BY id ASC LIMIT 2`,
   newestSucceeded: `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE host_id = $1 AND status = 'SUCCEEDED' ORDER BY id DESC LIMIT 1`,
   snapshot: `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE id = $1 LIMIT 1`,
-  position: `SELECT sort_key AS "sortKey", id FROM apps WHERE id = $1 AND ${visible(2)}`,
-  firstPage: `SELECT ${APP_COLUMNS} FROM apps WHERE ${visible(1)} ORDER BY sort_key, id LIMIT $4`,
-  pageAfter: `SELECT ${APP_COLUMNS} FROM apps WHERE ${visible(1)} AND (sort_key, id) > ($4::bytea, $5::int) ORDER BY sort_key, id LIMIT $6`,
-  before: `SELECT 1 AS found FROM apps WHERE ${visible(1)} AND (sort_key, id) <= ($4::bytea, $5::int) LIMIT 1`,
+  position: `SELECT s.sort_key AS "sortKey", a.id FROM ${APPS} WHERE a.id = $1 AND ${visible(2)}`,
+  firstPage: `SELECT ${APP_COLUMNS} FROM ${APPS} WHERE ${visible(1)} ORDER BY s.sort_key, a.id LIMIT $4`,
+  pageAfter: `SELECT ${APP_COLUMNS} FROM ${APPS} WHERE ${visible(1)} AND (s.sort_key, a.id) > ($4::bytea, $5::int) ORDER BY s.sort_key, a.id LIMIT $6`,
+  before: `SELECT 1 AS found FROM ${APPS} WHERE ${visible(1)} AND (s.sort_key, a.id) <= ($4::bytea, $5::int) LIMIT 1`,
 } as const;
 
 /** The service's cursor format, so a cursor reads the same snapshot and position on every server. */

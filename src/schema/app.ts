@@ -1,10 +1,10 @@
-import type { App, Snapshot } from "../generated/prisma/client.js";
+import type { Snapshot } from "../generated/prisma/client.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import type { Context } from "../context.js";
 import { badInput } from "../errors.js";
 import { AppAlteration, SoftwareSource } from "../inventory/types.js";
 import { checkText } from "./text-input.js";
-import type { AppFilter, AppPosition } from "../store/app-queries.js";
+import type { AppFilter, AppPosition, StoredApp } from "../store/app-queries.js";
 import { MAX_FIELD_LENGTH, MAX_NAME_LENGTH } from "../inventory/rows.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
@@ -29,10 +29,10 @@ const AppAlterationEnum = builder.enumType("AppAlteration", {
   } as const,
 });
 
-export const AppRef = builder.prismaNode("App", {
-  id: { field: "id" },
+export const AppRef = builder.node(builder.objectRef<StoredApp>("App"), {
+  id: { resolve: (app) => app.id, parse: (id) => Number(id) },
   // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
-  nullable: true,
+  loadMany: (ids, ctx) => ctx.apps.byIds(ids),
   description:
     "A piece of installed software as osquery reported it: every text field byte for byte, spaces included " +
     "(an optional field osquery left empty or blank is null). Where that cannot be stored, `alterations` says what changed.",
@@ -95,7 +95,7 @@ async function readCursor(ctx: Context, value: string, argument: string) {
   return { snapshot, position };
 }
 
-interface LatestData extends Connection<App> {
+interface LatestData extends Connection<StoredApp> {
   totalCount: number;
   snapshot: Snapshot | null;
 }
@@ -135,7 +135,7 @@ builder.queryField("latestData", (t) =>
         }
 
         const snapshot = pinned ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
-        if (!snapshot) return { ...emptyConnection<App>(), totalCount: 0, snapshot: null };
+        if (!snapshot) return { ...emptyConnection<StoredApp>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;
         const [page, totalCount] = await Promise.all([
           ctx.apps.page({ snapshot, filter, after: position(after), before: position(before), first, last }),

@@ -1,4 +1,5 @@
-import type { App, Snapshot } from "../generated/prisma/client.js";
+import type { Snapshot } from "../generated/prisma/client.js";
+import type { StoredApp } from "../store/app-queries.js";
 import { SnapshotStatus } from "../generated/prisma/enums.js";
 import { badInput } from "../errors.js";
 import { checkText } from "./text-input.js";
@@ -168,7 +169,7 @@ builder.prismaObjectFields("Snapshot", (t) => ({
   ),
 }));
 
-const AppVersionRef = builder.objectRef<App>("AppVersion").implement({
+const AppVersionRef = builder.objectRef<StoredApp>("AppVersion").implement({
   description: "One version of an app on a host, and when it came and went.",
   fields: (t) => ({
     version: t.exposeString("version", { nullable: true }),

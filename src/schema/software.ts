@@ -116,10 +116,15 @@ builder.queryField("softwareHosts", (t) =>
         checkText(args.name, "name", 4096);
         const source = args.source == null ? undefined : checkSource(args.source, "source");
         const version = args.version == null ? undefined : checkText(args.version, "version", 4096);
-        const has = { apps: { some: { name: args.name, removedSnapshotId: null, ...(source ? { source } : {}), ...(version !== undefined ? { version } : {}) } } };
+        const filter = { name: args.name, source, version };
         const [page, totalCount] = await Promise.all([
-          connectionById(args, "host", "asc", (id, direction, take) => ctx.db.host.findMany({ where: { AND: [has, { id }] }, orderBy: { id: direction }, take })),
-          ctx.db.host.count({ where: has }),
+          connectionById(args, "host", "asc", async (range, direction, take) => {
+            const ids = await ctx.software.hostIds(filter, range, direction, take);
+            const hosts = await ctx.db.host.findMany({ where: { id: { in: ids } } });
+            const byId = new Map(hosts.map((host) => [host.id, host]));
+            return ids.flatMap((id) => byId.get(id) ?? []);
+          }),
+          ctx.software.countHosts(filter),
         ]);
         return { ...page, totalCount };
       },

@@ -1,5 +1,27 @@
-import { Prisma, type App, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
-import { SnapshotStatus } from "../generated/prisma/enums.js";
+import { Prisma, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
+import { SnapshotStatus, type AppAlteration } from "../generated/prisma/enums.js";
+
+/**
+ * One piece of software on a host (an `apps` row) with the record it links to (its `software` row):
+ * what latestData, diffs and app history show.
+ */
+export interface StoredApp {
+  id: number;
+  hostId: number;
+  softwareId: number;
+  source: string;
+  name: string;
+  version: string | null;
+  path: string | null;
+  bundleIdentifier: string | null;
+  publisher: string | null;
+  alterations: AppAlteration[];
+  sortKey: Uint8Array<ArrayBuffer>;
+  firstSeenSnapshotId: number;
+  firstSeenAt: Date;
+  removedSnapshotId: number | null;
+  removedAt: Date | null;
+}
 
 export interface AppFilter {
   /** Case-insensitive substring of the name. */
@@ -25,7 +47,7 @@ export interface AppPageRequest {
 }
 
 export interface AppPage {
-  apps: App[];
+  apps: StoredApp[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
@@ -36,6 +58,8 @@ export interface AppQueries {
   positionIn(snapshot: Pick<Snapshot, "id" | "hostId">, appId: number): Promise<AppPosition | null>;
   page(request: AppPageRequest): Promise<AppPage>;
   count(snapshot: Pick<Snapshot, "id" | "hostId" | "appCount">, filter: AppFilter): Promise<number>;
+  /** Apps by id, in the order asked; null where there is none (node(id:)). */
+  byIds(ids: number[]): Promise<(StoredApp | null)[]>;
 }
 
 /**
@@ -55,16 +79,19 @@ export function exactText(value: string | null): string | null {
   return value === null ? null : value.slice(1);
 }
 
-/** Every App column, named as Prisma names them, for raw queries that return App rows (read them with exactApps). */
-export const APP_COLUMNS = Prisma.sql`id, host_id AS "hostId", source, ${exactTextColumn("name", "name")},
-  ${exactTextColumn("version", "version")}, ${exactTextColumn("path", "path")},
-  ${exactTextColumn("bundle_identifier", "bundleIdentifier")}, ${exactTextColumn("publisher", "publisher")},
-  alterations::text[] AS alterations, sort_key AS "sortKey",
-  first_seen_snapshot_id AS "firstSeenSnapshotId", first_seen_at AS "firstSeenAt",
-  removed_snapshot_id AS "removedSnapshotId", removed_at AS "removedAt"`;
+/** The apps of hosts (`a`) with their software records (`s`): select APP_COLUMNS from it. */
+export const APPS = Prisma.sql`apps a JOIN software s ON s.id = a.software_id`;
+
+/** Every StoredApp column, for raw queries FROM ${APPS} (read the rows with exactApps). */
+export const APP_COLUMNS = Prisma.sql`a.id, a.host_id AS "hostId", a.software_id AS "softwareId", s.source,
+  ${exactTextColumn("s.name", "name")}, ${exactTextColumn("s.version", "version")}, ${exactTextColumn("s.path", "path")},
+  ${exactTextColumn("s.bundle_identifier", "bundleIdentifier")}, ${exactTextColumn("s.publisher", "publisher")},
+  s.alterations::text[] AS alterations, s.sort_key AS "sortKey",
+  a.first_seen_snapshot_id AS "firstSeenSnapshotId", a.first_seen_at AS "firstSeenAt",
+  a.removed_snapshot_id AS "removedSnapshotId", a.removed_at AS "removedAt"`;
 
 /** App rows selected with APP_COLUMNS, their text as stored. */
-export function exactApps(rows: App[]): App[] {
+export function exactApps(rows: StoredApp[]): StoredApp[] {
   for (const row of rows) {
     row.name = exactText(row.name);
     row.version = exactText(row.version);
@@ -77,9 +104,9 @@ export function exactApps(rows: App[]): App[] {
 
 /** Apps alive at a snapshot: first seen at or before it, not yet removed at it. */
 function visibleAt(snapshot: Pick<Snapshot, "id" | "hostId">): Prisma.Sql {
-  return Prisma.sql`host_id = ${snapshot.hostId}
-    AND first_seen_snapshot_id <= ${snapshot.id}
-    AND (removed_snapshot_id IS NULL OR removed_snapshot_id > ${snapshot.id})`;
+  return Prisma.sql`a.host_id = ${snapshot.hostId}
+    AND a.first_seen_snapshot_id <= ${snapshot.id}
+    AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > ${snapshot.id})`;
 }
 
 export function escapeLike(value: string): string {
@@ -88,18 +115,18 @@ export function escapeLike(value: string): string {
 
 function filterSql(filter: AppFilter): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
-  if (filter.nameContains) parts.push(Prisma.sql`AND name ILIKE ${`%${escapeLike(filter.nameContains)}%`} ESCAPE '\\'`);
-  if (filter.source) parts.push(Prisma.sql`AND source = ${filter.source}`);
+  if (filter.nameContains) parts.push(Prisma.sql`AND s.name ILIKE ${`%${escapeLike(filter.nameContains)}%`} ESCAPE '\\'`);
+  if (filter.source) parts.push(Prisma.sql`AND s.source = ${filter.source}`);
   return parts.length ? Prisma.join(parts, " ") : Prisma.empty;
 }
 
 const bytes = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-const after = (p: AppPosition) => Prisma.sql`AND (sort_key, id) > (${bytes(p.sortKey)}::bytea, ${p.id}::int)`;
-const before = (p: AppPosition) => Prisma.sql`AND (sort_key, id) < (${bytes(p.sortKey)}::bytea, ${p.id}::int)`;
+const after = (p: AppPosition) => Prisma.sql`AND (s.sort_key, a.id) > (${bytes(p.sortKey)}::bytea, ${p.id}::int)`;
+const before = (p: AppPosition) => Prisma.sql`AND (s.sort_key, a.id) < (${bytes(p.sortKey)}::bytea, ${p.id}::int)`;
 
 export function createAppQueries(db: PrismaClient): AppQueries {
   const exists = async (where: Prisma.Sql): Promise<boolean> => {
-    const rows = await db.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM apps WHERE ${where} LIMIT 1`;
+    const rows = await db.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM ${APPS} WHERE ${where} LIMIT 1`;
     return rows.length > 0;
   };
 
@@ -113,7 +140,7 @@ export function createAppQueries(db: PrismaClient): AppQueries {
 
     async positionIn(snapshot, appId) {
       const rows = await db.$queryRaw<{ sortKey: Uint8Array; id: number }[]>`
-        SELECT sort_key AS "sortKey", id FROM apps WHERE id = ${appId} AND ${visibleAt(snapshot)}`;
+        SELECT s.sort_key AS "sortKey", a.id FROM ${APPS} WHERE a.id = ${appId} AND ${visibleAt(snapshot)}`;
       return rows[0] ?? null;
     },
 
@@ -121,30 +148,37 @@ export function createAppQueries(db: PrismaClient): AppQueries {
       const where = Prisma.sql`${visibleAt(snapshot)} ${filterSql(filter)}`;
       const bounds = Prisma.sql`${a ? after(a) : Prisma.empty} ${b ? before(b) : Prisma.empty}`;
       if (first !== null) {
-        const rows = exactApps(await db.$queryRaw<App[]>`
-          SELECT ${APP_COLUMNS} FROM apps WHERE ${where} ${bounds}
-          ORDER BY sort_key, id LIMIT ${first + 1}`);
+        const rows = exactApps(await db.$queryRaw<StoredApp[]>`
+          SELECT ${APP_COLUMNS} FROM ${APPS} WHERE ${where} ${bounds}
+          ORDER BY s.sort_key, a.id LIMIT ${first + 1}`);
         const hasNextPage = rows.length > first;
         const apps = rows.slice(0, first);
         // Relay lets hasPreviousPage be false when it is costly; one indexed probe makes it exact.
-        const hasPreviousPage = a ? await exists(Prisma.sql`${where} AND (sort_key, id) <= (${bytes(a.sortKey)}::bytea, ${a.id}::int)`) : false;
+        const hasPreviousPage = a ? await exists(Prisma.sql`${where} AND (s.sort_key, a.id) <= (${bytes(a.sortKey)}::bytea, ${a.id}::int)`) : false;
         return { apps, hasNextPage, hasPreviousPage };
       }
       const count = last ?? 0;
-      const rows = exactApps(await db.$queryRaw<App[]>`
-        SELECT ${APP_COLUMNS} FROM apps WHERE ${where} ${bounds}
-        ORDER BY sort_key DESC, id DESC LIMIT ${count + 1}`);
+      const rows = exactApps(await db.$queryRaw<StoredApp[]>`
+        SELECT ${APP_COLUMNS} FROM ${APPS} WHERE ${where} ${bounds}
+        ORDER BY s.sort_key DESC, a.id DESC LIMIT ${count + 1}`);
       const hasPreviousPage = rows.length > count;
       const apps = rows.slice(0, count).reverse();
-      const hasNextPage = b ? await exists(Prisma.sql`${where} AND (sort_key, id) >= (${bytes(b.sortKey)}::bytea, ${b.id}::int)`) : false;
+      const hasNextPage = b ? await exists(Prisma.sql`${where} AND (s.sort_key, a.id) >= (${bytes(b.sortKey)}::bytea, ${b.id}::int)`) : false;
       return { apps, hasNextPage, hasPreviousPage };
     },
 
     async count(snapshot, filter) {
       if (!filter.nameContains && !filter.source) return snapshot.appCount;
       const rows = await db.$queryRaw<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM apps WHERE ${visibleAt(snapshot)} ${filterSql(filter)}`;
+        SELECT count(*)::int AS n FROM ${APPS} WHERE ${visibleAt(snapshot)} ${filterSql(filter)}`;
       return rows[0]?.n ?? 0;
+    },
+
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = exactApps(await db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS} WHERE a.id = ANY(${ids}::int[])`);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
     },
   };
 }

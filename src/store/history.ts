@@ -1,6 +1,6 @@
-import { Prisma, type App, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
+import { Prisma, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
 import { appIdentity } from "./identity.js";
-import { APP_COLUMNS, exactApps } from "./app-queries.js";
+import { APP_COLUMNS, APPS, exactApps, type StoredApp } from "./app-queries.js";
 import { compareVersions, versionSchemeFor } from "./version-order.js";
 
 export const ChangeKind = {
@@ -20,7 +20,7 @@ export interface AppChange {
   fromVersion: string | null;
   toVersion: string | null;
   /** The app as it is at the "to" side (ADDED, UPGRADED, DOWNGRADED) or as it was (REMOVED). */
-  app: App;
+  app: StoredApp;
 }
 
 export interface Diff {
@@ -55,13 +55,13 @@ function compareChanges(a: AppChange, b: AppChange): number {
  * while the version changes is one UPGRADED or DOWNGRADED change, ordered the way its package system
  * orders versions; anything else is ADDED or REMOVED.
  */
-export function computeDiff(before: App[], after: App[]): Diff {
-  const afterByIdentity = new Map<string, App[]>();
+export function computeDiff(before: StoredApp[], after: StoredApp[]): Diff {
+  const afterByIdentity = new Map<string, StoredApp[]>();
   for (const app of after) {
     const key = appIdentity(app);
     afterByIdentity.set(key, [...(afterByIdentity.get(key) ?? []), app]);
   }
-  const removed: App[] = [];
+  const removed: StoredApp[] = [];
   for (const app of before) {
     const same = afterByIdentity.get(appIdentity(app));
     if (same?.length) same.pop();
@@ -69,8 +69,8 @@ export function computeDiff(before: App[], after: App[]): Diff {
   }
   const added = [...afterByIdentity.values()].flat();
 
-  const slot = (app: App) => JSON.stringify([app.source, app.name, app.path]);
-  const groups = new Map<string, { from: App[]; to: App[] }>();
+  const slot = (app: StoredApp) => JSON.stringify([app.source, app.name, app.path]);
+  const groups = new Map<string, { from: StoredApp[]; to: StoredApp[] }>();
   for (const app of removed) {
     const g = groups.get(slot(app)) ?? { from: [], to: [] };
     g.from.push(app);
@@ -83,7 +83,7 @@ export function computeDiff(before: App[], after: App[]): Diff {
   }
 
   const changes: AppChange[] = [];
-  const change = (kind: ChangeKind, app: App, fromVersion: string | null, toVersion: string | null) =>
+  const change = (kind: ChangeKind, app: StoredApp, fromVersion: string | null, toVersion: string | null) =>
     changes.push({ kind, name: app.name, source: app.source, path: app.path, fromVersion, toVersion, app });
   for (const { from, to } of groups.values()) {
     const [f] = from;
@@ -110,7 +110,7 @@ export interface History {
   /** The host's SUCCEEDED snapshot before this one, if it is still retained. */
   previous(snapshot: SnapshotRef): Promise<Snapshot | null>;
   /** Every version of one app the host had, oldest first (name compared case-insensitively). */
-  appHistory(hostId: number, name: string, source: string | null): Promise<App[]>;
+  appHistory(hostId: number, name: string, source: string | null): Promise<StoredApp[]>;
 }
 
 export interface HistoryOptions {
@@ -166,12 +166,12 @@ export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): Histo
         const lo = Math.min(from.id, to.id);
         const hi = Math.max(from.id, to.id);
         const [onlyLo, onlyHi] = await Promise.all([
-          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
-            WHERE host_id = ${from.hostId} AND removed_snapshot_id > ${lo} AND removed_snapshot_id <= ${hi}
-              AND first_seen_snapshot_id <= ${lo}`.then(exactApps),
-          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
-            WHERE host_id = ${from.hostId} AND first_seen_snapshot_id > ${lo} AND first_seen_snapshot_id <= ${hi}
-              AND (removed_snapshot_id IS NULL OR removed_snapshot_id > ${hi})`.then(exactApps),
+          db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS}
+            WHERE a.host_id = ${from.hostId} AND a.removed_snapshot_id > ${lo} AND a.removed_snapshot_id <= ${hi}
+              AND a.first_seen_snapshot_id <= ${lo}`.then(exactApps),
+          db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS}
+            WHERE a.host_id = ${from.hostId} AND a.first_seen_snapshot_id > ${lo} AND a.first_seen_snapshot_id <= ${hi}
+              AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > ${hi})`.then(exactApps),
         ]);
         return from.id <= to.id ? computeDiff(onlyLo, onlyHi) : computeDiff(onlyHi, onlyLo);
       });
@@ -182,8 +182,8 @@ export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): Histo
       // diff against the previous one, even after retention has deleted that previous snapshot.
       return remember(`at:${snapshot.id}`, async () => {
         const [removed, added] = await Promise.all([
-          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND removed_snapshot_id = ${snapshot.id}`.then(exactApps),
-          db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps WHERE host_id = ${snapshot.hostId} AND first_seen_snapshot_id = ${snapshot.id}`.then(exactApps),
+          db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS} WHERE a.host_id = ${snapshot.hostId} AND a.removed_snapshot_id = ${snapshot.id}`.then(exactApps),
+          db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS} WHERE a.host_id = ${snapshot.hostId} AND a.first_seen_snapshot_id = ${snapshot.id}`.then(exactApps),
         ]);
         return computeDiff(removed, added);
       });
@@ -198,9 +198,9 @@ export function createHistory({ db, cacheSize = 50_000 }: HistoryOptions): Histo
 
     appHistory(hostId, name, source) {
       const key = Buffer.from(name.toLowerCase(), "utf8");
-      return db.$queryRaw<App[]>`SELECT ${APP_COLUMNS} FROM apps
-        WHERE host_id = ${hostId} AND sort_key = ${key}::bytea ${source ? Prisma.sql`AND source = ${source}` : Prisma.empty}
-        ORDER BY first_seen_snapshot_id, id`.then(exactApps);
+      return db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS}
+        WHERE a.host_id = ${hostId} AND s.sort_key = ${key}::bytea ${source ? Prisma.sql`AND s.source = ${source}` : Prisma.empty}
+        ORDER BY a.first_seen_snapshot_id, a.id`.then(exactApps);
     },
   };
 }

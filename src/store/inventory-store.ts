@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient, Snapshot } from "../generated/prisma/client.js";
 import { SnapshotSource, SnapshotStatus, type AppAlteration as StoredAlteration } from "../generated/prisma/enums.js";
 import type { AppAlteration, AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
-import { exactText, exactTextColumn } from "./app-queries.js";
+import { APPS, exactText, exactTextColumn } from "./app-queries.js";
 import { appIdentity } from "./identity.js";
-import { sortKeyOf } from "./sort-key.js";
+import { appendCountChanges, countChanges, ensureSoftware, type CatalogEntry, type SoftwareCounts } from "./software-catalog.js";
 
 export interface RunMeta {
   collectedAt: Date;
@@ -36,6 +36,8 @@ export interface InventoryStoreOptions {
   db: PrismaClient;
   /** Names the host of a failed first collection, before osquery has said what the machine is. */
   fallbackHostname: string;
+  /** Told after each committed collection, to fold the fleet's software counts. */
+  counts?: SoftwareCounts;
 }
 
 // Rows per INSERT: the rows travel as arrays (a fixed number of bind parameters), so this only bounds
@@ -52,6 +54,8 @@ interface OpenApp {
   version: string | null;
   path: string | null;
   altered: boolean;
+  titleId: number;
+  versionId: number;
 }
 
 // The database's enum and the inventory's must name the same alterations (a compile-time check).
@@ -95,37 +99,13 @@ async function versionIdOf(tx: Prisma.TransactionClient, inventory: Inventory): 
 
 /**
  * One INSERT per batch, each column one array parameter. Prisma's createMany spent about 90% of a
- * 5,000-app first collection in the client, building and binding 11 parameters a row (bench/ingest.ts).
+ * 5,000-app first collection in the client, building and binding parameters per row (bench/ingest.ts).
  */
-async function insertApps(tx: Prisma.TransactionClient, apps: AppRecord[], hostId: number, snapshotId: number, collectedAt: Date): Promise<void> {
-  const n = apps.length;
-  const sources = new Array<string>(n);
-  const names = new Array<string>(n);
-  const versions = new Array<string | null>(n);
-  const paths = new Array<string | null>(n);
-  const bundleIdentifiers = new Array<string | null>(n);
-  const publishers = new Array<string | null>(n);
-  // Comma-joined (the names have no commas): unnest would flatten an array of arrays.
-  const alterations = new Array<string>(n);
-  // Hex text decoded by the server: a text[] parameter asks nothing of either driver adapter but strings.
-  const sortKeys = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const app = apps[i]!;
-    sources[i] = app.source;
-    names[i] = app.name;
-    versions[i] = app.version;
-    paths[i] = app.path;
-    bundleIdentifiers[i] = app.bundleIdentifier;
-    publishers[i] = app.publisher;
-    alterations[i] = app.alterations.join(",");
-    sortKeys[i] = Buffer.from(sortKeyOf(app.name)).toString("hex");
-  }
+async function insertApps(tx: Prisma.TransactionClient, softwareIds: number[], hostId: number, snapshotId: number, collectedAt: Date): Promise<void> {
   // The text starts with "INSERT INTO": pg_stat_activity filters (and reliability.test.ts) look for that prefix.
-  await tx.$executeRaw`INSERT INTO apps (host_id, source, name, version, path, bundle_identifier, publisher, alterations, sort_key, first_seen_snapshot_id, first_seen_at)
-    SELECT ${hostId}::int, a.source, a.name, a.version, a.path, a.bundle_identifier, a.publisher,
-      string_to_array(a.alterations, ',')::"AppAlteration"[], decode(a.sort_key, 'hex'), ${snapshotId}::int, ${collectedAt}::timestamptz
-    FROM unnest(${sources}::text[], ${names}::text[], ${versions}::text[], ${paths}::text[], ${bundleIdentifiers}::text[],
-      ${publishers}::text[], ${alterations}::text[], ${sortKeys}::text[]) AS a(source, name, version, path, bundle_identifier, publisher, alterations, sort_key)`;
+  await tx.$executeRaw`INSERT INTO apps (host_id, software_id, first_seen_snapshot_id, first_seen_at)
+    SELECT ${hostId}::int, software_id, ${snapshotId}::int, ${collectedAt}::timestamptz
+    FROM unnest(${softwareIds}::int[]) AS a(software_id)`;
 }
 
 /** The agent resent a batch already stored, or one the host no longer waits for: nothing to write. */
@@ -172,24 +152,29 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
   });
   const versionId = await versionIdOf(tx, inventory);
 
-  const open = await tx.$queryRaw<OpenApp[]>`SELECT id, source, ${exactTextColumn("name", "name")},
-      ${exactTextColumn("version", "version")}, ${exactTextColumn("path", "path")},
-      coalesce(cardinality(alterations), 0) > 0 AS altered
-    FROM apps WHERE host_id = ${hostId} AND removed_snapshot_id IS NULL`;
+  const open = await tx.$queryRaw<OpenApp[]>`SELECT a.id, s.source, ${exactTextColumn("s.name", "name")},
+      ${exactTextColumn("s.version", "version")}, ${exactTextColumn("s.path", "path")},
+      coalesce(cardinality(s.alterations), 0) > 0 AS altered, s.title_id AS "titleId", s.version_id AS "versionId"
+    FROM ${APPS} WHERE a.host_id = ${hostId} AND a.removed_snapshot_id IS NULL`;
   const openByIdentity = new Map(
     open.map((app) => [appIdentity({ source: app.source, name: exactText(app.name), version: exactText(app.version), path: exactText(app.path) }), app]),
   );
   const added: AppRecord[] = [];
+  const kept: OpenApp[] = [];
   // Counted as latestData will show them: a kept app keeps the alterations it was stored with.
   let alteredApps = 0;
   for (const app of inventory.apps) {
     const key = appIdentity(app);
-    const kept = openByIdentity.get(key);
-    if (kept) openByIdentity.delete(key);
-    else added.push(app);
-    if (kept ? kept.altered : app.alterations.length > 0) alteredApps++;
+    const keptApp = openByIdentity.get(key);
+    if (keptApp) {
+      openByIdentity.delete(key);
+      kept.push(keptApp);
+    } else added.push(app);
+    if (keptApp ? keptApp.altered : app.alterations.length > 0) alteredApps++;
   }
   const removedIds = [...openByIdentity.values()].map((app) => app.id);
+  const catalog: CatalogEntry[] = [];
+  for (const batch of chunks(added, WRITE_CHUNK)) catalog.push(...(await ensureSoftware(tx, batch)));
 
   const snapshot = await tx.snapshot.create({
     data: {
@@ -205,11 +190,14 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
       versionId,
     },
   });
-  for (const batch of chunks(added, WRITE_CHUNK)) await insertApps(tx, batch, hostId, snapshot.id, meta.collectedAt);
+  for (const batch of chunks(catalog, WRITE_CHUNK)) {
+    await insertApps(tx, batch.map((entry) => entry.softwareId), hostId, snapshot.id, meta.collectedAt);
+  }
   if (removedIds.length > 0) {
     await tx.$executeRaw`UPDATE apps SET removed_snapshot_id = ${snapshot.id}, removed_at = ${meta.collectedAt}
       WHERE id = ANY(${removedIds}::int[])`;
   }
+  if (added.length > 0 || removedIds.length > 0) await appendCountChanges(tx, countChanges(open, [...kept, ...catalog]));
   return snapshot;
 }
 
@@ -219,11 +207,17 @@ function writeFailure(tx: Tx, hostId: number, error: string, meta: RunMeta & { s
   });
 }
 
-export function createInventoryStore({ db, fallbackHostname }: InventoryStoreOptions): InventoryStore {
+export function createInventoryStore({ db, fallbackHostname, counts }: InventoryStoreOptions): InventoryStore {
   const local = { source: SnapshotSource.LOCAL };
+  const committed = <T>(result: T): T => {
+    counts?.changed();
+    return result;
+  };
   return {
-    recordSuccess(inventory, meta) {
-      return db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }), TRANSACTION_OPTIONS);
+    async recordSuccess(inventory, meta) {
+      return committed(
+        await db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }), TRANSACTION_OPTIONS),
+      );
     },
 
     recordFailure(error, meta) {
@@ -238,7 +232,7 @@ export function createInventoryStore({ db, fallbackHostname }: InventoryStoreOpt
     async recordAgentResult(hostId, batch, outcome, meta) {
       const agent = { ...meta, source: SnapshotSource.AGENT };
       try {
-        return await db.$transaction(async (tx) => {
+        return committed(await db.$transaction(async (tx) => {
           // Claims the batch: a resent write finds it gone and stores nothing. A refresh asked for after
           // the batch was handed out stays asked for.
           const claimed = await tx.$executeRaw`UPDATE hosts SET inventory_batch = NULL, inventory_sent_at = NULL, inventory_at = ${meta.collectedAt},
@@ -246,7 +240,7 @@ export function createInventoryStore({ db, fallbackHostname }: InventoryStoreOpt
             WHERE id = ${hostId} AND inventory_batch = ${batch}`;
           if (claimed === 0) throw new StaleBatch();
           return outcome.ok ? writeSuccess(tx, hostId, outcome.inventory, agent) : writeFailure(tx, hostId, outcome.error, agent);
-        }, TRANSACTION_OPTIONS);
+        }, TRANSACTION_OPTIONS));
       } catch (error) {
         if (error instanceof StaleBatch) return null;
         throw error;

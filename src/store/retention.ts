@@ -13,6 +13,8 @@ export interface PruneResult {
   succeededSnapshots: number;
   apps: number;
   versions: number;
+  /** Software records (and their versions and titles) no host has any more, in any retained snapshot. */
+  software: number;
 }
 
 export interface Retention {
@@ -29,6 +31,11 @@ export interface RetentionOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** PostgreSQL's foreign_key_violation, however the driver adapter wraps it. */
+function isForeignKeyViolation(error: unknown): boolean {
+  return /23503|foreign key/i.test(String((error as { message?: unknown })?.message ?? error)) || JSON.stringify(error ?? null).includes("23503");
+}
+
 export function createRetention({ db, policy, logger, batchSize = 1000 }: RetentionOptions): Retention {
   async function inBatches(remove: () => Promise<number>): Promise<number> {
     let total = 0;
@@ -39,12 +46,43 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
     }
   }
 
+  /**
+   * Deletes catalog rows nothing links to. A collection locks each row it is about to link FOR KEY
+   * SHARE (software-catalog.ts), and locked rows are skipped here; a row linked after this statement
+   * chose it makes the delete fail its foreign key check, and that batch is left for the next prune.
+   */
+  async function pruneSoftware(): Promise<number> {
+    const unlinked = [
+      () => db.$executeRaw`DELETE FROM software WHERE id IN (
+        SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
+      () => db.$executeRaw`DELETE FROM software_versions WHERE id IN (
+        SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
+      () => db.$executeRaw`DELETE FROM software_titles WHERE id IN (
+        SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
+    ];
+    let software = 0;
+    for (const [i, remove] of unlinked.entries()) {
+      try {
+        const n = await inBatches(remove);
+        if (i === 0) software = n;
+      } catch (error) {
+        if (!isForeignKeyViolation(error)) throw error;
+        logger.debug({ err: error }, "software linked while pruning; left for the next prune");
+        return software;
+      }
+    }
+    return software;
+  }
+
   return {
     async prune(now) {
       const started = performance.now();
       const failedCutoff = new Date(now.getTime() - policy.retainFailedDays * DAY_MS);
       const succeededCutoff = new Date(now.getTime() - policy.retainDays * DAY_MS);
-      const result: PruneResult = { failedSnapshots: 0, succeededSnapshots: 0, apps: 0, versions: 0 };
+      const result: PruneResult = { failedSnapshots: 0, succeededSnapshots: 0, apps: 0, versions: 0, software: 0 };
 
       result.failedSnapshots = await inBatches(
         () => db.$executeRaw`DELETE FROM snapshots WHERE id IN (
@@ -75,6 +113,7 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
       }
       result.versions = await db.$executeRaw`DELETE FROM versions v
         WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.version_id = v.id)`;
+      result.software = await pruneSoftware();
       logger.info({ ...result, ms: Math.round(performance.now() - started) }, "history pruned");
       return result;
     },

@@ -1,5 +1,6 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import { escapeLike, type AppFilter } from "./app-queries.js";
+import { escapeLike, exactText, exactTextColumn, type AppFilter } from "./app-queries.js";
+import { PENDING_TITLE_COUNTS, PENDING_VERSION_COUNTS } from "./software-catalog.js";
 import { sortKeyOf } from "./sort-key.js";
 
 /** A piece of software across the fleet: every version of one name from one source. */
@@ -21,59 +22,103 @@ export interface TitlePosition {
   name: string;
 }
 
+/** Which hosts have an app: its exact name, optionally one source and one version. */
+export interface SoftwareHostFilter {
+  name: string;
+  source?: string | undefined;
+  /** undefined: any version; null: apps without a version. */
+  version?: string | null | undefined;
+}
+
 export interface SoftwareQueries {
   /** A page of titles after or before a position, in order; one more than asked tells whether there are more. */
   titles(filter: AppFilter, range: { after: TitlePosition | null; before: TitlePosition | null }, direction: "asc" | "desc", take: number): Promise<SoftwareTitle[]>;
   countTitles(filter: AppFilter): Promise<number>;
   /** Versions of each title, with host counts, most hosts first. */
   versions(titles: TitlePosition[]): Promise<Map<string, SoftwareVersionCount[]>>;
+  /** Ids of hosts whose newest inventory has the app, within `range`, in `direction`, at most `take`. */
+  hostIds(filter: SoftwareHostFilter, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<number[]>;
+  countHosts(filter: SoftwareHostFilter): Promise<number>;
 }
 
 export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name]);
 
+/** Titles with their host counts including the changes not folded yet (software-catalog.ts). */
+const COUNTED_TITLES = Prisma.sql`(SELECT t.id, t.source, t.name, t.sort_key, t.host_count + coalesce(p.delta, 0) AS host_count
+  FROM software_titles t LEFT JOIN (${Prisma.raw(PENDING_TITLE_COUNTS)}) p ON p.title_id = t.id) AS t`;
+
 /**
- * Fleet-wide reads over the apps of each host's newest inventory (the rows no snapshot has removed).
- * Counting happens per query; it is exact, and grows with the number of (host, app) rows it counts.
+ * Fleet-wide reads of the hosts' newest inventories. Host counts are kept per title and per version
+ * as collections land (software-catalog.ts), so a page of titles reads about as many rows as it
+ * shows, whatever the size of the fleet.
  */
 export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
   const where = (filter: AppFilter) => {
-    const parts = [Prisma.sql`removed_snapshot_id IS NULL`];
-    if (filter.nameContains) parts.push(Prisma.sql`name ILIKE ${`%${escapeLike(filter.nameContains)}%`} ESCAPE '\\'`);
-    if (filter.source) parts.push(Prisma.sql`source = ${filter.source}`);
+    const parts = [Prisma.sql`t.host_count > 0`];
+    if (filter.nameContains) parts.push(Prisma.sql`t.name ILIKE ${`%${escapeLike(filter.nameContains)}%`} ESCAPE '\\'`);
+    if (filter.source) parts.push(Prisma.sql`t.source = ${filter.source}`);
     return Prisma.join(parts, " AND ");
   };
   // The sort key as stored (the lower-cased name's bytes, computed here as at ingest): the same order on every database.
   const position = (p: TitlePosition) => Prisma.sql`(${Buffer.from(sortKeyOf(p.name))}::bytea, ${p.name}, ${p.source})`;
+  // The software rows of an app on any host: titles found through their sort key index.
+  const softwareIds = (filter: SoftwareHostFilter) => Prisma.sql`SELECT s.id FROM software_titles t
+      JOIN software_versions v ON v.title_id = t.id
+      JOIN software s ON s.version_id = v.id
+    WHERE t.sort_key = ${Buffer.from(sortKeyOf(filter.name))}::bytea AND t.name = ${filter.name}
+      ${filter.source ? Prisma.sql`AND t.source = ${filter.source}` : Prisma.empty}
+      ${filter.version === undefined ? Prisma.empty : filter.version === null ? Prisma.sql`AND v.version IS NULL` : Prisma.sql`AND v.version = ${filter.version}`}`;
   return {
     async titles(filter, { after, before }, direction, take) {
       const bounds = [
-        ...(after ? [Prisma.sql`(sort_key, name, source) > ${position(after)}`] : []),
-        ...(before ? [Prisma.sql`(sort_key, name, source) < ${position(before)}`] : []),
+        ...(after ? [Prisma.sql`AND (t.sort_key, t.name, t.source) > ${position(after)}`] : []),
+        ...(before ? [Prisma.sql`AND (t.sort_key, t.name, t.source) < ${position(before)}`] : []),
       ];
-      const having = bounds.length ? Prisma.sql`HAVING ${Prisma.join(bounds, " AND ")}` : Prisma.empty;
       const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-      return db.$queryRaw<SoftwareTitle[]>`SELECT source, name, count(DISTINCT host_id)::int AS "hostCount"
-        FROM apps WHERE ${where(filter)}
-        GROUP BY sort_key, name, source ${having}
-        ORDER BY sort_key ${order}, name ${order}, source ${order} LIMIT ${take}`;
+      return db.$queryRaw<SoftwareTitle[]>`SELECT t.source, ${exactTextColumn("t.name", "name")}, t.host_count::int AS "hostCount"
+        FROM ${COUNTED_TITLES} WHERE ${where(filter)} ${Prisma.join(bounds, " ")}
+        ORDER BY t.sort_key ${order}, t.name ${order}, t.source ${order} LIMIT ${take}`.then((rows) =>
+        rows.map((row) => ({ ...row, name: exactText(row.name) })),
+      );
     },
     async countTitles(filter) {
-      const [row] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (SELECT 1 FROM apps WHERE ${where(filter)} GROUP BY source, name) AS t`;
+      const [row] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM ${COUNTED_TITLES} WHERE ${where(filter)}`;
       return row?.n ?? 0;
     },
     async versions(titles) {
       const result = new Map<string, SoftwareVersionCount[]>();
       if (titles.length === 0) return result;
-      const rows = await db.$queryRaw<(SoftwareVersionCount & TitlePosition)[]>`SELECT source, name, version, count(DISTINCT host_id)::int AS "hostCount"
-        FROM apps WHERE removed_snapshot_id IS NULL
-          AND (source, name) IN (SELECT * FROM unnest(${titles.map((t) => t.source)}::text[], ${titles.map((t) => t.name)}::text[]))
-        GROUP BY source, name, version
-        ORDER BY count(DISTINCT host_id) DESC, version`;
+      const rows = await db.$queryRaw<(SoftwareVersionCount & TitlePosition)[]>`SELECT t.source, ${exactTextColumn("t.name", "name")},
+          ${exactTextColumn("v.version", "version")}, (v.host_count + coalesce(p.delta, 0))::int AS "hostCount"
+        FROM software_titles t
+          JOIN software_versions v ON v.title_id = t.id
+          LEFT JOIN (${Prisma.raw(PENDING_VERSION_COUNTS)}) p ON p.version_id = v.id
+        WHERE t.fingerprint IN (SELECT software_title_fingerprint(u.source, u.name)
+                                FROM unnest(${titles.map((t) => t.source)}::text[], ${titles.map((t) => t.name)}::text[]) AS u(source, name))
+          AND v.host_count + coalesce(p.delta, 0) > 0
+        ORDER BY 4 DESC, v.version`;
       for (const row of rows) {
-        const key = titleKey(row);
-        result.set(key, [...(result.get(key) ?? []), { version: row.version, hostCount: row.hostCount }]);
+        const title = { source: row.source, name: exactText(row.name) };
+        const key = titleKey(title);
+        result.set(key, [...(result.get(key) ?? []), { version: exactText(row.version), hostCount: row.hostCount }]);
       }
       return result;
+    },
+    async hostIds(filter, range, direction, take) {
+      const bounds = [
+        ...(range.gt !== undefined ? [Prisma.sql`AND a.host_id > ${range.gt}`] : []),
+        ...(range.lt !== undefined ? [Prisma.sql`AND a.host_id < ${range.lt}`] : []),
+      ];
+      const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+      const rows = await db.$queryRaw<{ id: number }[]>`SELECT DISTINCT a.host_id AS id FROM apps a
+        WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL ${Prisma.join(bounds, " ")}
+        ORDER BY 1 ${order} LIMIT ${take}`;
+      return rows.map((row) => row.id);
+    },
+    async countHosts(filter) {
+      const [row] = await db.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT a.host_id)::int AS n FROM apps a
+        WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL`;
+      return row?.n ?? 0;
     },
   };
 }

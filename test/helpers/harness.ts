@@ -10,6 +10,7 @@ import { schema } from "../../src/schema/index.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server/server.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
+import { createSoftwareCounts } from "../../src/store/software-catalog.js";
 import type { FleetConfig } from "../../src/config.js";
 import { buildAgentConfig } from "../../src/sources/agent/agent-config.js";
 import { createFleet, type Fleet } from "../../src/sources/agent/fleet.js";
@@ -112,7 +113,9 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
         });
   if (responseCache) invalidateOnChanges(responseCache, pubsub);
   const published: SnapshotEvent[] = [];
-  const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host" });
+  // Folds soon after each collection, so tests read counts both folded and pending.
+  const softwareCounts = createSoftwareCounts({ db: db.prisma, logger, delayMs: 20 });
+  const inventory = createInventoryStore({ db: db.prisma, fallbackHostname: "test-fallback-host", counts: softwareCounts });
   const collectorWith = (runner: Partial<OsqueryRunnerOptions>) =>
     createCollector({
       runner: createOsqueryRunner({
@@ -197,6 +200,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
       await events.return?.();
       await server.close();
       await fleet?.stop();
+      await softwareCounts.close();
       await tlsDir?.remove();
       responseCache?.close();
       await machine.dispose();

@@ -185,7 +185,7 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     await h.machine.set(machineWith("deb_packages", { stdout: rowsOutput([...base, { name: "nul\u0000name", version: "1" }]) }));
     try {
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 1, alteredApps: 1 });
-      expect(await prisma().app.findMany({ where: { name: "nul\uFFFDname", removedSnapshotId: null }, select: { alterations: true } })).toEqual([
+      expect(await prisma().software.findMany({ where: { name: "nul\uFFFDname", apps: { some: { removedSnapshotId: null } } }, select: { alterations: true } })).toEqual([
         { alterations: ["NUL_REPLACED"] },
       ]);
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 0, removed: 0 });
@@ -204,7 +204,7 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     await h.machine.set(machineWith("deb_packages", { stdout: output }));
     try {
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 1, alteredApps: 1 });
-      expect(await prisma().app.findFirst({ where: { name: "lone\uFFFDsurrogate" }, select: { alterations: true } })).toEqual({
+      expect(await prisma().software.findFirst({ where: { name: "lone\uFFFDsurrogate" }, select: { alterations: true } })).toEqual({
         alterations: ["UNPAIRED_SURROGATE_REPLACED"],
       });
       const rows = await counts();
@@ -249,7 +249,7 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     try {
       const snapshot = await h.collector.collect();
       expect(snapshot).toMatchObject({ status: "SUCCEEDED", appCount: base.length + 1, added: 1, removed: 0, alteredApps: 1 });
-      expect(await prisma().app.findFirst({ where: { name: "y".repeat(512), removedSnapshotId: null }, select: { alterations: true } })).toEqual({
+      expect(await prisma().software.findFirst({ where: { name: "y".repeat(512), apps: { some: { removedSnapshotId: null } } }, select: { alterations: true } })).toEqual({
         alterations: ["TRUNCATED"],
       });
       expect(h.logs.some((l) => l.msg === "apps stored other than as osquery reported them (see App.alterations)")).toBe(true);
@@ -274,7 +274,7 @@ describe("osqueryi output fuzz through the child process on pglite", () => {
     await h.machine.set(machineWith("deb_packages", raw(output)));
     try {
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", appCount: base.length + 1, added: 1, removed: 0, alteredApps: 1 });
-      expect(await prisma().app.findMany({ where: { name, removedSnapshotId: null }, select: { alterations: true } })).toEqual([
+      expect(await prisma().software.findMany({ where: { name, apps: { some: { removedSnapshotId: null } } }, select: { alterations: true } })).toEqual([
         { alterations: ["INVALID_UTF8_REPLACED"] },
       ]);
       expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", added: 0, removed: 0, alteredApps: 1 });

@@ -27,7 +27,7 @@ describe("response cache", () => {
   it("when the same query repeats, then it is answered from memory, not from the database", async () => {
     const first = await latest();
     // Behind the service's back: a cached answer cannot see this, a fresh one would.
-    await h.db.prisma.$executeRaw`UPDATE apps SET version = 'changed-behind-its-back'`;
+    await h.db.prisma.$executeRaw`UPDATE software SET version = 'changed-behind-its-back'`;
     const second = await latest();
     expect(second).toEqual(first);
     expect(h.responseCache!.size()).toBeGreaterThan(0);
@@ -165,7 +165,7 @@ describe("response cache bounds", () => {
       expect(h.responseCache!.bytes()).toBeLessThanOrEqual(MAX_BYTES);
     }
     expect(h.responseCache!.size()).toBeLessThan(15);
-    await h.db.prisma.$executeRaw`UPDATE apps SET version = 'after-eviction'`;
+    await h.db.prisma.$executeRaw`UPDATE software SET version = 'after-eviction'`;
     // The newest is still answered from memory; the oldest was evicted and is read afresh.
     expect(await versionOf(15)).not.toBe("after-eviction");
     expect(await versionOf(1)).toBe("after-eviction");

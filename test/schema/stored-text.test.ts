@@ -95,7 +95,7 @@ describe.each(backends)("stored text on %s", (backend) => {
     }
     expect(nodes.find((n) => n.name === "Blank Fields.app")).toMatchObject({ version: null, path: null, bundleIdentifier: null, alterations: [] });
     // The stored bytes, read as hex: PGlite's own text decoding would drop a leading U+FEFF.
-    const bytes = await h.db.prisma.$queryRaw<{ hex: string }[]>`SELECT encode(convert_to(name, 'UTF8'), 'hex') AS hex FROM apps`;
+    const bytes = await h.db.prisma.$queryRaw<{ hex: string }[]>`SELECT encode(convert_to(name, 'UTF8'), 'hex') AS hex FROM software`;
     const hex = (name: string | undefined) => Buffer.from(name ?? "", "utf8").toString("hex");
     expect(bytes.map((r) => r.hex).sort()).toEqual(PADDED.filter((r) => r["name"] !== "").map((r) => hex(r["name"])).sort());
   });
@@ -138,7 +138,7 @@ describe.each(backends)("stored text on %s", (backend) => {
       alterations: { NUL_REPLACED: 2, UNPAIRED_SURROGATE_REPLACED: 2, INVALID_UTF8_REPLACED: 1, TRUNCATED: 1 },
     });
     // The 512-code-unit name of 3-byte characters is indexed on both databases.
-    const rows = await h.db.prisma.app.findMany({ where: { removedSnapshotId: null }, select: { name: true, sortKey: true } });
+    const rows = await h.db.prisma.software.findMany({ where: { apps: { some: { removedSnapshotId: null } } }, select: { name: true, sortKey: true } });
     expect(rows.find((r) => r.name.startsWith("€"))?.sortKey.byteLength).toBe(512 * 3);
   });
 

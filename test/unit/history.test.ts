@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { App, PrismaClient } from "../../src/generated/prisma/client.js";
+import type { PrismaClient } from "../../src/generated/prisma/client.js";
+import type { StoredApp } from "../../src/store/app-queries.js";
 import { computeDiff, createHistory } from "../../src/store/history.js";
 import { sortKeyOf } from "../../src/store/sort-key.js";
 
 let nextId = 1;
-function app(name: string, version: string | null, source = "deb_packages", path: string | null = null): App {
+function app(name: string, version: string | null, source = "deb_packages", path: string | null = null): StoredApp {
+  const id = nextId++;
   return {
-    id: nextId++,
+    id,
     hostId: 1,
+    softwareId: id,
     source,
     name,
     version,

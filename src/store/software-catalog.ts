@@ -1,0 +1,266 @@
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
+import type { AppRecord } from "../inventory/types.js";
+import type { Logger } from "../logger.js";
+import { sortKeyOf } from "./sort-key.js";
+
+type Tx = Prisma.TransactionClient;
+
+// Hex text decoded by the server: a text[] parameter asks nothing of either driver adapter but strings.
+const sortKeyHex = (name: string) => Buffer.from(sortKeyOf(name)).toString("hex");
+
+/** Where one app record is stored in the shared catalog. */
+export interface CatalogEntry {
+  softwareId: number;
+  titleId: number;
+  versionId: number;
+}
+
+// A row another transaction deleted between our INSERT ... DO NOTHING and our SELECT (retention
+// removing unreferenced software) is inserted again; more rounds than this means something is wrong.
+const ENSURE_ROUNDS = 3;
+
+/**
+ * Finds or creates the catalog rows for each value and returns their ids, in input order. `insert`
+ * and `select` take the unique values; `select` answers [index into them, id] and locks each row
+ * FOR KEY SHARE, so that retention (which deletes only unreferenced rows it can lock) leaves them
+ * until this transaction has linked them.
+ */
+async function ensure<T>(
+  values: T[],
+  key: (value: T) => string,
+  insert: (unique: T[]) => Promise<unknown>,
+  select: (unique: T[]) => Promise<{ i: number; id: number }[]>,
+  what: string,
+): Promise<number[]> {
+  const indexOf = new Map<string, number>();
+  const unique: T[] = [];
+  const positions = values.map((value) => {
+    const k = key(value);
+    let i = indexOf.get(k);
+    if (i === undefined) {
+      i = unique.length;
+      indexOf.set(k, i);
+      unique.push(value);
+    }
+    return i;
+  });
+  const ids = new Array<number | undefined>(unique.length);
+  let missing = unique.map((_, i) => i);
+  for (let round = 0; round < ENSURE_ROUNDS && missing.length > 0; round++) {
+    const batch = missing.map((i) => unique[i]!);
+    await insert(batch);
+    for (const row of await select(batch)) ids[missing[row.i]!] = row.id;
+    missing = missing.filter((i) => ids[i] === undefined);
+  }
+  if (missing.length > 0) throw new Error(`${missing.length} ${what} rows vanished while recording a snapshot`);
+  return positions.map((i) => ids[i]!);
+}
+
+/**
+ * The catalog ids of each record (titles, versions and software rows inserted where new). Rows are
+ * inserted in fingerprint order, so two collections adding the same new software wait for each
+ * other in one order and never deadlock.
+ */
+export async function ensureSoftware(tx: Tx, records: AppRecord[]): Promise<CatalogEntry[]> {
+  if (records.length === 0) return [];
+  const titleIds = await ensure(
+    records,
+    (r) => JSON.stringify([r.source, r.name]),
+    (titles) => tx.$executeRaw`INSERT INTO software_titles (fingerprint, source, name, sort_key)
+      SELECT software_title_fingerprint(u.source, u.name), u.source, u.name, decode(u.sort_key, 'hex')
+      FROM unnest(${titles.map((t) => t.source)}::text[], ${titles.map((t) => t.name)}::text[],
+        ${titles.map((t) => sortKeyHex(t.name))}::text[]) AS u(source, name, sort_key)
+      ORDER BY 1
+      ON CONFLICT (fingerprint) DO NOTHING`,
+    (titles) => tx.$queryRaw<{ i: number; id: number }[]>`SELECT (u.i - 1)::int AS i, t.id
+      FROM unnest(${titles.map((t) => t.source)}::text[], ${titles.map((t) => t.name)}::text[]) WITH ORDINALITY AS u(source, name, i)
+      JOIN software_titles t ON t.fingerprint = software_title_fingerprint(u.source, u.name)
+      FOR KEY SHARE OF t`,
+    "software_titles",
+  );
+
+  const versions = records.map((r, i) => ({ titleId: titleIds[i]!, version: r.version }));
+  const versionIds = await ensure(
+    versions,
+    (v) => JSON.stringify([v.titleId, v.version]),
+    (unique) => tx.$executeRaw`INSERT INTO software_versions (fingerprint, title_id, version)
+      SELECT software_version_fingerprint(u.title_id, u.version), u.title_id, u.version
+      FROM unnest(${unique.map((v) => v.titleId)}::int[], ${unique.map((v) => v.version)}::text[]) AS u(title_id, version)
+      ORDER BY 1
+      ON CONFLICT (fingerprint) DO NOTHING`,
+    (unique) => tx.$queryRaw<{ i: number; id: number }[]>`SELECT (u.i - 1)::int AS i, v.id
+      FROM unnest(${unique.map((v) => v.titleId)}::int[], ${unique.map((v) => v.version)}::text[]) WITH ORDINALITY AS u(title_id, version, i)
+      JOIN software_versions v ON v.fingerprint = software_version_fingerprint(u.title_id, u.version)
+      FOR KEY SHARE OF v`,
+    "software_versions",
+  );
+
+  // Comma-joined (the names have no commas): unnest would flatten an array of arrays.
+  const items = records.map((r, i) => ({ record: r, titleId: titleIds[i]!, versionId: versionIds[i]!, alterations: r.alterations.join(",") }));
+  const column = <K extends keyof AppRecord>(list: typeof items, k: K) => list.map((item) => item.record[k]);
+  const softwareIds = await ensure(
+    items,
+    (item) => JSON.stringify([item.versionId, item.record.path, item.record.bundleIdentifier, item.record.publisher, item.alterations]),
+    (unique) => tx.$executeRaw`INSERT INTO software (fingerprint, version_id, title_id, source, name, version, path, bundle_identifier, publisher, alterations, sort_key)
+      SELECT software_fingerprint(u.version_id, u.path, u.bundle_identifier, u.publisher, u.alterations::text),
+        u.version_id, u.title_id, u.source, u.name, u.version, u.path, u.bundle_identifier, u.publisher, u.alterations, u.sort_key
+      FROM (SELECT version_id, title_id, source, name, version, path, bundle_identifier, publisher,
+              string_to_array(alterations, ',')::"AppAlteration"[] AS alterations, decode(sort_key, 'hex') AS sort_key
+            FROM unnest(${unique.map((item) => item.versionId)}::int[], ${unique.map((item) => item.titleId)}::int[],
+              ${column(unique, "source")}::text[], ${column(unique, "name")}::text[], ${column(unique, "version")}::text[],
+              ${column(unique, "path")}::text[], ${column(unique, "bundleIdentifier")}::text[], ${column(unique, "publisher")}::text[],
+              ${unique.map((item) => item.alterations)}::text[], ${unique.map((item) => sortKeyHex(item.record.name))}::text[])
+              AS v(version_id, title_id, source, name, version, path, bundle_identifier, publisher, alterations, sort_key)) AS u
+      ORDER BY 1
+      ON CONFLICT (fingerprint) DO NOTHING`,
+    (unique) => tx.$queryRaw<{ i: number; id: number }[]>`SELECT (u.i - 1)::int AS i, s.id
+      FROM unnest(${unique.map((item) => item.versionId)}::int[], ${column(unique, "path")}::text[],
+        ${column(unique, "bundleIdentifier")}::text[], ${column(unique, "publisher")}::text[], ${unique.map((item) => item.alterations)}::text[])
+        WITH ORDINALITY AS u(version_id, path, bundle_identifier, publisher, alterations, i)
+      JOIN software s ON s.fingerprint = software_fingerprint(u.version_id, u.path, u.bundle_identifier, u.publisher,
+        string_to_array(u.alterations, ',')::"AppAlteration"[]::text)
+      FOR KEY SHARE OF s`,
+    "software",
+  );
+  return items.map((item, i) => ({ softwareId: softwareIds[i]!, titleId: item.titleId, versionId: item.versionId }));
+}
+
+/** A title or version a host gained (+1) or lost (-1) with one snapshot. */
+export interface CountChange {
+  titleId: number;
+  /** null: the title's count. */
+  versionId: number | null;
+  delta: 1 | -1;
+}
+
+/**
+ * What one snapshot changes in the fleet's host counts: a host counts once for each title and each
+ * version it has, however many records of it (paths, architectures) it has.
+ */
+export function countChanges(before: Iterable<Omit<CatalogEntry, "softwareId">>, after: Iterable<Omit<CatalogEntry, "softwareId">>): CountChange[] {
+  const titles = (entries: Iterable<Omit<CatalogEntry, "softwareId">>) => {
+    const t = new Set<number>();
+    const v = new Map<number, number>();
+    for (const e of entries) {
+      t.add(e.titleId);
+      v.set(e.versionId, e.titleId);
+    }
+    return { t, v };
+  };
+  const was = titles(before);
+  const is = titles(after);
+  const changes: CountChange[] = [];
+  for (const titleId of is.t) if (!was.t.has(titleId)) changes.push({ titleId, versionId: null, delta: 1 });
+  for (const titleId of was.t) if (!is.t.has(titleId)) changes.push({ titleId, versionId: null, delta: -1 });
+  for (const [versionId, titleId] of is.v) if (!was.v.has(versionId)) changes.push({ titleId, versionId, delta: 1 });
+  for (const [versionId, titleId] of was.v) if (!is.v.has(versionId)) changes.push({ titleId, versionId, delta: -1 });
+  return changes;
+}
+
+export async function appendCountChanges(tx: Tx, changes: CountChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await tx.$executeRaw`INSERT INTO software_count_changes (title_id, version_id, delta)
+    SELECT * FROM unnest(${changes.map((c) => c.titleId)}::int[], ${changes.map((c) => c.versionId)}::int[], ${changes.map((c) => c.delta)}::int[])`;
+}
+
+/** SQL: the host count of title `t` (software_titles) including changes not folded yet. */
+export const PENDING_TITLE_COUNTS = `SELECT title_id, sum(delta)::int AS delta FROM software_count_changes WHERE version_id IS NULL GROUP BY title_id`;
+export const PENDING_VERSION_COUNTS = `SELECT version_id, sum(delta)::int AS delta FROM software_count_changes WHERE version_id IS NOT NULL GROUP BY version_id`;
+
+export interface SoftwareCounts {
+  /** Folds every pending change into the counts; resolves the number of changes folded. */
+  fold(): Promise<number>;
+  /** A collection committed count changes: fold them soon (at most one fold per `delayMs`). */
+  changed(): void;
+  /** Stops the timer; a fold in progress finishes. */
+  close(): Promise<void>;
+}
+
+export interface SoftwareCountsOptions {
+  db: PrismaClient;
+  logger: Logger;
+  /** Wait after a change before folding, so that a burst of collections folds once. @default 1000 */
+  delayMs?: number;
+  /** Changes folded per transaction. @default 50000 */
+  batchSize?: number;
+}
+
+// One folder at a time across instances sharing the database (pg_try_advisory_xact_lock); the other
+// instances' changes are folded by whichever holds it, or at their own next fold.
+const FOLD_LOCK = 72707370;
+
+/**
+ * Keeps software_titles.host_count and software_versions.host_count current. Collections append
+ * changes (no lock on a shared counter); this folds them in short transactions. Readers add the
+ * pending changes to the folded counts, so every answer is exact whether or not a fold has run.
+ */
+export function createSoftwareCounts({ db, logger, delayMs = 1000, batchSize = 50_000 }: SoftwareCountsOptions): SoftwareCounts {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+  let again = false;
+  let closed = false;
+
+  const foldBatch = () =>
+    db.$transaction(async (tx) => {
+      const [{ locked } = { locked: false }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${FOLD_LOCK}) AS locked`;
+      if (!locked) return 0;
+      const [{ n } = { n: 0 }] = await tx.$queryRaw<{ n: number }[]>`WITH moved AS (
+          DELETE FROM software_count_changes WHERE id IN (SELECT id FROM software_count_changes ORDER BY id LIMIT ${batchSize})
+          RETURNING title_id, version_id, delta),
+        titles AS (
+          UPDATE software_titles t SET host_count = t.host_count + m.delta
+          FROM (SELECT title_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NULL GROUP BY title_id) m
+          WHERE t.id = m.title_id),
+        versions AS (
+          UPDATE software_versions v SET host_count = v.host_count + m.delta
+          FROM (SELECT version_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NOT NULL GROUP BY version_id) m
+          WHERE v.id = m.version_id)
+        SELECT count(*)::int AS n FROM moved`;
+      return n;
+    });
+
+  const fold = async (): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const n = await foldBatch();
+      total += n;
+      if (n < batchSize) return total;
+    }
+  };
+
+  const run = () => {
+    timer = null;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = fold()
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, "folding software counts failed; the changes stay pending and are folded at the next collection");
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          counts.changed();
+        }
+      });
+  };
+
+  const counts: SoftwareCounts = {
+    fold: () => fold(),
+    changed() {
+      if (closed || timer) return;
+      timer = setTimeout(run, delayMs);
+      timer.unref();
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+  };
+  return counts;
+}
