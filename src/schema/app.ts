@@ -32,7 +32,8 @@ const AppAlterationEnum = builder.enumType("AppAlteration", {
 export const AppRef = builder.node(builder.objectRef<StoredApp>("App"), {
   id: { resolve: (app) => app.id, parse: (id) => Number(id) },
   // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
-  loadMany: (ids, ctx) => ctx.apps.byIds(ids),
+  // The relay plugin hands over the ID text as decodeNodeId checked it (an integer), not always parsed.
+  loadMany: (ids, ctx) => ctx.apps.byIds(ids.map(Number)),
   description:
     "A piece of installed software as osquery reported it: every text field byte for byte, spaces included " +
     "(an optional field osquery left empty or blank is null). Where that cannot be stored, `alterations` says what changed.",

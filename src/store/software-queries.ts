@@ -16,7 +16,7 @@ export interface SoftwareVersionCount {
   hostCount: number;
 }
 
-/** A title's place in the fleet-wide order: by name (case-insensitive, as latestData), then name and source. */
+/** A title's place in the fleet-wide order: by name (case-insensitive, as latestData), then name (by code point) and source. */
 export interface TitlePosition {
   source: string;
   name: string;
@@ -59,7 +59,8 @@ export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
     if (filter.source) parts.push(Prisma.sql`t.source = ${filter.source}`);
     return Prisma.join(parts, " AND ");
   };
-  // The sort key as stored (the lower-cased name's bytes, computed here as at ingest): the same order on every database.
+  // The sort key as stored (the lower-cased name's bytes, computed here as at ingest), then names that
+  // differ only in case by code point ("C"): the same order on every database, whatever its collation.
   const position = (p: TitlePosition) => Prisma.sql`(${Buffer.from(sortKeyOf(p.name))}::bytea, ${p.name}, ${p.source})`;
   // The software rows of an app on any host: titles found through their sort key index.
   const softwareIds = (filter: SoftwareHostFilter) => Prisma.sql`SELECT s.id FROM software_titles t
@@ -71,13 +72,13 @@ export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
   return {
     async titles(filter, { after, before }, direction, take) {
       const bounds = [
-        ...(after ? [Prisma.sql`AND (t.sort_key, t.name, t.source) > ${position(after)}`] : []),
-        ...(before ? [Prisma.sql`AND (t.sort_key, t.name, t.source) < ${position(before)}`] : []),
+        ...(after ? [Prisma.sql`AND (t.sort_key, t.name COLLATE "C", t.source) > ${position(after)}`] : []),
+        ...(before ? [Prisma.sql`AND (t.sort_key, t.name COLLATE "C", t.source) < ${position(before)}`] : []),
       ];
       const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
       return db.$queryRaw<SoftwareTitle[]>`SELECT t.source, ${exactTextColumn("t.name", "name")}, t.host_count::int AS "hostCount"
-        FROM ${COUNTED_TITLES} WHERE ${where(filter)} ${Prisma.join(bounds, " ")}
-        ORDER BY t.sort_key ${order}, t.name ${order}, t.source ${order} LIMIT ${take}`.then((rows) =>
+        FROM ${COUNTED_TITLES} WHERE ${where(filter)} ${bounds.length ? Prisma.join(bounds, " ") : Prisma.empty}
+        ORDER BY t.sort_key ${order}, t.name COLLATE "C" ${order}, t.source ${order} LIMIT ${take}`.then((rows) =>
         rows.map((row) => ({ ...row, name: exactText(row.name) })),
       );
     },
@@ -111,7 +112,7 @@ export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
       ];
       const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
       const rows = await db.$queryRaw<{ id: number }[]>`SELECT DISTINCT a.host_id AS id FROM apps a
-        WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL ${Prisma.join(bounds, " ")}
+        WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL ${bounds.length ? Prisma.join(bounds, " ") : Prisma.empty}
         ORDER BY 1 ${order} LIMIT ${take}`;
       return rows.map((row) => row.id);
     },

@@ -76,7 +76,7 @@ CREATE TABLE "software_count_changes" (
 
 -- Carry the existing apps over.
 INSERT INTO "software_titles" ("fingerprint", "source", "name", "sort_key")
-SELECT software_title_fingerprint("source", "name"), "source", "name", min("sort_key")
+SELECT software_title_fingerprint("source", "name"), "source", "name", (array_agg("sort_key"))[1]
 FROM "apps" GROUP BY "source", "name";
 
 INSERT INTO "software_versions" ("fingerprint", "title_id", "version")
