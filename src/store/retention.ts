@@ -31,9 +31,10 @@ export interface RetentionOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** PostgreSQL's foreign_key_violation, however the driver adapter wraps it. */
+/** PostgreSQL's foreign_key_violation, as Prisma reports it through either driver adapter. */
 function isForeignKeyViolation(error: unknown): boolean {
-  return /23503|foreign key/i.test(String((error as { message?: unknown })?.message ?? error)) || JSON.stringify(error ?? null).includes("23503");
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === "P2003" || (typeof message === "string" && /foreign key/i.test(message));
 }
 
 export function createRetention({ db, policy, logger, batchSize = 1000 }: RetentionOptions): Retention {

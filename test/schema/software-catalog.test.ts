@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/client.js";
+import { SoftwareSource, type AppRecord, type Inventory } from "../../src/inventory/types.js";
+import { createLogger } from "../../src/logger.js";
+import { createInventoryStore, type InventoryStore } from "../../src/store/inventory-store.js";
+import { createRetention } from "../../src/store/retention.js";
+import { createSoftwareCounts, type SoftwareCounts } from "../../src/store/software-catalog.js";
+import { createSoftwareQueries, titleKey } from "../../src/store/software-queries.js";
+import { backends } from "../helpers/backends.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const quiet = createLogger({ level: "silent" });
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const deb = (name: string, version: string | null): AppRecord => ({
+  source: SoftwareSource.deb_packages,
+  name,
+  version,
+  path: null,
+  bundleIdentifier: null,
+  publisher: null,
+  alterations: [],
+});
+
+function inventory(host: number, apps: AppRecord[]): Inventory {
+  return {
+    osqueryVersion: "5.12.1",
+    os: { name: "Debian GNU/Linux", version: "12", platform: "debian", platformLike: null, build: null, arch: "x86_64" },
+    system: { hostname: `host-${host}`, uuid: `00000000-0000-4000-8000-${String(host).padStart(12, "0")}` },
+    source: SoftwareSource.deb_packages,
+    apps,
+  };
+}
+
+/** What the counts must be: per title and per version, the hosts whose newest inventory has it. */
+function truth(inventories: Map<number, AppRecord[]>) {
+  const titles = new Map<string, Set<number>>();
+  const versions = new Map<string, Map<string | null, Set<number>>>();
+  for (const [host, apps] of inventories) {
+    for (const app of apps) {
+      const key = titleKey(app);
+      titles.set(key, (titles.get(key) ?? new Set()).add(host));
+      const byVersion = versions.get(key) ?? new Map<string | null, Set<number>>();
+      byVersion.set(app.version, (byVersion.get(app.version) ?? new Set()).add(host));
+      versions.set(key, byVersion);
+    }
+  }
+  return {
+    titles: new Map([...titles].map(([k, hosts]) => [k, hosts.size])),
+    versions: new Map([...versions].map(([k, v]) => [k, new Map([...v].map(([version, hosts]) => [version, hosts.size]))])),
+  };
+}
+
+describe.each(backends)("the shared software catalog on %s", (backend) => {
+  let database: TestDatabase;
+  let db: Database;
+  let store: InventoryStore;
+  let counts: SoftwareCounts;
+  const reported = new Map<number, AppRecord[]>();
+  let clock = Date.now() - 30 * DAY_MS;
+  const meta = () => ({ collectedAt: new Date((clock += 60_000)), durationMs: 10 });
+
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    db = await database.open();
+    // A long delay: these tests fold by hand, so they read counts both pending and folded.
+    counts = createSoftwareCounts({ db: db.prisma, logger: quiet, delayMs: 60_000 });
+    store = createInventoryStore({ db: db.prisma, fallbackHostname: "catalog-test", counts });
+  });
+  afterAll(async () => {
+    await counts?.close();
+    await database?.dispose();
+  });
+
+  const record = async (host: number, apps: AppRecord[]) => {
+    reported.set(host, apps);
+    return store.recordSuccess(inventory(host, apps), meta());
+  };
+
+  async function expectCountsMatch() {
+    const fleet = createSoftwareQueries(db.prisma);
+    const expected = truth(reported);
+    const titles = await fleet.titles({}, { after: null, before: null }, "asc", 10_000);
+    expect(new Map(titles.map((t) => [titleKey(t), t.hostCount]))).toEqual(expected.titles);
+    expect(await fleet.countTitles({})).toBe(expected.titles.size);
+    const versions = await fleet.versions(titles);
+    for (const title of titles) {
+      const listed = versions.get(titleKey(title)) ?? [];
+      expect(new Map(listed.map((v) => [v.version, v.hostCount])), title.name).toEqual(expected.versions.get(titleKey(title)));
+    }
+  }
+
+  it("when many hosts first report overlapping software at once, then every record is stored once and counts are exact, pending or folded", async () => {
+    const shared = Array.from({ length: 200 }, (_, i) => deb(`lib-${i}`, `1.${i % 7}`));
+    const writes = Array.from({ length: 12 }, (_, host) =>
+      // Each host has the shared set in its own order, a few of its own, and some shared versions of its own.
+      record(host + 1, [
+        ...shared.slice(host * 10).concat(shared.slice(0, host * 10)),
+        deb(`own-${host}`, "1"),
+        deb("lib-0", `9.${host % 3}`),
+      ]),
+    );
+    const snapshots = await Promise.all(writes);
+    expect(snapshots.every((s) => s.status === "SUCCEEDED")).toBe(true);
+    // 200 shared + 12 own + 3 extra versions of lib-0.
+    expect(await db.prisma.software.count()).toBe(215);
+    expect(await db.prisma.softwareTitle.count()).toBe(212);
+    expect(await db.prisma.app.count()).toBe(12 * 202);
+    expect(await db.prisma.softwareCountChange.count()).toBeGreaterThan(0);
+    await expectCountsMatch();
+    expect(await counts.fold()).toBeGreaterThan(0);
+    expect(await db.prisma.softwareCountChange.count()).toBe(0);
+    await expectCountsMatch();
+  });
+
+  it("when hosts upgrade, remove and keep two records of one title, then titles count hosts once and versions follow", async () => {
+    // Host 1 upgrades lib-1, drops lib-2, and gets a second record of lib-3 (another path).
+    const apps = reported.get(1)!.filter((a) => a.name !== "lib-2").map((a) => (a.name === "lib-1" ? deb("lib-1", "2.0") : a));
+    apps.push({ ...deb("lib-3", "1.3"), path: "/opt/lib-3" });
+    const snapshot = await record(1, apps);
+    expect(snapshot).toMatchObject({ added: 2, removed: 2 });
+    await expectCountsMatch();
+    // Folding while other hosts report keeps every count exact.
+    const folding = counts.fold();
+    await record(2, reported.get(2)!.filter((a) => !a.name.startsWith("lib-1")));
+    await record(3, [...reported.get(3)!, deb("brand-new", "0.1")]);
+    await folding;
+    await expectCountsMatch();
+    await counts.fold();
+    await expectCountsMatch();
+  });
+
+  it("when retention deletes the last rows that link a software record, then the record, its version and its title go too", async () => {
+    await record(4, reported.get(4)!.filter((a) => a.name !== "own-3"));
+    // Removed before the newest snapshot: no retained snapshot's app set has it.
+    await record(4, reported.get(4)!);
+    expect(await db.prisma.softwareTitle.count({ where: { name: "own-3" } })).toBe(1);
+    // Everything is older than the window: each host keeps only its newest snapshot.
+    const retention = createRetention({ db: db.prisma, policy: { retainDays: 1, retainFailedDays: 1 }, logger: quiet, batchSize: 7 });
+    const pruned = await retention.prune(new Date(Date.now() + 3 * DAY_MS));
+    expect(pruned.software).toBeGreaterThan(0);
+    expect(await db.prisma.softwareTitle.count({ where: { name: "own-3" } })).toBe(0);
+    // Nothing linked is gone, and nothing unlinked is left.
+    const [left] = await db.prisma.$queryRawUnsafe<{ unlinked: number; versions: number; titles: number }[]>(`SELECT
+      (SELECT count(*) FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id))::int AS unlinked,
+      (SELECT count(*) FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id))::int AS versions,
+      (SELECT count(*) FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id))::int AS titles`);
+    expect(left).toEqual({ unlinked: 0, versions: 0, titles: 0 });
+    await expectCountsMatch();
+    // A pruned record reported again is stored again.
+    await record(4, [...reported.get(4)!, deb("own-3", "1")]);
+    await expectCountsMatch();
+  });
+});
