@@ -152,13 +152,19 @@ benchMain(async (databaseUrl, out) => {
     out(formatTable(["server", "req/s", "p50 ms", "p99 ms", "CPU µs/check-in", "÷ baseline"], rows));
 
     // ---- storage and fleet-wide queries
+    // Everything stored per (host, app): the apps links and the shared software catalog, indexes included,
+    // after the VACUUM autovacuum would run (the folded count changes leave dead rows behind).
+    const catalog = ["apps", "software", "software_versions", "software_titles", "software_title_hosts", "software_version_hosts", "software_count_changes"];
+    await db.query(`VACUUM ANALYZE ${catalog.join(", ")}`);
     const { rows: size } = await db.query<{ bytes: string; rows: string }>(
-      // Everything stored per (host, app): the apps links and the shared software catalog, indexes included.
-      `SELECT (pg_total_relation_size('apps') + pg_total_relation_size('software') + pg_total_relation_size('software_versions')
-          + pg_total_relation_size('software_titles') + pg_total_relation_size('software_count_changes'))::text AS bytes,
-        (SELECT count(*) FROM apps)::text AS rows`,
+      `SELECT (${catalog.map((t) => `pg_total_relation_size('${t}')`).join(" + ")})::text AS bytes, (SELECT count(*) FROM apps)::text AS rows`,
     );
     const perApp = Number(size[0]!.bytes) / Number(size[0]!.rows);
+    const { rows: relations } = await db.query<{ relation: string; rows: string; heap: string; indexes: string }>(
+      `SELECT c.relname AS relation, c.reltuples::bigint::text AS rows, pg_relation_size(c.oid)::text AS heap, pg_indexes_size(c.oid)::text AS indexes
+       FROM pg_class c WHERE c.relname = ANY($1) ORDER BY c.relname`,
+      [catalog],
+    );
     const timings: string[][] = [];
     for (const [label, query] of [
       ["software(first: 100)", "{ software(first: 100) { totalCount edges { node { name hostCount versions { version hostCount } } } } }"],
@@ -182,6 +188,7 @@ benchMain(async (databaseUrl, out) => {
     out(`agents' check-ins at the fleet's rate (${(HOSTS / INTERVAL_S).toFixed(0)}/s): p50 ${read.p50} ms, p99 ${read.p99} ms; failures ${JSON.stringify(report.failures)}`);
     out(`server CPU in the steady ${STEADY_S} s: ${steadyCpu.toFixed(1)} s (${((steadyCpu / STEADY_S) * 100).toFixed(0)}% of a core)`);
     out(`simulator CPU over the whole run: ${simCpu.toFixed(1)} s for ${Object.values(report.requests).reduce((a, b) => a + b, 0)} requests`);
+    out(formatTable(["relation", "rows (estimate)", "heap MB", "indexes MB"], relations.map((r) => [r.relation, r.rows, (Number(r.heap) / 1e6).toFixed(1), (Number(r.indexes) / 1e6).toFixed(1)])));
     out(`storage: ${size[0]!.rows} (host, app) rows, ${(Number(size[0]!.bytes) / 1e6).toFixed(1)} MB with indexes = ${perApp.toFixed(0)} bytes per (host, app) (target ≤ 150)`);
     out();
     out("fleet-wide queries over HTTP (response cache off), ms:");

@@ -6,6 +6,7 @@ import type { PubSub } from "./events/pubsub.js";
 import { createRateLimiter, type RateLimiter } from "./server/rate-limit.js";
 import { createAppQueries, type AppQueries } from "./store/app-queries.js";
 import { createHistory, type History } from "./store/history.js";
+import { createNewestSnapshots, type NewestSnapshots } from "./store/newest-snapshots.js";
 import type { InventoryStore } from "./store/inventory-store.js";
 import { createSoftwareQueries, type SoftwareQueries } from "./store/software-queries.js";
 
@@ -42,6 +43,7 @@ export interface SharedContext {
   /** Demo mode: every host is simulated (npm run demo). */
   demo: boolean;
   apps: AppQueries;
+  snapshots: NewestSnapshots;
   software: SoftwareQueries;
   history: History;
   inventory: Pick<InventoryStore, "localHostId">;
@@ -72,6 +74,7 @@ export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, 
     demo,
     db,
     apps: createAppQueries(db),
+    snapshots: createNewestSnapshots(db),
     software: createSoftwareQueries(db),
     history: createHistory({ db, ...(historyCacheSize !== undefined ? { cacheSize: historyCacheSize } : {}) }),
     collectLimiter: createRateLimiter({ perMinute: collectRatePerMinute }),

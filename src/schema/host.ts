@@ -72,20 +72,6 @@ export const HostRef = builder.prismaNode("Host", {
         return ctx.db.agentError.findMany({ ...query, where: { hostId: host.id }, orderBy: { id: "desc" }, take: first });
       },
     }),
-    latestSnapshot: t.prismaField({
-      type: "Snapshot",
-      nullable: true,
-      description: "The newest snapshot of this host, succeeded or failed.",
-      resolve: (query, host, _args, ctx) =>
-        ctx.db.snapshot.findFirst({ ...query, where: { hostId: host.id }, orderBy: { id: "desc" } }),
-    }),
-    latestSucceededSnapshot: t.prismaField({
-      type: "Snapshot",
-      nullable: true,
-      description: "The newest SUCCEEDED snapshot: the inventory latestData shows (its appCount is the app count).",
-      resolve: (query, host, _args, ctx) =>
-        ctx.db.snapshot.findFirst({ ...query, where: { hostId: host.id, status: "SUCCEEDED" }, orderBy: { id: "desc" } }),
-    }),
   }),
 });
 

@@ -132,3 +132,20 @@ builder.subscriptionField("snapshotUpdated", (t) =>
     resolve: (event) => snapshotFromEvent(event),
   }),
 );
+
+// On Host, here rather than in host.ts, which snapshot.ts depends on. One query per page of hosts
+// (NewestSnapshots batches them), not one per host.
+builder.prismaObjectFields("Host", (t) => ({
+  latestSnapshot: t.field({
+    type: SnapshotRef,
+    nullable: true,
+    description: "The newest snapshot of this host, succeeded or failed.",
+    resolve: (host, _args, ctx) => ctx.snapshots.newest(host.id),
+  }),
+  latestSucceededSnapshot: t.field({
+    type: SnapshotRef,
+    nullable: true,
+    description: "The newest SUCCEEDED snapshot: the inventory latestData shows (its appCount is the app count).",
+    resolve: (host, _args, ctx) => ctx.snapshots.newestSucceeded(host.id),
+  }),
+}));

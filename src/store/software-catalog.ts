@@ -163,7 +163,7 @@ export async function appendCountChanges(tx: Tx, changes: CountChange[]): Promis
     SELECT * FROM unnest(${changes.map((c) => c.titleId)}::int[], ${changes.map((c) => c.versionId)}::int[], ${changes.map((c) => c.delta)}::int[])`;
 }
 
-/** SQL: the host count of title `t` (software_titles) including changes not folded yet. */
+/** SQL: the changes to title and version host counts not folded yet. */
 export const PENDING_TITLE_COUNTS = `SELECT title_id, sum(delta)::int AS delta FROM software_count_changes WHERE version_id IS NULL GROUP BY title_id`;
 export const PENDING_VERSION_COUNTS = `SELECT version_id, sum(delta)::int AS delta FROM software_count_changes WHERE version_id IS NOT NULL GROUP BY version_id`;
 
@@ -190,7 +190,7 @@ export interface SoftwareCountsOptions {
 const FOLD_LOCK = 72707370;
 
 /**
- * Keeps software_titles.host_count and software_versions.host_count current. Collections append
+ * Keeps software_title_hosts and software_version_hosts current. Collections append
  * changes (no lock on a shared counter); this folds them in short transactions. Readers add the
  * pending changes to the folded counts, so every answer is exact whether or not a fold has run.
  */
@@ -204,17 +204,22 @@ export function createSoftwareCounts({ db, logger, delayMs = 1000, batchSize = 5
     db.$transaction(async (tx) => {
       const [{ locked } = { locked: false }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${FOLD_LOCK}) AS locked`;
       if (!locked) return 0;
+      // Changes of a title or version that retention has deleted since are dropped with it (the joins).
       const [{ n } = { n: 0 }] = await tx.$queryRaw<{ n: number }[]>`WITH moved AS (
           DELETE FROM software_count_changes WHERE id IN (SELECT id FROM software_count_changes ORDER BY id LIMIT ${batchSize})
           RETURNING title_id, version_id, delta),
         titles AS (
-          UPDATE software_titles t SET host_count = t.host_count + m.delta
-          FROM (SELECT title_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NULL GROUP BY title_id) m
-          WHERE t.id = m.title_id),
+          INSERT INTO software_title_hosts (title_id, host_count)
+          SELECT m.title_id, m.delta FROM (SELECT title_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NULL GROUP BY title_id) m
+            JOIN software_titles t ON t.id = m.title_id
+          ORDER BY 1
+          ON CONFLICT (title_id) DO UPDATE SET host_count = software_title_hosts.host_count + excluded.host_count),
         versions AS (
-          UPDATE software_versions v SET host_count = v.host_count + m.delta
-          FROM (SELECT version_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NOT NULL GROUP BY version_id) m
-          WHERE v.id = m.version_id)
+          INSERT INTO software_version_hosts (version_id, host_count)
+          SELECT m.version_id, m.delta FROM (SELECT version_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NOT NULL GROUP BY version_id) m
+            JOIN software_versions v ON v.id = m.version_id
+          ORDER BY 1
+          ON CONFLICT (version_id) DO UPDATE SET host_count = software_version_hosts.host_count + excluded.host_count)
         SELECT count(*)::int AS n FROM moved`;
       return n;
     });

@@ -44,8 +44,10 @@ export interface SoftwareQueries {
 export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name]);
 
 /** Titles with their host counts including the changes not folded yet (software-catalog.ts). */
-const COUNTED_TITLES = Prisma.sql`(SELECT t.id, t.source, t.name, t.sort_key, t.host_count + coalesce(p.delta, 0) AS host_count
-  FROM software_titles t LEFT JOIN (${Prisma.raw(PENDING_TITLE_COUNTS)}) p ON p.title_id = t.id) AS t`;
+const COUNTED_TITLES = Prisma.sql`(SELECT t.id, t.source, t.name, t.sort_key, coalesce(c.host_count, 0) + coalesce(p.delta, 0) AS host_count
+  FROM software_titles t
+    LEFT JOIN software_title_hosts c ON c.title_id = t.id
+    LEFT JOIN (${Prisma.raw(PENDING_TITLE_COUNTS)}) p ON p.title_id = t.id) AS t`;
 
 /**
  * Fleet-wide reads of the hosts' newest inventories. Host counts are kept per title and per version
@@ -90,13 +92,14 @@ export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
       const result = new Map<string, SoftwareVersionCount[]>();
       if (titles.length === 0) return result;
       const rows = await db.$queryRaw<(SoftwareVersionCount & TitlePosition)[]>`SELECT t.source, ${exactTextColumn("t.name", "name")},
-          ${exactTextColumn("v.version", "version")}, (v.host_count + coalesce(p.delta, 0))::int AS "hostCount"
+          ${exactTextColumn("v.version", "version")}, (coalesce(c.host_count, 0) + coalesce(p.delta, 0))::int AS "hostCount"
         FROM software_titles t
           JOIN software_versions v ON v.title_id = t.id
+          LEFT JOIN software_version_hosts c ON c.version_id = v.id
           LEFT JOIN (${Prisma.raw(PENDING_VERSION_COUNTS)}) p ON p.version_id = v.id
         WHERE t.fingerprint IN (SELECT software_title_fingerprint(u.source, u.name)
                                 FROM unnest(${titles.map((t) => t.source)}::text[], ${titles.map((t) => t.name)}::text[]) AS u(source, name))
-          AND v.host_count + coalesce(p.delta, 0) > 0
+          AND coalesce(c.host_count, 0) + coalesce(p.delta, 0) > 0
         ORDER BY 4 DESC, v.version`;
       for (const row of rows) {
         const title = { source: row.source, name: exactText(row.name) };

@@ -3,7 +3,8 @@
 -- which host has which software from which snapshot to which, about 100 bytes a (host, app) with its
 -- indexes instead of about 300. Host counts per title and version are kept up to date through
 -- software_count_changes (appended by collections, folded in batches), so fleet-wide queries read a
--- few rows instead of counting every host's apps.
+-- few rows instead of counting every host's apps. The counts live in narrow tables of their own
+-- (software_title_hosts, software_version_hosts): folding rewrites those rows, never the catalog's.
 --
 -- Existing rows are carried over: every app keeps its id (App node IDs and latestData cursors stay
 -- valid), its host, its snapshots and its text byte for byte.
@@ -30,7 +31,6 @@ CREATE TABLE "software_titles" (
     "source" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "sort_key" BYTEA NOT NULL,
-    "host_count" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "software_titles_pkey" PRIMARY KEY ("id")
 );
@@ -41,7 +41,6 @@ CREATE TABLE "software_versions" (
     "fingerprint" BYTEA NOT NULL,
     "title_id" INTEGER NOT NULL,
     "version" TEXT,
-    "host_count" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "software_versions_pkey" PRIMARY KEY ("id")
 );
@@ -62,6 +61,22 @@ CREATE TABLE "software" (
     "sort_key" BYTEA NOT NULL,
 
     CONSTRAINT "software_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "software_title_hosts" (
+    "title_id" INTEGER NOT NULL,
+    "host_count" INTEGER NOT NULL,
+
+    CONSTRAINT "software_title_hosts_pkey" PRIMARY KEY ("title_id")
+);
+
+-- CreateTable
+CREATE TABLE "software_version_hosts" (
+    "version_id" INTEGER NOT NULL,
+    "host_count" INTEGER NOT NULL,
+
+    CONSTRAINT "software_version_hosts_pkey" PRIMARY KEY ("version_id")
 );
 
 -- CreateTable
@@ -128,15 +143,13 @@ SELECT setval('"apps_id_seq"', coalesce((SELECT max("id") FROM "apps"), 0) + 1, 
 DROP TABLE "apps_before_shared_software";
 
 -- Host counts of the newest inventories.
-UPDATE "software_titles" t SET "host_count" = c.n
-FROM (SELECT s."title_id", count(DISTINCT a."host_id")::int AS n FROM "apps" a JOIN "software" s ON s."id" = a."software_id"
-      WHERE a."removed_snapshot_id" IS NULL GROUP BY s."title_id") c
-WHERE t."id" = c."title_id";
+INSERT INTO "software_title_hosts" ("title_id", "host_count")
+SELECT s."title_id", count(DISTINCT a."host_id")::int FROM "apps" a JOIN "software" s ON s."id" = a."software_id"
+WHERE a."removed_snapshot_id" IS NULL GROUP BY s."title_id";
 
-UPDATE "software_versions" v SET "host_count" = c.n
-FROM (SELECT s."version_id", count(DISTINCT a."host_id")::int AS n FROM "apps" a JOIN "software" s ON s."id" = a."software_id"
-      WHERE a."removed_snapshot_id" IS NULL GROUP BY s."version_id") c
-WHERE v."id" = c."version_id";
+INSERT INTO "software_version_hosts" ("version_id", "host_count")
+SELECT s."version_id", count(DISTINCT a."host_id")::int FROM "apps" a JOIN "software" s ON s."id" = a."software_id"
+WHERE a."removed_snapshot_id" IS NULL GROUP BY s."version_id";
 
 -- CreateIndex
 CREATE UNIQUE INDEX "software_titles_fingerprint_key" ON "software_titles"("fingerprint");
@@ -157,9 +170,6 @@ CREATE UNIQUE INDEX "software_fingerprint_key" ON "software"("fingerprint");
 CREATE INDEX "software_version_id_idx" ON "software"("version_id");
 
 -- CreateIndex
-CREATE INDEX "software_title_id_idx" ON "software"("title_id");
-
--- CreateIndex
 CREATE INDEX "apps_host_id_removed_snapshot_id_idx" ON "apps"("host_id", "removed_snapshot_id");
 
 -- CreateIndex
@@ -176,6 +186,12 @@ ALTER TABLE "software_versions" ADD CONSTRAINT "software_versions_title_id_fkey"
 
 -- AddForeignKey
 ALTER TABLE "software" ADD CONSTRAINT "software_version_id_fkey" FOREIGN KEY ("version_id") REFERENCES "software_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "software_title_hosts" ADD CONSTRAINT "software_title_hosts_title_id_fkey" FOREIGN KEY ("title_id") REFERENCES "software_titles"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "software_version_hosts" ADD CONSTRAINT "software_version_hosts_version_id_fkey" FOREIGN KEY ("version_id") REFERENCES "software_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "apps" ADD CONSTRAINT "apps_software_id_fkey" FOREIGN KEY ("software_id") REFERENCES "software"("id") ON DELETE NO ACTION ON UPDATE CASCADE;
