@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollector, type Collector } from "../../src/sources/local/collector.js";
 import { createOsqueryRunner } from "../../src/sources/local/osqueryi.js";
@@ -126,6 +127,16 @@ describe.runIf(testDatabaseUrl)("leadership on PostgreSQL", () => {
     const changes: [number, boolean][] = [];
     const leaders = handles.map((db, i) => db.locks.createLeadership({ checkIntervalMs: 100, onChange: (leader) => changes.push([i, leader]) }));
     const admin = await database.open({ migrate: false });
+    // Another test file's leader on the same server: same application name, an advisory lock of its
+    // own, in its own database. Cutting this file's leader must leave it alone.
+    const elsewhere = await createTestDatabase("postgres");
+    const bystanderUrl = new URL(elsewhere.env["DATABASE_URL"]!);
+    bystanderUrl.searchParams.set("application_name", "osquery-inventory leader");
+    const bystander = new pg.Client({ connectionString: bystanderUrl.toString() });
+    await bystander.connect();
+    let bystanderError: unknown = null;
+    bystander.on("error", (error) => (bystanderError = error));
+    await bystander.query("SELECT pg_advisory_lock(1)");
     try {
       leaders[0]!.start();
       await waitFor(() => leaders[0]!.isLeader());
@@ -135,7 +146,10 @@ describe.runIf(testDatabaseUrl)("leadership on PostgreSQL", () => {
       const before = changes.length;
       // What a crashed process or a network cut looks like from the database: the session is gone.
       const conn = await admin.connect();
-      await conn.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'osquery-inventory leader' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)");
+      await conn.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND application_name = 'osquery-inventory leader' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`,
+      );
       await conn.release();
       // The cut leader notices and steps down; then one of the two (both compete again) holds the lock.
       await waitFor(() => changes.slice(before).some(([i, leader]) => i === 0 && !leader));
@@ -143,8 +157,12 @@ describe.runIf(testDatabaseUrl)("leadership on PostgreSQL", () => {
       // Several check rounds later there is still exactly one.
       await new Promise((r) => setTimeout(r, 300));
       expect(leaders.filter((l) => l.isLeader())).toHaveLength(1);
+      expect((await bystander.query("SELECT 1 AS alive")).rows).toEqual([{ alive: 1 }]);
+      expect(bystanderError).toBeNull();
     } finally {
       await Promise.all(leaders.map((l) => l.stop()));
+      await bystander.end().catch(() => {});
+      await elsewhere.dispose();
     }
   });
 });
