@@ -10,6 +10,10 @@
 //     "tables": { "<table>": { "fixture": "path.json" } | { "rows": [...] } | { "stdout": "raw" }
 //                            | { "stdoutBase64": "raw bytes" },
 //                 ...each may add "stderr", "exitCode", "delayMs", "floodBytes" } }
+// A "rows" answer goes through the statement as SQLite would: rows that a `WHERE <column> LIKE
+// '<pattern>'` rejects are left out, and each row keeps only the columns the statement names (all of
+// them for `*`). Any other WHERE is refused (exit 2), so a test never passes on a filter it ignored.
+// "fixture", "stdout" and "stdoutBase64" answers are printed byte for byte, whatever the statement.
 // FAKE_OSQUERY_LOG, when set, gets one JSON line per run: {argv, sql, envKeys}.
 import { appendFileSync, readFileSync } from "node:fs";
 
@@ -26,6 +30,31 @@ const scenario = JSON.parse(readFileSync(process.env.FAKE_OSQUERY_SCENARIO ?? ""
 const eol = scenario.crlf ? "\r\n" : "\n";
 const table = /\bfrom\s+([a-z_]+)/i.exec(sql)?.[1] ?? "";
 const answer = scenario.tables?.[table];
+
+/** SQLite's LIKE: % any run, _ one character, letters in either case; NULL (a missing column) never matches. */
+function like(value, pattern) {
+  if (value === undefined) return false;
+  const source = [...pattern].map((c) => (c === "%" ? ".*" : c === "_" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
+  return new RegExp(`^${source}$`, "is").test(value);
+}
+
+/** The rows the statement selects from a table's rows (see the header). */
+function select(rows) {
+  const columns = /^\s*select\s+(.+?)\s+from\s/is.exec(sql)?.[1]?.split(",").map((c) => c.trim());
+  const where = /\bwhere\s+(.+?)\s*;?\s*$/is.exec(sql)?.[1];
+  let kept = rows;
+  if (where !== undefined) {
+    const clause = /^([a-z_]+)\s+like\s+'((?:[^']|'')*)'$/i.exec(where);
+    if (!clause) {
+      process.stderr.write(`fake-osqueryi: unsupported WHERE clause: ${where}\n`);
+      process.exit(2);
+    }
+    const [, column, pattern] = clause;
+    kept = rows.filter((row) => like(row[column], pattern.replace(/''/g, "'")));
+  }
+  if (!columns || columns.includes("*")) return kept;
+  return kept.map((row) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]])));
+}
 
 function print(rows) {
   if (rows.length === 0) return `[${eol}${eol}]${eol}`;
@@ -59,7 +88,7 @@ if (answer.floodBytes) {
 } else if (answer.fixture) {
   process.stdout.write(readFileSync(answer.fixture));
 } else {
-  process.stdout.write(print(answer.rows ?? []));
+  process.stdout.write(print(select(answer.rows ?? [])));
 }
 if (answer.stderr) process.stderr.write(answer.stderr);
 process.exitCode = answer.exitCode ?? 0;

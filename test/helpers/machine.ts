@@ -32,6 +32,8 @@ export interface Scenario {
 export interface Package {
   name: string;
   version: string;
+  /** dpkg's status ("want ok state"). @default "install ok installed" */
+  status?: string;
 }
 
 /** An Ubuntu 22.04 machine; its packages default to the deb_packages fixture. */
@@ -42,7 +44,7 @@ export function ubuntu(packages?: Package[]): Scenario {
       os_version: { fixture: fixture("os_version_ubuntu2204.json") },
       system_info: { fixture: fixture("system_info_ubuntu2204.json") },
       deb_packages: packages
-        ? { rows: packages.map((p) => ({ name: p.name, version: p.version, source: "", arch: "amd64" })) }
+        ? { rows: packages.map((p) => ({ name: p.name, version: p.version, source: "", arch: "amd64", status: p.status ?? "install ok installed" })) }
         : { fixture: fixture("ubuntu2204_deb_packages.json") },
     },
   };

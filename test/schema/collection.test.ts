@@ -88,6 +88,20 @@ describe.each(backends)("collection on %s", (backend) => {
     expect(data.snapshot?.id).toBeDefined();
   });
 
+  it("when dpkg lists removed packages with config files left and broken installs, then only installed and held packages are inventoried", async () => {
+    const before = current;
+    const statuses = ["install ok installed", "hold ok installed", "deinstall ok config-files", "install ok half-installed", "install ok unpacked", "purge ok not-installed"];
+    const dpkg = generatedPackages(statuses.length, "dpkg-state").map((p, i) => ({ ...p, status: statuses[i]! }));
+    await h.machine.set(ubuntu([...before, ...dpkg]));
+    const snapshot = await h.collector.collect();
+    expect(snapshot).toMatchObject({ status: "SUCCEEDED", appCount: before.length + 2 });
+    const names = new Set((await prisma().app.findMany({ where: { removedSnapshotId: null }, select: { name: true } })).map((a) => a.name));
+    expect(dpkg.filter((p) => names.has(p.name)).map((p) => p.status)).toEqual(["install ok installed", "hold ok installed"]);
+    // Back to the machine as it was, for the tests that follow.
+    await install(before);
+    expect(await h.collector.collect()).toMatchObject({ status: "SUCCEEDED", appCount: before.length });
+  });
+
   it("when a past snapshot is read through the store, then its exact app set comes back", async () => {
     const snapshots = await prisma().snapshot.findMany({ where: { status: "SUCCEEDED" }, orderBy: { id: "asc" } });
     const first = snapshots[0]!;

@@ -16,21 +16,27 @@ const PLATFORMS: Platform[] = ["darwin", "ubuntu", "rhel", "windows"];
 const HOSTS = 50;
 const SEED = 20261130;
 
-/** The statements the server sends, per software table (src/inventory/statements.ts), run on the host's truth. */
+/**
+ * Every row of each software table, read from the host's truth; which rows count as installed is
+ * decided below (installed), not by the server's statements.
+ */
 const STATEMENTS: Record<string, string> = {
   apps: "SELECT name, path, bundle_identifier, bundle_short_version, bundle_version FROM apps;",
-  deb_packages: "SELECT name, version, maintainer FROM deb_packages;",
+  deb_packages: "SELECT name, version, maintainer, status FROM deb_packages;",
   rpm_packages: "SELECT name, version, release, epoch, vendor FROM rpm_packages;",
   programs: "SELECT name, version, publisher, install_location, identifying_number FROM programs;",
 };
 
 type Expected = [name: string, version: string | null, path: string | null];
 
+/** dpkg's status is "<want> <error> <state>": installed means no error and the state "installed". */
+const installed = (row: Record<string, string>) => row["status"] === undefined || / ok installed$/.test(row["status"]);
+
 /** What latestData must list for a host: its rows as reported, by the documented rules per table. */
 function expectedApps(host: SimulatedHost): Expected[] {
   const result = host.peek(STATEMENTS[host.softwareTable]!);
   if (!result.ok) throw new Error(result.message);
-  const rows = result.rows.map((row) => Object.fromEntries(row));
+  const rows = result.rows.map((row) => Object.fromEntries(row)).filter(installed);
   const nul = (v: string | undefined) => (v === undefined || v.trim() === "" ? null : v.trim());
   const seen = new Set<string>();
   const out: Expected[] = [];
@@ -89,7 +95,8 @@ describe.each(backends)("fleet mode with simulated osqueryd agents on %s", (back
     h = await createHarness(backend, ubuntu(), { fleet: { onlineWindowMs: 1500, collectWaitMs: 10_000 }, collectLocal: false });
     origin = await h.listen();
     for (let index = 0; index < HOSTS; index++) {
-      const host = createSimulatedHost({ platform: PLATFORMS[index % 4]!, seed: SEED, index, softwareCount: 40 + (index % 7) * 15, churn: 0.1 });
+      // One Debian package in twenty removed with its config files left, which dpkg still lists.
+      const host = createSimulatedHost({ platform: PLATFORMS[index % 4]!, seed: SEED, index, softwareCount: 40 + (index % 7) * 15, churn: 0.1, debConfigFilesFraction: 0.05 });
       agents.push(createAgent({ host, url: origin, ca: h.pki!.ca, enrollSecret: TEST_FLEET.secrets[0]!, hostIdentifier: "uuid", timeScale: 0.001 }));
     }
     // Every agent as osqueryd starts: enroll, config, the first distributed cycle (the inventory).
@@ -115,6 +122,9 @@ describe.each(backends)("fleet mode with simulated osqueryd agents on %s", (back
     for (const agent of agents) {
       expect((await allApps(hostIds.get(agent.host)!)).sort(), agent.host.hostname).toEqual(expectedApps(agent.host));
     }
+    // The fleet held removed packages, so the comparison above would have seen them.
+    const removed = agents.flatMap((a) => (a.host.softwareTable === "deb_packages" ? a.host.truthOf("deb_packages").filter((row) => !installed(row)) : []));
+    expect(removed.length).toBeGreaterThan(0);
   });
 
   it("when a refresh is asked for and the host has churned, then a snapshotUpdated subscriber hears the snapshot with the churn's counts", async () => {
