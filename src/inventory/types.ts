@@ -1,7 +1,7 @@
 /** osquery reports every column as a string (numbers, NULL as "", booleans as "1"/"0"), from osqueryi and agents alike. */
 export type OsqueryRow = Record<string, string>;
 
-/** One table's answer as osqueryi printed it. */
+/** One table's answer as osqueryi printed it or an agent sent it. */
 export interface OsqueryResult {
   rows: OsqueryRow[];
   /**
@@ -60,7 +60,7 @@ export const AppAlteration = {
   NUL_REPLACED: "NUL_REPLACED",
   /** Half of a UTF-16 surrogate pair (a JSON escape such as \ud800 on its own), which is no character, was replaced with U+FFFD. */
   UNPAIRED_SURROGATE_REPLACED: "UNPAIRED_SURROGATE_REPLACED",
-  /** osqueryi printed bytes in the row that are not UTF-8; each invalid sequence was replaced with U+FFFD. */
+  /** osquery reported bytes in the row that are not UTF-8 (osqueryi's output, an agent's JSON); each invalid sequence was replaced with U+FFFD. */
   INVALID_UTF8_REPLACED: "INVALID_UTF8_REPLACED",
   /** A value over its length limit (MAX_NAME_LENGTH, MAX_FIELD_LENGTH) was cut to it. */
   TRUNCATED: "TRUNCATED",

@@ -20,8 +20,8 @@ const AppAlterationEnum = builder.enumType("AppAlteration", {
     },
     [AppAlteration.INVALID_UTF8_REPLACED]: {
       description:
-        "osqueryi printed bytes in this app's row that are not UTF-8: each invalid sequence was replaced with U+FFFD " +
-        "(a U+FFFD osquery printed itself is not marked).",
+        "osquery reported bytes in this app's row that are not UTF-8 (in osqueryi's output or an agent's distributed write): " +
+        "each invalid sequence was replaced with U+FFFD (a U+FFFD osquery reported itself, in a row without such bytes, is not marked).",
     },
     [AppAlteration.TRUNCATED]: {
       description: `A value was cut to its limit: ${MAX_NAME_LENGTH} UTF-16 code units for the name (it is indexed), ${MAX_FIELD_LENGTH} for the other fields.`,

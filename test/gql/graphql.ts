@@ -11,7 +11,7 @@ export type AgentErrorSeverity =
 
 /** What had to change to store an app's text; anything not listed is byte for byte what osquery reported. */
 export type AppAlteration =
-  /** osqueryi printed bytes in this app's row that are not UTF-8: each invalid sequence was replaced with U+FFFD (a U+FFFD osquery printed itself is not marked). */
+  /** osquery reported bytes in this app's row that are not UTF-8 (in osqueryi's output or an agent's distributed write): each invalid sequence was replaced with U+FFFD (a U+FFFD osquery reported itself, in a row without such bytes, is not marked). */
   | 'INVALID_UTF8_REPLACED'
   /** A NUL character, which PostgreSQL text cannot hold, was replaced with U+FFFD. */
   | 'NUL_REPLACED'

@@ -195,6 +195,30 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     expect(await read(key)).toEqual({});
   });
 
+  it("when an agent's write holds bytes that are not UTF-8 in app values, then those apps are stored with U+FFFD and INVALID_UTF8_REPLACED, as osqueryi's would be", async () => {
+    const uuid = "7A1C2D3E-0000-4000-8000-0000000000F8";
+    const key = await enroll(uuid, { hostname: "latin1-mac" });
+    const host = await hostRow(uuid);
+    const queries = await read(key);
+    const apps = [
+      { name: "Clean.app", path: "/Applications/Clean.app", bundle_identifier: "com.example.clean", bundle_short_version: "1.0", bundle_version: "1" },
+      { name: "Caf@FF@.app", path: "/Applications/Caf@FF@.app", bundle_identifier: "com.example.cafe", bundle_short_version: "2.0", bundle_version: "2" },
+      { name: "Sure\uFFFD.app", path: "/Applications/Sure.app", bundle_identifier: "com.example.sure", bundle_short_version: "3.0", bundle_version: "3" },
+    ];
+    // osqueryd copies a Latin-1 file name's bytes into the JSON string as they are: 0xFF alone is no UTF-8.
+    const parts = JSON.stringify(writeBody(key, queries, (part) => macAnswer(part, apps))).split("@FF@");
+    const body = Buffer.concat(parts.flatMap((text, i) => [Buffer.from(text), ...(i < parts.length - 1 ? [Buffer.from([0xff])] : [])]));
+    expect(parts).toHaveLength(3);
+    expect((await post("/api/osquery/distributed/write", body)).json).toEqual({});
+    const stored = await h.db.prisma.app.findMany({ where: { hostId: host.id }, select: { name: true, path: true, alterations: true }, orderBy: { name: "asc" } });
+    expect(stored).toEqual([
+      { name: "Caf\uFFFD.app", path: "/Applications/Caf\uFFFD.app", alterations: ["INVALID_UTF8_REPLACED"] },
+      { name: "Clean.app", path: "/Applications/Clean.app", alterations: [] },
+      // A U+FFFD the agent sent as a character is its own: not an alteration.
+      { name: "Sure\uFFFD.app", path: "/Applications/Sure.app", alterations: [] },
+    ]);
+  });
+
   it("when a statement fails on the agent, then the snapshot is FAILED with the agent's message and nothing else changes", async () => {
     const uuid = "66666666-0000-0000-0000-000000000001";
     const key = await enroll(uuid, { hostname: "failing" });

@@ -33,6 +33,8 @@ export interface AgentRequest {
   authorization: string | undefined;
   /** The peer address, for the enrollment rate limit. */
   client: string;
+  /** The body's objects and arrays that held strings with bytes that are not UTF-8 (JsonBody). */
+  invalidUtf8: ReadonlySet<object>;
 }
 
 export interface AgentApi {
@@ -146,7 +148,7 @@ export function createAgentApi({
           case "distributed/write": {
             const parsed = distributedWriteSchema.safeParse(body);
             if (!parsed.success) return bad(`malformed distributed write: ${describeIssues(parsed.error)}`);
-            const snapshot = await inventory.accept(host, parsed.data);
+            const snapshot = await inventory.accept(host, parsed.data, request.invalidUtf8);
             if (snapshot) pubsub.publish("snapshotUpdated", toSnapshotEvent(snapshot));
             return ok(EMPTY);
           }

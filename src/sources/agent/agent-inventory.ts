@@ -4,7 +4,7 @@ import { CollectionError, CollectionErrorCode } from "../../errors.js";
 import { failureReason, unsupportedPlatform } from "../../inventory/failure.js";
 import { badOutput, logAlterations, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
 import { inventoryQueries } from "../../inventory/statements.js";
-import { softwareSourceFor, type Inventory, type OsqueryRow, type SoftwareSource } from "../../inventory/types.js";
+import { softwareSourceFor, type Inventory, type OsqueryResult, type SoftwareSource } from "../../inventory/types.js";
 import type { Logger } from "../../logger.js";
 import type { AgentOutcome, InventoryStore } from "../../store/inventory-store.js";
 import type { AgentHost } from "./agent-hosts.js";
@@ -55,7 +55,7 @@ export interface AgentInventory {
    * Stores the inventory batch in a distributed/write as a snapshot of the host. Null when the write
    * holds none of ours, or repeats a batch already stored (agents resend after a timeout).
    */
-  accept(host: AgentHost, write: DistributedWrite): Promise<Snapshot | null>;
+  accept(host: AgentHost, write: DistributedWrite, invalidUtf8?: ReadonlySet<object>): Promise<Snapshot | null>;
 }
 
 /** Up to 10% of the interval, fixed per host: a fleet enrolled at once does not report at once. */
@@ -88,8 +88,13 @@ function wallTimeMs(stats: Record<string, unknown>, ids: string[]): number | nul
 }
 
 /** The answers of one batch → the inventory, through the same row normalisation as a local collection. */
-function inventoryOf(answers: Map<Part, { rows: unknown; status: number; message: string }>, expected: SoftwareSource | null, maxRows: number): Inventory {
-  const rowsOf = (part: Part): OsqueryRow[] => {
+function inventoryOf(
+  answers: Map<Part, { rows: unknown; status: number; message: string }>,
+  expected: SoftwareSource | null,
+  maxRows: number,
+  invalidUtf8: ReadonlySet<object>,
+): Inventory {
+  const resultOf = (part: Part): OsqueryResult => {
     const answer = answers.get(part);
     if (!answer) throw badOutput(`the agent's answer has no result for ${part}`);
     if (answer.status !== 0) {
@@ -98,24 +103,32 @@ function inventoryOf(answers: Map<Part, { rows: unknown; status: number; message
         `the agent could not run the ${part} statement (status ${answer.status})${answer.message ? `: ${answer.message.slice(0, 500)}` : ""}`,
       );
     }
-    if (answer.rows === "") return [];
+    if (answer.rows === "") return { rows: [], invalidUtf8Rows: new Set() };
     const parsed = rowsSchema.safeParse(answer.rows);
     if (!parsed.success) throw badOutput(`the agent's rows for ${part} are not rows of strings: ${describeIssues(parsed.error)}`);
-    return parsed.data;
+    // The schema checks the agent's row objects and copies them; the originals say which held invalid bytes.
+    const reported = answer.rows as unknown[];
+    const invalidUtf8Rows = new Set<number>();
+    if (invalidUtf8.size > 0) reported.forEach((row, index) => invalidUtf8.has(row as object) && invalidUtf8Rows.add(index));
+    return { rows: parsed.data, invalidUtf8Rows };
   };
   let total = 0;
   for (const answer of answers.values()) total += Array.isArray(answer.rows) ? answer.rows.length : 0;
   if (total > maxRows) throw badOutput(`the agent returned more than ${maxRows} rows (OSQUERY_MAX_ROWS)`);
-  const osqueryVersion = parseOsqueryVersion(rowsOf("osquery_info"));
-  const os = parseOsVersion(rowsOf("os_version"));
-  const system = parseSystemInfo(rowsOf("system_info"));
+  const info = resultOf("osquery_info");
+  const osqueryVersion = parseOsqueryVersion(info.rows, info.invalidUtf8Rows);
+  const osVersion = resultOf("os_version");
+  const os = parseOsVersion(osVersion.rows, osVersion.invalidUtf8Rows);
+  const systemInfo = resultOf("system_info");
+  const system = parseSystemInfo(systemInfo.rows, systemInfo.invalidUtf8Rows);
   const source = softwareSourceFor(os);
   if (!source) throw unsupportedPlatform(os);
   if (source !== expected) {
     // The statement was chosen from what the host said at enrollment; the OS changed since.
     throw badOutput(`the host now reports platform "${os.platform}", whose software table was not asked for; it is asked again at the next check-in`);
   }
-  const parsed = parseApps(source, rowsOf("software"));
+  const software = resultOf("software");
+  const parsed = parseApps(source, software.rows, software.invalidUtf8Rows);
   return { osqueryVersion, os, system, source, apps: parsed.apps };
 }
 
@@ -137,7 +150,7 @@ export function createAgentInventory({ db, store, logger, intervalMs, pendingMs,
       return queries;
     },
 
-    async accept(host, write) {
+    async accept(host, write, invalidUtf8 = new Set()) {
       const batches = new Map<string, Map<Part, { rows: unknown; status: number; message: string }>>();
       const ids = new Map<string, string[]>();
       for (const id of new Set([...Object.keys(write.queries), ...Object.keys(write.statuses)])) {
@@ -156,7 +169,7 @@ export function createAgentInventory({ db, store, logger, intervalMs, pendingMs,
       for (const [batch, answers] of batches) {
         let outcome: AgentOutcome;
         try {
-          outcome = { ok: true, inventory: inventoryOf(answers, host.softwareSource, maxRows) };
+          outcome = { ok: true, inventory: inventoryOf(answers, host.softwareSource, maxRows, invalidUtf8) };
           logAlterations(logger, { hostId: host.hostId, source: outcome.inventory.source }, outcome.inventory.apps);
         } catch (error) {
           outcome = { ok: false, error: failureReason(error) };

@@ -3,6 +3,7 @@ import { gunzip } from "node:zlib";
 import type { Logger } from "../../logger.js";
 import { readBoundedBody } from "../../server/request-body.js";
 import { ENDPOINTS, type AgentApi, type Endpoint } from "./agent-api.js";
+import { parseJsonBody, type JsonBody } from "./json-body.js";
 import { errorAnswer } from "./protocol.js";
 
 /**
@@ -66,7 +67,7 @@ export function createAgentHttp({ api, logger, maxBodyBytes }: AgentHttpOptions)
     }
     const limit = endpoint === "log" || endpoint === "distributed/write" ? maxBodyBytes : SMALL_BODY_BYTES;
     const tooLarge = () => new RequestError(413, `request body too large: at most ${limit} bytes`);
-    let body: unknown;
+    let body: JsonBody;
     try {
       const declared = req.headers["content-length"];
       if (declared !== undefined && Number(declared) > limit) throw tooLarge();
@@ -81,7 +82,7 @@ export function createAgentHttp({ api, logger, maxBodyBytes }: AgentHttpOptions)
       if (read === null) throw tooLarge();
       const raw = await decode(read, req.headers["content-encoding"], limit);
       try {
-        body = JSON.parse(raw.toString("utf8"));
+        body = parseJsonBody(raw);
       } catch {
         throw new RequestError(400, "the body is not JSON");
       }
@@ -93,7 +94,7 @@ export function createAgentHttp({ api, logger, maxBodyBytes }: AgentHttpOptions)
       }
       throw error;
     }
-    const answer = await api.handle(endpoint, body, { authorization: req.headers.authorization, client });
+    const answer = await api.handle(endpoint, body.value, { authorization: req.headers.authorization, client, invalidUtf8: body.invalidUtf8 });
     send(res, answer.status, answer.body);
   }
 
