@@ -109,6 +109,25 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     expect(await h.db.prisma.host.count()).toBe(before);
   });
 
+  it("when host_details hold values that cannot be stored as sent, then the agent is enrolled, the values are stored bounded and replaced, and a warning names each field", async () => {
+    const uuid = "7A1C2D3E-0000-4000-8000-0000000000E1";
+    const request = enrollment(uuid, { hostname: "long-name" });
+    const system = (request.host_details as Record<string, Record<string, string>>)["system_info"]!;
+    system["hostname"] = "h".repeat(3000);
+    system["cpu_brand"] = "Intel\u0000Core\u0000\u0000";
+    system["hardware_vendor"] = "Caf@FF@ Computers";
+    const parts = JSON.stringify(request).split("@FF@");
+    const reply = await post("/api/osquery/enroll", Buffer.concat([Buffer.from(parts[0]!), Buffer.from([0xff]), Buffer.from(parts[1]!)]));
+    expect(reply.json).toEqual({ node_key: expect.any(String) });
+    const host = await hostRow(uuid);
+    expect(host).toMatchObject({ hostname: "h".repeat(1024), cpuBrand: "Intel\uFFFDCore", hardwareVendor: "Caf\uFFFD Computers" });
+    const warning = h.logs.find((l) => l.level === "warn" && l.msg.startsWith("host details stored other than the agent reported them") && l["hostId"] === host.id);
+    expect(warning).toMatchObject({ altered: { hostname: ["TRUNCATED"], cpuBrand: ["NUL_REPLACED"], hardwareVendor: ["INVALID_UTF8_REPLACED"] } });
+    // The operator sees the cut hostname through the API too.
+    const data = expectNoGraphQLErrors(await gql(HostQuery, { id: encodeGlobalID("Host", host.id) }));
+    expect(data.host?.hostname).toHaveLength(1024);
+  });
+
   it("when the secret is being rotated, then the old and the new one both enroll", async () => {
     await enroll("22222222-0000-0000-0000-000000000001", { secret: SECRET, hostname: "old-secret" });
     await enroll("22222222-0000-0000-0000-000000000002", { secret: ROTATED, hostname: "new-secret" });

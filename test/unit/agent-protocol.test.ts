@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildAgentConfig, flagfile, MAX_AGENT_CONFIG_BYTES } from "../../src/sources/agent/agent-config.js";
 import { isDue, jitterMs } from "../../src/sources/agent/agent-inventory.js";
-import { enrolledHost } from "../../src/sources/agent/host-details.js";
+import { enrolledHost, invalidUtf8Tables, MAX_HOST_DETAIL_LENGTH } from "../../src/sources/agent/host-details.js";
 import { createSecretCheck, presentedNodeKey } from "../../src/sources/agent/node-keys.js";
 
 const fleet = { distributedIntervalSeconds: 10, loggerPeriodSeconds: 60, configRefreshSeconds: 300 };
@@ -102,6 +102,37 @@ describe("host identity at enrollment", () => {
     const host = enrolledHost(request({ cpu_brand: "Intel(R) Core(TM) i7\u0000\u0000\u0000", hardware_serial: "-1", physical_memory: "17179869184" }));
     expect(host.fields).toMatchObject({ cpuBrand: "Intel(R) Core(TM) i7", hardwareSerial: null, physicalMemory: 17179869184n, platform: "ubuntu" });
     expect(host.softwareSource).toBe("deb_packages");
+    expect(host.altered).toEqual([]);
+  });
+
+  it.each([
+    ["a hostname over the limit", { hostname: "h".repeat(MAX_HOST_DETAIL_LENGTH + 5) }, new Set<never>(), { hostname: "h".repeat(MAX_HOST_DETAIL_LENGTH) }, [{ field: "hostname", alterations: ["TRUNCATED"] }]],
+    ["a NUL inside cpu_brand", { cpu_brand: "Intel\u0000Core\u0000\u0000" }, new Set<never>(), { cpuBrand: "Intel\uFFFDCore" }, [{ field: "cpuBrand", alterations: ["NUL_REPLACED"] }]],
+    ["a lone surrogate in the model", { hardware_model: "Model \ud800" }, new Set<never>(), { hardwareModel: "Model \uFFFD" }, [{ field: "hardwareModel", alterations: ["UNPAIRED_SURROGATE_REPLACED"] }]],
+    [
+      "invalid bytes in system_info (decoded as U+FFFD)",
+      { hardware_vendor: "Caf\uFFFD", hostname: "box.local" },
+      new Set(["system_info" as const]),
+      { hardwareVendor: "Caf\uFFFD", hostname: "box.local" },
+      [{ field: "hardwareVendor", alterations: ["INVALID_UTF8_REPLACED"] }],
+    ],
+    ["a U+FFFD the agent sent itself", { hardware_vendor: "Caf\uFFFD" }, new Set<never>(), { hardwareVendor: "Caf\uFFFD" }, []],
+  ])("when the details have %s, then it is stored as PostgreSQL can hold it and the change is listed", (_name, system, invalid, fields, altered) => {
+    const host = enrolledHost(request(system), invalid);
+    expect(host.fields).toMatchObject(fields);
+    expect(host.altered).toEqual(altered);
+  });
+
+  it("when there is no UUID and the host_identifier holds a NUL or is over 255 units, then the identifier is storable and bounded", () => {
+    expect(enrolledHost(request({ uuid: "" }, {}, "bad\u0000name")).identifier).toBe("agent:bad\uFFFDname");
+    const long = enrolledHost(request({ uuid: "" }, {}, "x".repeat(254) + "\ud83d\ude00")).identifier;
+    expect(long).toBe(`agent:${"x".repeat(254)}`);
+  });
+
+  it("when an enrollment body held invalid bytes, then the tables that held them are named", () => {
+    const body = { host_identifier: "x", host_details: { system_info: { hostname: "a" }, os_version: { name: "b" }, osquery_info: { version: "c" } } };
+    expect(invalidUtf8Tables(body, new Set([body.host_details.system_info, body]))).toEqual(new Set(["system_info", "request"]));
+    expect(invalidUtf8Tables(body, new Set())).toEqual(new Set());
   });
 });
 

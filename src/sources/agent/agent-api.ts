@@ -6,7 +6,7 @@ import type { RateLimiter } from "../../server/rate-limit.js";
 import type { AgentHosts } from "./agent-hosts.js";
 import type { AgentInventory } from "./agent-inventory.js";
 import type { AgentLogs } from "./agent-logs.js";
-import { enrolledHost } from "./host-details.js";
+import { enrolledHost, invalidUtf8Tables } from "./host-details.js";
 import { createNodeKey, createSecretCheck, hashNodeKey, presentedNodeKey } from "./node-keys.js";
 import {
   describeIssues,
@@ -90,7 +90,7 @@ export function createAgentApi({
       logger.warn({ client: request.client, hostIdentifier: parsed.data.host_identifier.slice(0, 64) }, "enrollment refused: wrong enroll secret");
       return { status: 401, body: JSON.stringify({ error: "enrollment refused: the enroll secret is not valid", node_invalid: true }) };
     }
-    const details = enrolledHost(parsed.data);
+    const details = enrolledHost(parsed.data, invalidUtf8Tables(body, request.invalidUtf8));
     const key = createNodeKey();
     const at = now();
     const previous = await db.host.findUnique({
@@ -121,6 +121,12 @@ export function createAgentApi({
       }
     } else {
       logger.info({ hostId: host.id, identifier: details.identifier, client: request.client, reused: previous !== null }, "agent enrolled");
+    }
+    if (details.altered.length > 0) {
+      logger.warn(
+        { hostId: host.id, client: request.client, altered: Object.fromEntries(details.altered.map((a) => [a.field, a.alterations])) },
+        "host details stored other than the agent reported them (see README: what an enrollment stores)",
+      );
     }
     pubsub.publish("agentChanged", { hostId: host.id, change: "enrolled" });
     return ok(JSON.stringify({ node_key: key }));
