@@ -18,9 +18,19 @@ export interface Viewer {
   client: string;
 }
 
+/** What resolvers say about the response they are part of; a new one per request. */
+export interface ResponseHints {
+  /**
+   * The response depends on the clock or on this instance's memory (Host.lastSeenAt, Host.online),
+   * not only on the stored history: the response cache must not keep it.
+   */
+  volatile: boolean;
+}
+
 /** What resolvers may use: the shared services built once by main, plus the viewer of the request. */
 export interface Context extends SharedContext {
   viewer: Viewer;
+  response: ResponseHints;
 }
 
 /** What the API needs of fleet mode. */
@@ -30,6 +40,10 @@ export interface FleetContext {
   refreshWaitMs: number;
   /** A host seen within this window is online. */
   onlineWindowMs: number;
+  /** A request of the host this instance has seen and the database may not have yet (AgentHosts.lastSeen). */
+  lastSeenAt(hostId: number): Date | null;
+  /** Stores every last-seen time this instance holds, so a query of the database agrees with lastSeenAt. */
+  flushLastSeen(): Promise<void>;
 }
 
 export interface SharedContext {

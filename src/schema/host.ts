@@ -5,11 +5,25 @@ import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
 import { checkText } from "./text-input.js";
 
+/**
+ * The agent's last request: the stored time, or a newer one this instance saw and has not written
+ * yet (times are written in batches). Either way it changes without a snapshot, so a response with
+ * it is not cached.
+ */
+function lastSeenAt(host: Pick<Host, "id" | "lastSeenAt">, ctx: Context): Date | null {
+  if (!ctx.fleet) return host.lastSeenAt;
+  ctx.response.volatile = true;
+  const held = ctx.fleet.lastSeenAt(host.id);
+  if (!host.lastSeenAt) return held;
+  return held && held > host.lastSeenAt ? held : host.lastSeenAt;
+}
+
 /** Whether the host answered within the online window; this service's own machine is online while it runs. */
-function isOnline(host: Pick<Host, "local" | "lastSeenAt">, ctx: Context): boolean {
+function isOnline(host: Pick<Host, "id" | "local" | "lastSeenAt">, ctx: Context): boolean {
   if (host.local) return true;
-  if (!host.lastSeenAt || !ctx.fleet) return false;
-  return Date.now() - host.lastSeenAt.getTime() <= ctx.fleet.onlineWindowMs;
+  const seen = lastSeenAt(host, ctx);
+  if (!seen || !ctx.fleet) return false;
+  return Date.now() - seen.getTime() <= ctx.fleet.onlineWindowMs;
 }
 
 export const HostRef = builder.prismaNode("Host", {
@@ -44,10 +58,12 @@ export const HostRef = builder.prismaNode("Host", {
     }),
     agentIdentifier: t.exposeString("agentIdentifier", { nullable: true, description: "The host_identifier the agent sent at enrollment." }),
     enrolledAt: t.expose("enrolledAt", { type: "DateTime", nullable: true, description: "The agent's last enrollment." }),
-    lastSeenAt: t.expose("lastSeenAt", {
+    lastSeenAt: t.field({
       type: "DateTime",
       nullable: true,
-      description: "The agent's last request (written every few seconds, so it may lag by that much).",
+      description:
+        "The agent's last request. Exact on the instance the agent talks to; other instances see it once it is written (every few seconds, in batches).",
+      resolve: (host, _args, ctx) => lastSeenAt(host, ctx),
     }),
     online: t.boolean({
       description: "The agent made a request within the online window (AGENT_ONLINE_SECONDS); always true for this service's own machine.",
@@ -147,6 +163,7 @@ function hostWhere(filter: HostFilter | null | undefined, ctx: Context): Prisma.
     where.push({ platform: filter.platform });
   }
   if (filter.online != null) {
+    if (ctx.fleet) ctx.response.volatile = true;
     const cutoff = new Date(Date.now() - (ctx.fleet?.onlineWindowMs ?? 0));
     const online: Prisma.HostWhereInput = ctx.fleet ? { OR: [{ local: true }, { lastSeenAt: { gte: cutoff } }] } : { local: true };
     where.push(filter.online ? online : { NOT: online });
@@ -161,6 +178,8 @@ builder.queryField("hosts", (t) =>
       description: "Hosts, oldest first, optionally filtered. Cursors are stable: a walk never skips or repeats a host while others enroll.",
       args: { filter: t.arg({ type: HostFilterInput, required: false }) },
       resolve: async (_parent, args, ctx) => {
+        // The filter reads stored times: those this instance holds are stored first, so it agrees with Host.online here.
+        if (args.filter?.online != null && ctx.fleet) await ctx.fleet.flushLastSeen();
         const where = hostWhere(args.filter, ctx);
         const [page, totalCount] = await Promise.all([
           connectionById(args, "host", "asc", (id, direction, take) => ctx.db.host.findMany({ where: { AND: [where, { id }] }, orderBy: { id: direction }, take })),

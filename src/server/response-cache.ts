@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { getOperationAST, type ExecutionResult } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
+import type { ResponseHints } from "../context.js";
 import type { PubSub } from "../events/pubsub.js";
 
 export interface ResponseCacheOptions {
@@ -108,12 +109,14 @@ export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes
           const miss = request && misses.get(request);
           if (miss && getOperationAST(args.document, args.operationName)?.operation === "query") miss.query = true;
         },
-        onExecutionResult({ request, result, setResult }) {
+        onExecutionResult({ request, result, setResult, context }) {
           const miss = misses.get(request);
           if (!miss) return;
           misses.delete(request);
-          // Only a whole, error-free query answer, computed in the generation its request started in.
+          // Only a whole, error-free query answer, computed in the generation its request started in,
+          // from the stored history alone.
           if (!miss.query || miss.generation !== generation || !result || isAsyncIterable(result)) return;
+          if ((context as { response?: ResponseHints }).response?.volatile) return;
           if (result.errors?.length || result.extensions?.http) return;
           // What Yoga would send for this result; serialised here once, kept, and handed back so
           // that Yoga writes it instead of serialising again.

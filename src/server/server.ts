@@ -185,7 +185,7 @@ export function createServer({
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint,
-    context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request) }),
+    context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request), response: { volatile: false } }),
     logging: yogaLogger(logger),
     landingPage: false,
     graphiql: security.http.graphiql ? (fleetExample ? fleetGraphiqlOptions : graphiqlOptions) : false,

@@ -83,7 +83,7 @@ export interface HarnessOptions {
    */
   responseCache?: boolean | Partial<ResponseCacheOptions>;
   /** Fleet mode with these settings (see TEST_FLEET), served over HTTPS with a test CA. */
-  fleet?: Partial<FleetConfig> & { agentConfig?: string };
+  fleet?: Partial<FleetConfig> & { agentConfig?: string; /** @default 200 */ lastSeenFlushMs?: number };
   /** The local collector; false runs without one (COLLECT_LOCAL=false). @default true */
   collectLocal?: boolean;
 }
@@ -141,7 +141,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   let pki: TestPki | null = null;
   const tlsDir = options.fleet ? await makeTempDir("tls") : null;
   if (options.fleet) {
-    const { agentConfig: configText, ...overrides } = options.fleet;
+    const { agentConfig: configText, lastSeenFlushMs = 200, ...overrides } = options.fleet;
     const config = { ...TEST_FLEET, ...overrides };
     const built = buildAgentConfig(config, configText ?? null);
     if (!built.ok) throw new Error(built.error);
@@ -154,7 +154,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
       secrets: config.secrets,
       agentConfig: built.json,
       maxRows: 200_000,
-      lastSeenFlushMs: 200,
+      lastSeenFlushMs,
     });
     pki = makeTestPki(tlsDir!.path);
   }

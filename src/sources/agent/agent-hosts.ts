@@ -28,7 +28,12 @@ export interface AgentHosts {
   forgetAll(): void;
   /** Records a request of the host; written to the database in batches, not once per poll. */
   seen(hostId: number, at: Date): void;
-  /** Writes the pending last-seen times now. */
+  /**
+   * The host's last request on this instance that the database may not have yet (pending or being
+   * written); null when there is none.
+   */
+  lastSeen(hostId: number): Date | null;
+  /** Writes the pending last-seen times now; resolves once they and any write under way are stored. */
   flush(): Promise<void>;
   /** Flushes and stops the flush timer. */
   stop(): Promise<void>;
@@ -71,6 +76,9 @@ export function createAgentHosts({
   const hashOfHost = new Map<number, string>();
   const unknown = new Map<string, number>();
   const lastSeen = new Map<number, Date>();
+  // Times handed to a write that has not committed: still this instance's to report until it does.
+  const writing = new Map<number, Date>();
+  let flushes: Promise<void> = Promise.resolve();
   // Bumped by every forget: a read from the database that a forget overtook is used once, not kept.
   let epoch = 0;
 
@@ -96,11 +104,12 @@ export function createAgentHosts({
     };
   }
 
-  async function flush() {
+  async function write() {
     if (lastSeen.size === 0) return;
     const ids = [...lastSeen.keys()];
     const times = ids.map((id) => lastSeen.get(id)!);
     lastSeen.clear();
+    ids.forEach((id, i) => writing.set(id, times[i]!));
     try {
       await db.$executeRaw`UPDATE hosts AS h SET last_seen_at = GREATEST(h.last_seen_at, v.at)
         FROM unnest(${ids}::int[], ${times}::timestamptz[]) AS v(id, at) WHERE h.id = v.id`;
@@ -110,8 +119,15 @@ export function createAgentHosts({
         if (!lastSeen.has(id)) lastSeen.set(id, times[i]!);
       });
       logger.warn({ err: error, hosts: ids.length }, "last-seen times could not be written; retrying at the next flush");
+    } finally {
+      ids.forEach((id, i) => {
+        if (writing.get(id) === times[i]) writing.delete(id);
+      });
     }
   }
+
+  /** One write at a time, in order: a flush that resolves has every earlier time stored too. */
+  const flush = () => (flushes = flushes.then(write));
 
   const timer = setInterval(() => void flush(), flushIntervalMs);
   timer.unref();
@@ -161,6 +177,12 @@ export function createAgentHosts({
     },
     seen(hostId, at) {
       lastSeen.set(hostId, at);
+    },
+    lastSeen(hostId) {
+      const pending = lastSeen.get(hostId);
+      const inWrite = writing.get(hostId);
+      if (!pending) return inWrite ?? null;
+      return inWrite && inWrite > pending ? inWrite : pending;
     },
     flush,
     async stop() {

@@ -75,6 +75,8 @@ export function createFleet({ db, store, pubsub, logger, config, secrets, agentC
       refresh: createAgentRefresh({ db, pubsub, waitMs: config.collectWaitMs }),
       refreshWaitMs: config.collectWaitMs,
       onlineWindowMs: config.onlineWindowMs,
+      lastSeenAt: (hostId) => hosts.lastSeen(hostId),
+      flushLastSeen: () => hosts.flush(),
     },
     logs,
     hosts,
