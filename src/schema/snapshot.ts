@@ -95,10 +95,12 @@ builder.mutationField("collectSnapshot", (t) =>
         if (result.ok) return result.snapshot;
         if (result.reason === "not-enrolled") throw badInput("this host's agent was revoked", "hostId");
         const seconds = Math.round(ctx.fleet.refreshWaitMs / 1000);
+        const held = ctx.fleet.lastSeenAt(hostId!);
+        const lastSeen = held && (!result.lastSeenAt || held > result.lastSeenAt) ? held : result.lastSeenAt;
         throw appError(
           ErrorCode.COLLECTION_PENDING,
           `the agent has not answered within ${seconds} s (AGENT_COLLECT_WAIT_SECONDS); the refresh stays queued and is stored when the agent next checks in` +
-            (result.lastSeenAt ? ` (last seen ${result.lastSeenAt.toISOString()})` : " (it has not been seen yet)"),
+            (lastSeen ? ` (last seen ${lastSeen.toISOString()})` : " (it has not been seen yet)"),
           { hostId: args.hostId },
         );
       }
