@@ -3,6 +3,16 @@ import { buildAgentConfig, flagfile, MAX_AGENT_CONFIG_BYTES } from "../../src/so
 import { isDue, jitterMs } from "../../src/sources/agent/agent-inventory.js";
 import { enrolledHost, invalidUtf8Tables, MAX_HOST_DETAIL_LENGTH } from "../../src/sources/agent/host-details.js";
 import { createSecretCheck, presentedNodeKey } from "../../src/sources/agent/node-keys.js";
+import {
+  distributedWriteSchema,
+  enrollRequestSchema,
+  logRequestSchema,
+  MAX_LOG_LINE_DEPTH,
+  MAX_LOG_LINES,
+  MAX_WRITE_QUERIES,
+  nestsAtMost,
+  rowsSchema,
+} from "../../src/sources/agent/protocol.js";
 
 const fleet = { distributedIntervalSeconds: 10, loggerPeriodSeconds: 60, configRefreshSeconds: 300 };
 
@@ -168,5 +178,46 @@ describe("when an inventory is due", () => {
   it("when hosts enroll together, then their jitters spread over the window", () => {
     const spread = new Set(Array.from({ length: 1000 }, (_, i) => Math.floor(jitterMs(i + 1, hour) / 60_000)));
     expect(spread.size).toBeGreaterThan(5);
+  });
+});
+
+describe("every count and length an agent controls is bounded at the edge", () => {
+  const row = (columns: number, valueLength = 1, keyLength = 4) =>
+    Object.fromEntries(Array.from({ length: columns }, (_, i) => [String(i).padStart(keyLength, "k"), "v".repeat(valueLength)]));
+  const ids = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`id${i}`, 0]));
+  const deep = (depth: number) => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it.each([
+    ["columns in a row", () => rowsSchema.safeParse([row(512)]), () => rowsSchema.safeParse([row(513)])],
+    ["a value's length", () => rowsSchema.safeParse([row(1, 64 * 1024)]), () => rowsSchema.safeParse([row(1, 64 * 1024 + 1)])],
+    ["a column name's length", () => rowsSchema.safeParse([row(1, 1, 256)]), () => rowsSchema.safeParse([row(1, 1, 257)])],
+    ["query ids in a write", () => distributedWriteSchema.safeParse({ statuses: ids(MAX_WRITE_QUERIES) }), () => distributedWriteSchema.safeParse({ statuses: ids(MAX_WRITE_QUERIES + 1) })],
+    ["messages in a write", () => distributedWriteSchema.safeParse({ messages: { a: "m".repeat(64 * 1024) } }), () => distributedWriteSchema.safeParse({ messages: { a: "m".repeat(64 * 1024 + 1) } })],
+    ["lines in a log batch", () => logRequestSchema.safeParse({ log_type: "result", data: Array(MAX_LOG_LINES).fill({}) }), () => logRequestSchema.safeParse({ log_type: "result", data: Array(MAX_LOG_LINES + 1).fill({}) })],
+    ["nesting in a log line", () => logRequestSchema.safeParse({ log_type: "result", data: [{ a: deep(MAX_LOG_LINE_DEPTH - 1) }] }), () => logRequestSchema.safeParse({ log_type: "result", data: [{ a: deep(MAX_LOG_LINE_DEPTH) }] })],
+    ["the enroll secret", () => enrollRequestSchema.safeParse({ enroll_secret: "s".repeat(4096) }), () => enrollRequestSchema.safeParse({ enroll_secret: "s".repeat(4097) })],
+    ["the host_identifier", () => enrollRequestSchema.safeParse({ enroll_secret: "s", host_identifier: "h".repeat(256) }), () => enrollRequestSchema.safeParse({ enroll_secret: "s", host_identifier: "h".repeat(257) })],
+  ])("when %s reaches its bound, then it is accepted, and one more is refused", (_name, atBound, overBound) => {
+    expect(atBound().success).toBe(true);
+    expect(overBound().success).toBe(false);
+  });
+
+  it("when nesting is measured, then a million levels take no recursion", () => {
+    expect(nestsAtMost(deep(1_000_000), MAX_LOG_LINE_DEPTH)).toBe(false);
+    expect(nestsAtMost({ a: [{ b: 1 }], c: "x" }, 3)).toBe(true);
+    expect(nestsAtMost({ a: [{ b: 1 }] }, 2)).toBe(false);
+  });
+
+  it.each([
+    ["a header of 300 characters", "NodeKey " + "k".repeat(300), undefined],
+    ["a body key of 300 characters", undefined, "k".repeat(300)],
+    ["a header with two keys", "NodeKey a b", undefined],
+    ["a header that is only the scheme", "NodeKey", undefined],
+  ])("when the node key comes as %s, then no key is presented", (_name, header, body) => {
+    expect(presentedNodeKey(header, body)).toBeNull();
   });
 });

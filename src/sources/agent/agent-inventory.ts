@@ -163,7 +163,16 @@ export function createAgentInventory({ db, store, logger, intervalMs, pendingMs,
         ids.set(batch, [...(ids.get(batch) ?? []), id]);
       }
       if (batches.size === 0) return null;
-      if (batches.size > 1) logger.warn({ hostId: host.hostId, batches: batches.size }, "a distributed write answered several inventory batches; only the awaited one can be stored");
+      if (batches.size > 1) {
+        logger.warn({ hostId: host.hostId, batches: batches.size }, "a distributed write answered several inventory batches; only the awaited one can be stored");
+        // Only the batch the host row awaits can be stored: the others are neither parsed nor each a
+        // transaction, however many a write names.
+        const [row] = await db.$queryRaw<{ batch: string | null }[]>`SELECT inventory_batch AS batch FROM hosts WHERE id = ${host.hostId}`;
+        const awaited = row?.batch ? batches.get(row.batch) : undefined;
+        if (!awaited) return null;
+        batches.clear();
+        batches.set(row!.batch!, awaited);
+      }
       const at = now();
       let stored: Snapshot | null = null;
       for (const [batch, answers] of batches) {

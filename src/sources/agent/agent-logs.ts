@@ -24,6 +24,14 @@ function integer(value: unknown): number | null {
   return null;
 }
 
+const INT4_MAX = 2_147_483_647;
+
+/** A source line number as the int4 column holds it; one out of range is no line number, not a failed batch. */
+function lineNumber(value: unknown): number | null {
+  const n = integer(value);
+  return n !== null && n >= 0 && n <= INT4_MAX ? n : null;
+}
+
 function text(value: unknown, max: number): string | null {
   if (typeof value !== "string" || value === "") return null;
   return storableText(value).slice(0, max);
@@ -51,7 +59,7 @@ export function createAgentLogs({ db, errorsKept, now = () => new Date() }: { db
           receivedAt,
           severity: Math.min(integer(line["severity"])!, 3),
           filename: text(line["filename"], MAX_SHORT),
-          line: integer(line["line"]),
+          line: lineNumber(line["line"]),
           message: text(line["message"], MAX_MESSAGE) ?? "",
           osqueryVersion: text(line["version"], MAX_SHORT),
           fingerprint: new Uint8Array(fingerprint(line)),

@@ -40,30 +40,63 @@ export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 /** config and distributed/read carry only the node key. */
 export const nodeRequestSchema = z.object({ node_key: nodeKeySchema.optional() }).catchall(z.unknown());
 
-/** Query ids a write may name: ours are short; a flood of ids is refused before anything is parsed. */
+/**
+ * Query ids a write may name in each of its maps. The server hands out 4 a batch and an agent resends
+ * the few batches it could not deliver; anything near this is not an osqueryd, and every batch named
+ * would be work for the server.
+ */
 export const MAX_WRITE_QUERIES = 256;
 
 const queryId = z.string().min(1).max(MAX_KEY_LENGTH);
 
+/** A map of a write keyed by query id, at most MAX_WRITE_QUERIES of them. */
+function byQueryId<T extends z.ZodType>(value: T) {
+  return z
+    .record(queryId, value)
+    .refine((r) => Object.keys(r).length <= MAX_WRITE_QUERIES, { message: `more than ${MAX_WRITE_QUERIES} query ids` })
+    .default({} as never);
+}
+
 export const distributedWriteSchema = z.object({
   node_key: nodeKeySchema.optional(),
   /** id → rows; osquery 1.8 sent "" for no rows. A failed query has []. */
-  queries: z.record(queryId, z.union([z.array(z.unknown()), z.literal("")])).default({}),
+  queries: byQueryId(z.union([z.array(z.unknown()), z.literal("")])),
   /** id → 0 ok, non-zero failure; strings in osquery < 3.0. */
-  statuses: z.record(queryId, z.union([z.number().int(), z.string().regex(/^-?\d{1,10}$/).transform(Number)])).default({}),
+  statuses: byQueryId(z.union([z.number().int(), z.string().regex(/^-?\d{1,10}$/).transform(Number)])),
   /** id → "" or the error text (osquery ≥ 4.4). */
-  messages: z.record(queryId, z.string().max(MAX_VALUE_LENGTH)).default({}),
+  messages: byQueryId(z.string().max(MAX_VALUE_LENGTH)),
   /** id → {wall_time_ms, user_time, system_time, memory} (osquery ≥ 5.8). */
-  stats: z.record(queryId, z.unknown()).default({}),
+  stats: byQueryId(z.unknown()),
 });
 export type DistributedWrite = z.infer<typeof distributedWriteSchema>;
 
 export const MAX_LOG_LINES = 10_000;
+/**
+ * Levels of objects and arrays in one log line. osquery's deepest (a differential result line:
+ * line → diffResults → added → row) is 4; a line is fingerprinted by serialising it, which a deeply
+ * nested one would exhaust the stack doing.
+ */
+export const MAX_LOG_LINE_DEPTH = 32;
+
+/** Whether `value` nests at most `max` levels of objects and arrays (an explicit stack: no recursion on the agent's input). */
+export function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth + 1 > max) return false;
+    for (const child of Object.values(node)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return true;
+}
 
 export const logRequestSchema = z.object({
   node_key: nodeKeySchema.optional(),
   log_type: z.enum(["result", "status"]),
-  data: z.array(z.record(z.string(), z.unknown())).max(MAX_LOG_LINES),
+  data: z
+    .array(z.record(z.string(), z.unknown()))
+    .max(MAX_LOG_LINES)
+    .refine((lines) => lines.every((line) => nestsAtMost(line, MAX_LOG_LINE_DEPTH)), { message: `a line nests more than ${MAX_LOG_LINE_DEPTH} levels` }),
 });
 export type LogRequest = z.infer<typeof logRequestSchema>;
 

@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
+import { MAX_LOG_LINE_DEPTH, MAX_WRITE_QUERIES } from "../../src/sources/agent/protocol.js";
+import { createInventoryStore } from "../../src/store/inventory-store.js";
+import { postAgent } from "../helpers/agent-requests.js";
+import { backends } from "../helpers/backends.js";
+import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
+import { fixture, fixtureRows, ubuntu } from "../helpers/machine.js";
+
+const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
+const macApps = fixtureRows("macos14_apps_projection.json");
+
+function enrollment(uuid: string, hostname: string) {
+  const details = structuredClone(enrollFixture["host_details"]) as Record<string, Record<string, string>>;
+  details["system_info"]!["uuid"] = uuid;
+  details["system_info"]!["hostname"] = hostname;
+  return { enroll_secret: TEST_FLEET.secrets[0]!, host_identifier: hostname, platform_type: "21", host_details: details };
+}
+
+function macAnswer(part: string): Record<string, string>[] {
+  switch (part) {
+    case "osquery_info":
+      return [{ version: "5.23.1" }];
+    case "os_version":
+      return [{ name: "macOS", version: "14.4.1", platform: "darwin", platform_like: "darwin", build: "23E224", arch: "arm64" }];
+    case "system_info":
+      return [{ hostname: "mac", uuid: "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D" }];
+    default:
+      return macApps;
+  }
+}
+
+/** A body nested `depth` levels of objects deep. */
+function nested(depth: number): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < depth; i++) value = { v: value };
+  return value;
+}
+
+describe.each(backends)("fleet mode against a hostile agent on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const post = (path: string, body: unknown, headers?: Record<string, string>) => postAgent(origin, path, body, { ca: h.pki!.ca, ...(headers ? { headers } : {}) });
+
+  async function enroll(uuid: string, hostname: string) {
+    const key = (await post("/api/osquery/enroll", enrollment(uuid, hostname))).json!["node_key"] as string;
+    const host = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
+    return { key, host };
+  }
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: {}, collectLocal: false });
+    origin = await h.listen();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when a status line's line number is beyond a 32-bit integer, then the batch is stored with no line number rather than failing on every resend", async () => {
+    const { key, host } = await enroll("0badc0de-0000-4000-8000-000000000001", "big-line");
+    const line = (n: number | string, message: string) => ({ severity: 2, filename: "x.cpp", line: n, message, unixTime: 1796068800 });
+    const reply = await post("/api/osquery/log", { log_type: "status", data: [line(9_999_999_999, "huge"), line("-5", "negative"), line(1e300, "float"), line(42, "fine")], node_key: key });
+    expect(reply).toMatchObject({ status: 200, json: {} });
+    const kept = await h.db.prisma.agentError.findMany({ where: { hostId: host.id }, orderBy: { id: "asc" }, select: { message: true, line: true } });
+    expect(kept).toEqual([
+      { message: "huge", line: null },
+      { message: "negative", line: null },
+      { message: "float", line: null },
+      { message: "fine", line: 42 },
+    ]);
+  });
+
+  it("when a log line nests deeper than osquery's ever do, then the batch is refused with 400 and the limit, and no error is logged", async () => {
+    const { key } = await enroll("0badc0de-0000-4000-8000-000000000002", "deep-log");
+    const errorsBefore = h.logs.filter((l) => l.level === "error").length;
+    const shallow = await post("/api/osquery/log", { log_type: "result", data: [{ name: "q", deep: nested(MAX_LOG_LINE_DEPTH - 1) }], node_key: key });
+    expect(shallow).toMatchObject({ status: 200, json: {} });
+    for (const depth of [MAX_LOG_LINE_DEPTH, 100_000]) {
+      const reply = await post("/api/osquery/log", `{"log_type":"result","data":[{"a":${"[".repeat(depth)}${"]".repeat(depth)}}],"node_key":${JSON.stringify(key)}}`);
+      expect(reply.status).toBe(400);
+      expect(reply.json?.["error"]).toContain(`nests more than ${MAX_LOG_LINE_DEPTH} levels`);
+    }
+    expect(h.logs.filter((l) => l.level === "error").length).toBe(errorsBefore);
+  });
+
+  it("when a write names more query ids than any agent would, then it is refused with 400 before anything is stored", async () => {
+    const { key, host } = await enroll("0badc0de-0000-4000-8000-000000000003", "many-ids");
+    const queries: Record<string, unknown[]> = {};
+    for (let i = 0; i <= MAX_WRITE_QUERIES; i++) queries[`osquery-inventory:b${i}:software`] = [];
+    const reply = await post("/api/osquery/distributed/write", { queries, statuses: {}, node_key: key });
+    expect(reply.status).toBe(400);
+    expect(reply.json?.["error"]).toContain(`more than ${MAX_WRITE_QUERIES} query ids`);
+    expect(await h.db.prisma.snapshot.count({ where: { hostId: host.id } })).toBe(0);
+  });
+
+  it("when a write answers many inventory batches, then only the awaited one is parsed and stored, with one transaction", async () => {
+    const { key, host } = await enroll("0badc0de-0000-4000-8000-000000000004", "many-batches");
+    const handedOut = (await post("/api/osquery/distributed/read", { node_key: key })).json!["queries"] as Record<string, string>;
+    const batch = Object.keys(handedOut)[0]!.split(":")[1]!;
+    const store = createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" });
+    const recordAgentResult = vi.spyOn(store, "recordAgentResult");
+    const inventory = createAgentInventory({ db: h.db.prisma, store, logger: createLogger({ level: "silent" }), intervalMs: 3_600_000, pendingMs: 300_000, maxRows: 200_000 });
+    const write = { queries: {} as Record<string, unknown>, statuses: {} as Record<string, number>, messages: {}, stats: {} };
+    for (const b of [...Array.from({ length: 60 }, (_, i) => `decoy${i}`), batch]) {
+      for (const part of ["osquery_info", "os_version", "system_info", "software"]) {
+        write.queries[`osquery-inventory:${b}:${part}`] = macAnswer(part);
+        write.statuses[`osquery-inventory:${b}:${part}`] = 0;
+      }
+    }
+    const agentHost = { hostId: host.id, softwareSource: "apps" as const, inventoryAt: null, sentAt: new Date(), requestedAt: null };
+    const snapshot = await inventory.accept(agentHost, write);
+    expect(snapshot).toMatchObject({ hostId: host.id, status: "SUCCEEDED", appCount: macApps.length });
+    expect(recordAgentResult).toHaveBeenCalledTimes(1);
+    expect(recordAgentResult.mock.calls[0]![1]).toBe(batch);
+    // Sent again: the awaited batch is gone, so nothing is even tried.
+    expect(await inventory.accept(agentHost, write)).toBeNull();
+    expect(recordAgentResult).toHaveBeenCalledTimes(1);
+  });
+
+  it("when a request has an unknown Content-Encoding, then the answer does not echo the header", async () => {
+    const reply = await post("/api/osquery/log", "x", { "content-encoding": "br<script>alert(1)</script>" });
+    expect(reply.status).toBe(415);
+    expect(reply.text).not.toMatch(/script|br/);
+    expect(JSON.stringify(h.logs.slice(-3))).not.toContain("<script>");
+  });
+});
