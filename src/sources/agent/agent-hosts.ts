@@ -126,8 +126,17 @@ export function createAgentHosts({
     }
   }
 
-  /** One write at a time, in order: a flush that resolves has every earlier time stored too. */
-  const flush = () => (flushes = flushes.then(write));
+  /**
+   * One write at a time, in order, so a flush that resolves has every time seen before it stored.
+   * Callers that arrive while a write waits to start share it: a burst of hosts(filter: {online})
+   * queries costs one write, not one each.
+   */
+  let waiting: Promise<void> | null = null;
+  const flush = () =>
+    (waiting ??= flushes = flushes.then(() => {
+      waiting = null;
+      return write();
+    }));
 
   const timer = setInterval(() => void flush(), flushIntervalMs);
   timer.unref();
