@@ -119,6 +119,21 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
     expect(recordAgentResult).toHaveBeenCalledTimes(1);
   });
 
+  it.each([
+    ["enroll", "/api/osquery/enroll", (_key: string, deep: string) => `{"enroll_secret":"wrong","host_identifier":"x","host_details":{"extra":${deep}}}`],
+    ["config", "/api/osquery/config", (key: string, deep: string) => `{"node_key":${JSON.stringify(key)},"extra":${deep}}`],
+    ["distributed/read", "/api/osquery/distributed/read", (key: string, deep: string) => `{"node_key":${JSON.stringify(key)},"extra":${deep}}`],
+    ["distributed/write", "/api/osquery/distributed/write", (key: string, deep: string) => `{"queries":{},"statuses":{},"stats":{"q":${deep}},"node_key":${JSON.stringify(key)}}`],
+    ["distributed/write rows", "/api/osquery/distributed/write", (key: string, deep: string) => `{"queries":{"osquery-inventory:x:software":[{"a":${deep}}]},"node_key":${JSON.stringify(key)}}`],
+  ])("when a %s body nests 100,000 levels deep, then it is answered without a server error", async (name, path, body) => {
+    const { key } = await enroll(`0badc0de-0000-4000-8000-0000000001${String(name.length).padStart(2, "0")}`, `deep-${name.replace("/", "-")}`);
+    const errorsBefore = h.logs.filter((l) => l.level === "error").length;
+    const depth = 100_000;
+    const reply = await post(path, body(key, `${"[".repeat(depth)}${"]".repeat(depth)}`));
+    expect(reply.status).toBeLessThan(500);
+    expect(h.logs.filter((l) => l.level === "error").length).toBe(errorsBefore);
+  });
+
   it("when a request has an unknown Content-Encoding, then the answer does not echo the header", async () => {
     const reply = await post("/api/osquery/log", "x", { "content-encoding": "br<script>alert(1)</script>" });
     expect(reply.status).toBe(415);
