@@ -134,6 +134,23 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
     expect(h.logs.filter((l) => l.level === "error").length).toBe(errorsBefore);
   });
 
+  it("when a node key has a shape this service never issues, then it is node_invalid without a database lookup; a well-formed unknown one is looked up once", async () => {
+    const lookups = vi.spyOn(h.db.prisma.host, "findUnique");
+    try {
+      for (const key of ["k".repeat(42), "k".repeat(44), "k".repeat(256), `${"k".repeat(42)}=`, `${"k".repeat(42)}+`, "k ".repeat(21) + "k"]) {
+        expect(await post("/api/osquery/config", { node_key: key })).toMatchObject({ status: 401, json: { node_invalid: true } });
+        expect(await post("/api/osquery/config", {}, { authorization: `NodeKey ${key}` })).toMatchObject({ status: 401, json: { node_invalid: true } });
+      }
+      expect(lookups).not.toHaveBeenCalled();
+      const unknown = "u".repeat(43);
+      for (let i = 0; i < 3; i++) expect(await post("/api/osquery/config", { node_key: unknown })).toMatchObject({ status: 401, json: { node_invalid: true } });
+      // Remembered as unknown for a while: a resend costs no query either.
+      expect(lookups).toHaveBeenCalledTimes(1);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   it("when a request has an unknown Content-Encoding, then the answer does not echo the header", async () => {
     const reply = await post("/api/osquery/log", "x", { "content-encoding": "br<script>alert(1)</script>" });
     expect(reply.status).toBe(415);

@@ -7,7 +7,7 @@ import type { AgentHosts } from "./agent-hosts.js";
 import type { AgentInventory } from "./agent-inventory.js";
 import type { AgentLogs } from "./agent-logs.js";
 import { enrolledHost, invalidUtf8Tables } from "./host-details.js";
-import { createNodeKey, createSecretCheck, hashNodeKey, presentedNodeKey } from "./node-keys.js";
+import { createNodeKey, createSecretCheck, hashNodeKey, isNodeKeyShape, presentedNodeKey } from "./node-keys.js";
 import {
   describeIssues,
   distributedWriteSchema,
@@ -138,7 +138,7 @@ export function createAgentApi({
         if (endpoint === "enroll") return await enroll(body, request);
         const bodyKey = typeof body === "object" && body !== null ? (body as { node_key?: unknown }).node_key : undefined;
         const key = presentedNodeKey(request.authorization, bodyKey);
-        const host = key === null ? null : await hosts.authenticate(key);
+        const host = key === null || !isNodeKeyShape(key) ? null : await hosts.authenticate(key);
         if (!host) return invalid;
         hosts.seen(host.hostId, now());
         switch (endpoint) {

@@ -5,6 +5,11 @@ export function createNodeKey(): string {
   return randomBytes(32).toString("base64url");
 }
 
+/** Whether a presented key has the shape of one createNodeKey made: any other is no key of ours, and costs no lookup. */
+export function isNodeKeyShape(key: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(key);
+}
+
 /** Only this is stored: a database dump hands out no working keys. */
 export function hashNodeKey(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
