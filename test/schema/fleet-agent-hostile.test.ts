@@ -151,6 +151,15 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
     }
   });
 
+  it("when a machine without a UUID sends a host_identifier with a NUL, then it enrolls (the identifier is storable) rather than failing every attempt", async () => {
+    const request = enrollment("", "nul\u0000host");
+    (request.host_details as Record<string, Record<string, string>>)["osquery_info"]!["uuid"] = "";
+    const reply = await post("/api/osquery/enroll", request);
+    expect(reply).toMatchObject({ status: 200, json: { node_key: expect.any(String) } });
+    const host = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: "agent:nul\uFFFDhost" } });
+    expect(host.agentIdentifier).toBe("nul\uFFFDhost");
+  });
+
   it("when a request has an unknown Content-Encoding, then the answer does not echo the header", async () => {
     const reply = await post("/api/osquery/log", "x", { "content-encoding": "br<script>alert(1)</script>" });
     expect(reply.status).toBe(415);
