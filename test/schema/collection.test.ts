@@ -95,7 +95,7 @@ describe.each(backends)("collection on %s", (backend) => {
     await h.machine.set(ubuntu([...before, ...dpkg]));
     const snapshot = await h.collector.collect();
     expect(snapshot).toMatchObject({ status: "SUCCEEDED", appCount: before.length + 2 });
-    const names = new Set((await prisma().app.findMany({ where: { removedSnapshotId: null }, select: { name: true } })).map((a) => a.name));
+    const names = new Set((await prisma().software.findMany({ where: { apps: { some: { removedSnapshotId: null } } }, select: { name: true } })).map((a) => a.name));
     expect(dpkg.filter((p) => names.has(p.name)).map((p) => p.status)).toEqual(["install ok installed", "hold ok installed"]);
     // Back to the machine as it was, for the tests that follow.
     await install(before);

@@ -229,7 +229,11 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     const body = Buffer.concat(parts.flatMap((text, i) => [Buffer.from(text), ...(i < parts.length - 1 ? [Buffer.from([0xff])] : [])]));
     expect(parts).toHaveLength(3);
     expect((await post("/api/osquery/distributed/write", body)).json).toEqual({});
-    const stored = await h.db.prisma.app.findMany({ where: { hostId: host.id }, select: { name: true, path: true, alterations: true }, orderBy: { name: "asc" } });
+    const stored = await h.db.prisma.software.findMany({
+      where: { apps: { some: { hostId: host.id } } },
+      select: { name: true, path: true, alterations: true },
+      orderBy: { name: "asc" },
+    });
     expect(stored).toEqual([
       { name: "Caf\uFFFD.app", path: "/Applications/Caf\uFFFD.app", alterations: ["INVALID_UTF8_REPLACED"] },
       { name: "Clean.app", path: "/Applications/Clean.app", alterations: [] },
