@@ -12,6 +12,7 @@ const BENCHES = {
   ingest: "ingest.ts",
   fanout: "fanout.ts",
   fleet: "fleet.ts",
+  "cache-scope": "cache-scope.ts",
 } as const;
 
 const asked = process.argv.slice(2);

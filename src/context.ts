@@ -25,6 +25,17 @@ export interface ResponseHints {
    * not only on the stored history: the response cache must not keep it.
    */
   volatile: boolean;
+  /**
+   * Root fields (by response key) whose answer depends on the stored data of some hosts only, and
+   * those hosts: a snapshot of another host leaves the cached response in place. A root field that
+   * says nothing depends on every host.
+   */
+  scope: { fields: Set<string>; hosts: Set<number> };
+}
+
+/** A new ResponseHints for one request or operation. */
+export function responseHints(): ResponseHints {
+  return { volatile: false, scope: { fields: new Set(), hosts: new Set() } };
 }
 
 /** What resolvers may use: the shared services built once by main, plus the viewer of the request. */

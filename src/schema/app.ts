@@ -8,6 +8,7 @@ import type { AppFilter, AppPosition, StoredApp } from "../store/app-queries.js"
 import { MAX_FIELD_LENGTH, MAX_NAME_LENGTH } from "../inventory/rows.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
+import { dependsOnHosts } from "./scope.js";
 import { decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
 import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
@@ -116,7 +117,7 @@ builder.queryField("latestData", (t) =>
         }),
         filter: t.arg({ type: AppFilterInput, required: false }),
       },
-      resolve: async (_parent, args, ctx): Promise<LatestData> => {
+      resolve: async (_parent, args, ctx, info): Promise<LatestData> => {
         const { first, last } = pageSize(args);
         const filter = checkFilter(args.filter);
         const after = args.after ? await readCursor(ctx, args.after, "after") : null;
@@ -135,6 +136,7 @@ builder.queryField("latestData", (t) =>
           throw badInput(`the ${fromCursor ? "cursor" : "snapshot"} belongs to another host than hostId`, "hostId");
         }
 
+        if (hostId !== null && (args.hostId != null || pinned)) dependsOnHosts(ctx, info, [hostId]);
         const snapshot = pinned ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
         if (!snapshot) return { ...emptyConnection<StoredApp>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;

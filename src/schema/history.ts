@@ -7,6 +7,7 @@ import { CHANGE_KINDS, ChangeKind, type AppChange, type Diff } from "../store/hi
 import { AppRef, checkSource } from "./app.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
+import { dependsOnHosts } from "./scope.js";
 import { decodeCursor, encodeCursor, pageSize, type Connection, type PagingArgs } from "./paging.js";
 import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
@@ -128,10 +129,11 @@ builder.queryField("snapshotDiff", (t) =>
         to: t.arg.id({ required: true }),
         kind: t.arg({ type: [ChangeKindEnum], required: false }),
       },
-      resolve: async (_parent, args, ctx) => {
+      resolve: async (_parent, args, ctx, info) => {
         pageSize(args);
         const [from, to] = await Promise.all([succeededSnapshot(ctx, args.from, "from"), succeededSnapshot(ctx, args.to, "to")]);
         if (from.hostId !== to.hostId) throw badInput("from and to are snapshots of different hosts", "to");
+        dependsOnHosts(ctx, info, [from.hostId]);
         const diff = await ctx.history.diff(from, to);
         return pageDiff(diff, args, { kind: "diff", ids: [from.id, to.id] }, { from, to });
       },
@@ -205,12 +207,13 @@ builder.queryField("appHistory", (t) =>
       name: t.arg.string({ required: true }),
       source: t.arg.string({ required: false, description: "Only this osquery table: apps, deb_packages, rpm_packages or programs." }),
     },
-    resolve: async (_parent, args, ctx) => {
+    resolve: async (_parent, args, ctx, info) => {
       // Names are stored as reported, so " " is a name; "" never is (osqueryi's NULL).
       if (args.name === "") throw badInput("name must not be empty", "name");
       checkText(args.name, "name", 500);
       if (args.source != null) checkSource(args.source, "source");
       const hostId = await resolveHostId(ctx, args.hostId);
+      if (hostId !== null && args.hostId != null) dependsOnHosts(ctx, info, [hostId]);
       return hostId === null ? [] : ctx.history.appHistory(hostId, args.name, args.source ?? null);
     },
   }),

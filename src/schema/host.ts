@@ -3,6 +3,7 @@ import type { Context } from "../context.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
+import { dependsOnHosts } from "./scope.js";
 import { checkText } from "./text-input.js";
 
 /**
@@ -75,7 +76,11 @@ export const HostRef = builder.prismaNode("Host", {
     }),
     resultLines: t.float({
       description: "Scheduled-query result lines the agent sent (counted, not stored).",
-      resolve: (host) => Number(host.resultLines),
+      resolve: (host, _args, ctx) => {
+        // Counted as log batches arrive, which is no snapshot: the response cache must not keep it.
+        ctx.response.volatile = true;
+        return Number(host.resultLines);
+      },
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     agentErrors: t.prismaField({
@@ -85,6 +90,8 @@ export const HostRef = builder.prismaNode("Host", {
       resolve: (query, host, args, ctx) => {
         const first = args.first ?? 20;
         if (first < 0 || first > 100) throw badInput(`first must be between 0 and 100, got ${first}`, "first");
+        // Stored as log batches arrive, which is no snapshot: the response cache must not keep them.
+        ctx.response.volatile = true;
         return ctx.db.agentError.findMany({ ...query, where: { hostId: host.id }, orderBy: { id: "desc" }, take: first });
       },
     }),
@@ -130,7 +137,12 @@ builder.queryField("host", (t) =>
     nullable: true,
     description: "One host by ID; null when there is none.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _parent, args, ctx) => ctx.db.host.findUnique({ ...query, where: { id: decodeId("Host", args.id, "id") } }),
+    resolve: (query, _parent, args, ctx, info) => {
+      const id = decodeId("Host", args.id, "id");
+      // A host created later under this ID is created by a change of that host, which drops this answer.
+      dependsOnHosts(ctx, info, [id]);
+      return ctx.db.host.findUnique({ ...query, where: { id } });
+    },
   }),
 );
 

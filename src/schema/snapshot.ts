@@ -4,6 +4,7 @@ import { SnapshotSource, SnapshotStatus } from "../generated/prisma/enums.js";
 import { appError, badInput, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
+import { dependsOnHosts } from "./scope.js";
 import type { Context } from "../context.js";
 import { snapshotFromEvent } from "../events/pubsub.js";
 import { connectionById, decodeId, emptyConnection } from "./paging.js";
@@ -53,9 +54,10 @@ builder.queryField("snapshots", (t) =>
     type: SnapshotRef,
     description: "The host's snapshots, newest first.",
     args: { hostId: t.arg.id({ required: false, description: "Defaults to the only host." }) },
-    resolve: async (_parent, args, ctx) => {
+    resolve: async (_parent, args, ctx, info) => {
       const hostId = await resolveHostId(ctx, args.hostId);
       if (hostId === null) return emptyConnection<Snapshot>();
+      if (args.hostId != null) dependsOnHosts(ctx, info, [hostId]);
       return connectionById(args, "snapshot", "desc", (id, direction, take) =>
         ctx.db.snapshot.findMany({ where: { hostId, id }, orderBy: { id: direction }, take }),
       );

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { getOperationAST, type ExecutionResult } from "graphql";
+import { getOperationAST, Kind, type ExecutionResult } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
 import type { ResponseHints } from "../context.js";
@@ -23,10 +23,10 @@ export interface ResponseCache {
    */
   plugin(allowed: (request: Request) => boolean): Plugin;
   /**
-   * Starts a new generation: every response cached so far is dropped, and one still being computed
-   * from older data is not kept.
+   * The stored data changed: of one host (responses that may depend on it are dropped, and one still
+   * being computed from older data is not kept), or, without a host, of any (all are dropped).
    */
-  invalidate(): void;
+  invalidate(hostId?: number): void;
   /** Cached responses right now (for tests and logs). */
   size(): number;
   /** Bytes of the cached responses right now. */
@@ -40,13 +40,20 @@ interface Entry {
   body: string;
   bytes: number;
   lastModified: string;
+  /** Its key and when it was stored: a response stored again later under the same key has another. */
+  etag: string;
+  /** The hosts whose data it was computed from; null: it may depend on any host. */
+  hosts: number[] | null;
 }
 
 /** A request that was not answered from the cache, and what its answer would be filed under. */
 interface Miss {
   key: string;
-  generation: number;
+  /** The change count when the request started: changes after it may not be in the answer. */
+  tick: number;
   query: boolean;
+  /** Root fields of the operation; -1 when a fragment is spread at the root (not counted). */
+  rootFields: number;
 }
 
 /** Yoga's result processors write `stringify()` instead of serialising the result themselves. */
@@ -57,18 +64,37 @@ const SWEEP_INTERVAL_MS = 1000;
 
 /**
  * Every query result depends only on the stored history, which changes only when a collection
- * commits or retention prunes. So a response can be kept until then, keyed by (generation,
- * document, variables): no per-entity bookkeeping is needed, and invalidation is one counter.
+ * commits, an agent enrolls or is revoked, or retention prunes. So a response can be kept until then,
+ * keyed by (document, variables). Resolvers that read the data of named hosts only say so
+ * (ResponseHints.scope); such a response stays while other hosts report, and every other response
+ * goes at any change.
  */
 export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes }: ResponseCacheOptions): ResponseCache {
+  /** Keys of the responses computed from each host's data, and of those that may depend on any host. */
+  const byHost = new Map<number, Set<string>>();
+  const unscoped = new Set<string>();
+  const unindex = (key: string, entry: Entry) => {
+    if (entry.hosts === null) return void unscoped.delete(key);
+    for (const host of entry.hosts) {
+      const keys = byHost.get(host);
+      keys?.delete(key);
+      if (keys?.size === 0) byHost.delete(host);
+    }
+  };
   const entries = new LRUCache<string, Entry>({
     max: maxEntries,
     maxSize: maxBytes,
     maxEntrySize: maxEntryBytes,
     sizeCalculation: (entry) => entry.bytes,
+    dispose: (entry, key) => unindex(key, entry),
     ...(ttlMs > 0 ? { ttl: ttlMs } : {}),
   });
-  let generation = 0;
+  // Changes are counted; a response may be kept only if no change it could depend on came after its
+  // request started. Per host: the count at its last change (hosts that changed since start-up).
+  let tick = 0;
+  let anyChangedAt = 0;
+  let allChangedAt = 0;
+  const hostChangedAt = new Map<number, number>();
   // lru-cache drops an expired entry only when it is looked up; without a sweep, large responses
   // nobody asks for again would stay until evicted.
   let sweep: NodeJS.Timeout | null = ttlMs > 0 ? setInterval(() => entries.purgeStale(), Math.min(ttlMs, SWEEP_INTERVAL_MS)) : null;
@@ -76,11 +102,20 @@ export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes
 
   const keyOf = (query: string | undefined, variables: unknown, operationName: string | undefined) =>
     createHash("sha256")
-      .update(`${generation}\0${operationName ?? ""}\0${JSON.stringify(variables ?? {})}\0${query ?? ""}`)
+      .update(`${operationName ?? ""}\0${JSON.stringify(variables ?? {})}\0${query ?? ""}`)
       .digest("base64url");
-  const served = (entry: Entry, key: string): SerialisedResult => ({
+  /** The hosts a finished response depends on, or null for any; undefined when it must not be kept. */
+  const scopeOf = (miss: Miss, hints: ResponseHints | undefined): number[] | null | undefined => {
+    const scope = hints?.scope;
+    const scoped = scope !== undefined && miss.rootFields > 0 && scope.fields.size === miss.rootFields && scope.hosts.size > 0;
+    if (!scoped) return anyChangedAt > miss.tick ? undefined : null;
+    if (allChangedAt > miss.tick) return undefined;
+    for (const host of scope.hosts) if ((hostChangedAt.get(host) ?? 0) > miss.tick) return undefined;
+    return [...scope.hosts];
+  };
+  const served = (entry: Entry): SerialisedResult => ({
     stringify: () => entry.body,
-    extensions: { http: { headers: { etag: key, "last-modified": entry.lastModified } } },
+    extensions: { http: { headers: { etag: entry.etag, "last-modified": entry.lastModified } } },
   });
 
   return {
@@ -91,8 +126,8 @@ export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes
         onRequest({ request, fetchAPI, endResponse }) {
           const etag = request.headers.get("if-none-match");
           if (etag === null || !cacheable(request)) return;
-          const entry = entries.get(etag);
-          if (!entry) return;
+          const entry = entries.get(etag.slice(0, Math.max(0, etag.lastIndexOf("."))));
+          if (entry?.etag !== etag) return;
           const since = request.headers.get("if-modified-since");
           if (since !== null && !(new Date(since).getTime() >= new Date(entry.lastModified).getTime())) return;
           endResponse(new fetchAPI.Response(null, { status: 304, headers: { etag, "last-modified": entry.lastModified } }));
@@ -101,36 +136,54 @@ export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes
           if (!cacheable(request)) return;
           const key = keyOf(params.query, params.variables, params.operationName);
           const entry = entries.get(key);
-          if (entry) setResult(served(entry, key));
-          else misses.set(request, { key, generation, query: false });
+          if (entry) setResult(served(entry));
+          else misses.set(request, { key, tick, query: false, rootFields: -1 });
         },
         onExecute({ args }) {
           const request = (args.contextValue as { request?: Request }).request;
           const miss = request && misses.get(request);
-          if (miss && getOperationAST(args.document, args.operationName)?.operation === "query") miss.query = true;
+          const operation = miss && getOperationAST(args.document, args.operationName);
+          if (!miss || operation?.operation !== "query") return;
+          miss.query = true;
+          const selections = operation.selectionSet.selections;
+          miss.rootFields = selections.every((selection) => selection.kind === Kind.FIELD) ? selections.length : -1;
         },
         onExecutionResult({ request, result, setResult, context }) {
           const miss = misses.get(request);
           if (!miss) return;
           misses.delete(request);
-          // Only a whole, error-free query answer, computed in the generation its request started in,
-          // from the stored history alone.
-          if (!miss.query || miss.generation !== generation || !result || isAsyncIterable(result)) return;
-          if ((context as { response?: ResponseHints }).response?.volatile) return;
+          // Only a whole, error-free query answer from the stored history alone, with no change it could
+          // depend on since its request started.
+          if (!miss.query || !result || isAsyncIterable(result)) return;
+          const hints = (context as { response?: ResponseHints }).response;
+          if (hints?.volatile) return;
           if (result.errors?.length || result.extensions?.http) return;
+          const hosts = scopeOf(miss, hints);
+          if (hosts === undefined) return;
           // What Yoga would send for this result; serialised here once, kept, and handed back so
           // that Yoga writes it instead of serialising again.
           const body = JSON.stringify(result);
-          const entry: Entry = { body, bytes: Buffer.byteLength(body), lastModified: new Date().toUTCString() };
+          const entry: Entry = { body, bytes: Buffer.byteLength(body), lastModified: new Date().toUTCString(), etag: `${miss.key}.${tick}`, hosts };
           // lru-cache refuses an entry over maxEntrySize; that response is sent without an ETag.
           entries.set(miss.key, entry);
-          setResult({ ...result, ...(entries.has(miss.key) ? served(entry, miss.key) : { stringify: () => body }) });
+          if (entries.get(miss.key) === entry) {
+            if (hosts === null) unscoped.add(miss.key);
+            else for (const host of hosts) byHost.set(host, (byHost.get(host) ?? new Set()).add(miss.key));
+          }
+          setResult({ ...result, ...(entries.has(miss.key) ? served(entry) : { stringify: () => body }) });
         },
       };
     },
-    invalidate() {
-      generation++;
-      entries.clear();
+    invalidate(hostId) {
+      anyChangedAt = ++tick;
+      if (hostId === undefined) {
+        allChangedAt = tick;
+        hostChangedAt.clear();
+        entries.clear();
+        return;
+      }
+      hostChangedAt.set(hostId, tick);
+      for (const key of [...unscoped, ...(byHost.get(hostId) ?? [])]) entries.delete(key);
     },
     size: () => entries.size,
     bytes: () => entries.calculatedSize,
@@ -143,13 +196,13 @@ export function createResponseCache({ ttlMs, maxEntries, maxBytes, maxEntryBytes
 }
 
 /**
- * Starts a new cache generation on every change to the stored history, on this instance or another.
+ * Drops what each change to the stored history may have made stale, on this instance or another.
  * Call it before any subscription exists: listeners run in the order they were added, so every
  * subscriber hears of a snapshot only after the responses that predate it are gone.
  */
 export function invalidateOnChanges(cache: Pick<ResponseCache, "invalidate">, pubsub: Pick<PubSub, "listen">): void {
-  pubsub.listen("snapshotUpdated", () => cache.invalidate());
+  pubsub.listen("snapshotUpdated", (snapshot) => cache.invalidate(snapshot.hostId));
   pubsub.listen("historyPruned", () => cache.invalidate());
   // Enrollment, revocation and refresh requests change what host queries show.
-  pubsub.listen("agentChanged", () => cache.invalidate());
+  pubsub.listen("agentChanged", (event) => cache.invalidate(event.hostId));
 }

@@ -7,7 +7,7 @@ import { createYoga, type Plugin, type YogaLogger } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { bearerToken, createTokenCheck } from "./auth.js";
 import type { Config } from "../config.js";
-import type { Context, SharedContext, Viewer } from "../context.js";
+import { responseHints, type Context, type SharedContext, type Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
 import { corsFor, createHostCheck, createWebSocketOriginCheck, useCsrfPrevention } from "./cross-site.js";
 import { createGraphiQLRenderer, fleetGraphiqlOptions, graphiqlOptions } from "./graphiql.js";
@@ -185,7 +185,7 @@ export function createServer({
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint,
-    context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request), response: { volatile: false } }),
+    context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request), response: responseHints() }),
     logging: yogaLogger(logger),
     landingPage: false,
     graphiql: security.http.graphiql ? (fleetExample ? fleetGraphiqlOptions : graphiqlOptions) : false,

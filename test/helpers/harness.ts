@@ -82,6 +82,11 @@ export interface HarnessOptions {
    * every query from the database. @default true
    */
   responseCache?: boolean | Partial<ResponseCacheOptions>;
+  /**
+   * Drops cached responses this long after each change instead of before subscribers hear of it: a
+   * broken service, to show that the stale-response tests notice. @default 0
+   */
+  invalidationDelayMs?: number;
   /** Fleet mode with these settings (see TEST_FLEET), served over HTTPS with a test CA. */
   fleet?: Partial<FleetConfig> & { agentConfig?: string; /** @default 200 */ lastSeenFlushMs?: number };
   /** The local collector; false runs without one (COLLECT_LOCAL=false). @default true */
@@ -111,7 +116,10 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
           maxEntryBytes: 1024 * 1024,
           ...(typeof options.responseCache === "object" ? options.responseCache : {}),
         });
-  if (responseCache) invalidateOnChanges(responseCache, pubsub);
+  const delay = options.invalidationDelayMs ?? 0;
+  if (responseCache) {
+    invalidateOnChanges(delay > 0 ? { invalidate: (hostId) => void setTimeout(() => responseCache.invalidate(hostId), delay) } : responseCache, pubsub);
+  }
   const published: SnapshotEvent[] = [];
   // Folds soon after each collection, so tests read counts both folded and pending.
   const softwareCounts = createSoftwareCounts({ db: db.prisma, logger, delayMs: 20 });

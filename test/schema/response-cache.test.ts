@@ -1,5 +1,6 @@
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { toSnapshotEvent } from "../../src/events/pubsub.js";
 import { OPEN_SECURITY } from "../../src/server/server.js";
 import { createWebSocketClient, execute, expectNoGraphQLErrors, subscribeWs } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -51,45 +52,174 @@ describe("response cache", () => {
     expect(after.totalCount).toBe(23);
   });
 
-  it("when a client hears snapshotUpdated and queries at once, then it never gets a response from before that snapshot", async () => {
-    const port = await h.server.listen(0, "127.0.0.1");
-    const url = `http://127.0.0.1:${port}/graphql`;
-    const ws = createWebSocketClient(url);
-    const sub = subscribeWs(ws, SnapshotUpdatedSubscription);
-    // Keeps the cache hot and queries in flight across every commit, the case where a stale entry
-    // could be written after an invalidation.
-    let hammering = true;
-    let hammered = 0;
-    const hammer = (async () => {
-      while (hammering) {
-        await latest({ first: 5 });
-        hammered++;
-        // An in-process cache hit settles in microtasks alone; without a turn of the event loop this
-        // loop would starve the socket and timers it is meant to race with.
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      for (let round = 1; round <= 8; round++) {
-        const count = 23 + round;
-        await h.machine.set(ubuntu(generatedPackages(count)));
-        const collecting = h.collector.collect();
-        const event = await sub.next();
-        // What a dashboard does: hear of the snapshot, then read it, with the same document.
-        const seen = await execute(url, LatestDataQuery, { first: 5 });
-        const data = expectNoGraphQLErrors(seen).latestData;
-        expect(data.snapshot?.id).toBe(event.data?.snapshotUpdated.id);
-        expect(data.totalCount).toBe(count);
-        await collecting;
-      }
-      expect(hammered).toBeGreaterThan(8);
-    } finally {
-      hammering = false;
-      await hammer;
-      await sub.close();
-      await ws.dispose();
+  it.each([
+    ["the only host, by default", false],
+    ["a host named by hostId (cached per host)", true],
+  ])("when a client hears snapshotUpdated and queries %s at once, then it never gets a response from before that snapshot", async (_, named) => {
+    const hostId = named ? await localHostId(h) : undefined;
+    const { stale, hammered } = await readWhileCollecting(h, hostId, 23);
+    expect(stale).toEqual([]);
+    expect(hammered).toBeGreaterThan(8);
+  });
+});
+
+/** The local host's global ID. */
+async function localHostId(h: Harness): Promise<string> {
+  const { id } = await h.db.prisma.host.findFirstOrThrow({ where: { local: true } });
+  return Buffer.from(`Host:${id}`).toString("base64");
+}
+
+/**
+ * What a dashboard does, eight times over: hear of a snapshot, then read the host's apps with the
+ * same document, while other reads keep the cache hot and in flight across every commit (the case
+ * where a stale entry could be written after an invalidation). Returns every read that came from
+ * before the snapshot it followed.
+ */
+async function readWhileCollecting(h: Harness, hostId: string | undefined, base: number) {
+  const url = `${await listening(h)}/graphql`;
+  const ws = createWebSocketClient(url);
+  const sub = subscribeWs(ws, SnapshotUpdatedSubscription);
+  const variables = { first: 5, ...(hostId ? { hostId } : {}) };
+  let hammering = true;
+  let hammered = 0;
+  const hammer = (async () => {
+    while (hammering) {
+      expectNoGraphQLErrors(await execute(ENDPOINT, LatestDataQuery, variables, { fetch: h.fetch }));
+      hammered++;
+      // An in-process cache hit settles in microtasks alone; without a turn of the event loop this
+      // loop would starve the socket and timers it is meant to race with.
+      await new Promise((r) => setImmediate(r));
     }
+  })();
+  const stale: { heard: string | undefined; read: string | undefined }[] = [];
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    for (let round = 1; round <= 8; round++) {
+      const count = base + round;
+      await h.machine.set(ubuntu(generatedPackages(count)));
+      const collecting = h.collector.collect();
+      const event = await sub.next();
+      const data = expectNoGraphQLErrors(await execute(url, LatestDataQuery, variables)).latestData;
+      if (data.snapshot?.id !== event.data?.snapshotUpdated.id || data.totalCount !== count) {
+        stale.push({ heard: event.data?.snapshotUpdated.id, read: data.snapshot?.id });
+      }
+      await collecting;
+    }
+  } finally {
+    hammering = false;
+    await hammer;
+    await sub.close();
+    await ws.dispose();
+  }
+  return { stale, hammered };
+}
+
+/** The harness's server on a port of its own, listening from the first call on. */
+const origins = new WeakMap<Harness, Promise<string>>();
+function listening(h: Harness): Promise<string> {
+  let origin = origins.get(h);
+  if (!origin) {
+    origin = h.server.listen(0, "127.0.0.1").then((port) => `http://127.0.0.1:${port}`);
+    origins.set(h, origin);
+  }
+  return origin;
+}
+
+describe("response cache scoped by host", () => {
+  let h: Harness;
+  let hostId: string;
+  let localId: number;
+  /** Another host's snapshot, as the cache hears of it (the event is all it reads). */
+  const otherHostReports = async () => {
+    const newest = await h.db.prisma.snapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
+    h.pubsub.publish("snapshotUpdated", toSnapshotEvent({ ...newest, hostId: localId + 1000 }));
+  };
+  const read = async (query: string, variables: Record<string, unknown> = {}) => {
+    const response = await h.fetch(ENDPOINT, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+    return { etag: response.headers.get("etag"), body: (await response.json()) as { data?: unknown; errors?: unknown } };
+  };
+  const versionQuery = "query ($hostId: ID) { latestData(hostId: $hostId, first: 1) { edges { node { version } } } }";
+
+  beforeAll(async () => {
+    h = await createHarness("pglite", ubuntu(generatedPackages(20)));
+    await h.collector.collect();
+    hostId = await localHostId(h);
+    localId = (await h.db.prisma.host.findFirstOrThrow({ where: { local: true } })).id;
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+  const behindItsBack = (version: string) => h.db.prisma.$executeRawUnsafe(`UPDATE software SET version = '${version}'`);
+
+  it("when another host reports, then responses about a named host stay and every other response goes", async () => {
+    h.responseCache!.invalidate();
+    const named = await read(versionQuery, { hostId });
+    const unnamed = await read(versionQuery);
+    const both = await read(`{ a: latestData(hostId: "${hostId}", first: 1) { totalCount } b: software(first: 1) { totalCount } }`);
+    const hostById = await read(`{ host(id: "${hostId}") { hostname } }`);
+    expect(h.responseCache!.size()).toBe(4);
+    await behindItsBack("v-other-host");
+    await otherHostReports();
+    // Still from memory: the named host's answers.
+    expect((await read(versionQuery, { hostId })).body).toEqual(named.body);
+    expect((await read(`{ host(id: "${hostId}") { hostname } }`)).body).toEqual(hostById.body);
+    // Read afresh: the default host (which host that is depends on every host), and a document that also reads the fleet.
+    expect(JSON.stringify((await read(versionQuery)).body)).toContain("v-other-host");
+    expect(unnamed.body).not.toEqual((await read(versionQuery)).body);
+    expect(h.responseCache!.size()).toBe(3);
+    void both;
+  });
+
+  it("when the named host itself reports, then its responses go too", async () => {
+    await behindItsBack("v-same-host");
+    const newest = await h.db.prisma.snapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
+    h.pubsub.publish("snapshotUpdated", toSnapshotEvent(newest));
+    expect(JSON.stringify((await read(versionQuery, { hostId })).body)).toContain("v-same-host");
+  });
+
+  it("when node(id:) names an app, then its answer is scoped to the app's host; an ID with no record is not", async () => {
+    h.responseCache!.invalidate();
+    const app = await h.db.prisma.app.findFirstOrThrow({ orderBy: { id: "asc" } });
+    const appId = Buffer.from(`App:${app.id}`).toString("base64");
+    const missing = Buffer.from(`App:99999999`).toString("base64");
+    await read(`{ node(id: "${appId}") { id } }`);
+    await read(`{ node(id: "${missing}") { id } }`);
+    expect(h.responseCache!.size()).toBe(2);
+    await otherHostReports();
+    expect(h.responseCache!.size()).toBe(1);
+  });
+
+  it("when a response is stored again after a change, then the ETag of the old one no longer answers 304", async () => {
+    h.responseCache!.invalidate();
+    await read(versionQuery, { hostId });
+    const { etag } = await read(versionQuery, { hostId });
+    expect(etag).toBeTruthy();
+    h.responseCache!.invalidate(localId);
+    await behindItsBack("v-after-etag");
+    await read(versionQuery, { hostId });
+    const revalidated = await h.fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "content-type": "application/json", "if-none-match": etag! },
+      body: JSON.stringify({ query: versionQuery, variables: { hostId } }),
+    });
+    expect(revalidated.status).toBe(200);
+    expect(JSON.stringify(await revalidated.json())).toContain("v-after-etag");
+  });
+});
+
+describe("response cache whose invalidation comes late (a broken service)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness("pglite", ubuntu(generatedPackages(20)), { invalidationDelayMs: 500 });
+    await h.collector.collect();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when a client hears snapshotUpdated and reads at once, then the stale-response check sees the stale reads", async () => {
+    const { stale } = await readWhileCollecting(h, await localHostId(h), 23);
+    expect(stale.length).toBeGreaterThan(0);
   });
 });
 
