@@ -1,17 +1,21 @@
 # syntax=docker/dockerfile:1
 
-# ---- build: install everything, generate the Prisma client, type-check, then drop dev dependencies
+# ---- build: install everything, generate the Prisma client, type-check, compile to dist/, then drop
+# dev dependencies (tsx, esbuild, TypeScript, Prisma's CLI): the runtime runs the compiled JavaScript.
 FROM node:22.21.1-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY test/drift/package.json test/drift/package.json
 COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json codegen.ts ./
-# postinstall runs `prisma generate` (src/generated/prisma), which needs prisma/ and prisma.config.ts.
+COPY scripts/build.mjs scripts/build.mjs
+# postinstall runs `prisma generate` (src/generated/prisma), which needs prisma/ and prisma.config.ts,
+# then scripts/build.mjs, which at this point compiles only the generated client.
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY test ./test
 RUN npm run check \
+ && npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: Node, osquery from osquery's own package repository, the app, a non-root user
@@ -44,7 +48,7 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/prisma ./prisma
-COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 RUN install -d -o node -g node /data
 # The image has no .git, so `--version` and the start log take the revision from here:
 #   docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD) .
@@ -58,4 +62,4 @@ EXPOSE 4000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly (not npm start) so SIGTERM reaches the service and shutdown is graceful.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

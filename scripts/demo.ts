@@ -5,7 +5,7 @@
  * their inventories and change them every minute or so. Every host says it is simulated (Host.demo),
  * and so does the service's log.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -38,7 +38,10 @@ const env = {
   ENROLL_RATE_PER_MINUTE: "10000",
 };
 
-const service = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+// The compiled service, as npm start runs it, rebuilt first if src/ changed since the last build.
+const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
+if (built.status !== 0) process.exit(built.status ?? 1);
+const service = spawn(process.execPath, ["dist/main.js"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
 let fleet: ReturnType<typeof createFleet> | null = null;
 let stopping = false;
 

@@ -132,7 +132,7 @@ function addresses(scheme: "http" | "https", host: string, port: number): { url:
 const COMMANDS = ["migrate", "flagfile"] as const;
 type Command = "serve" | (typeof COMMANDS)[number];
 
-const USAGE = `Usage: node --import tsx src/main.ts [command] [options]    (npm start -- [options])
+const USAGE = `Usage: node dist/main.js [command] [options]    (npm start -- [options])
 
 Commands:
   (none)       open the database, apply migrations, serve the API and collect on the schedule

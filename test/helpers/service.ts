@@ -29,16 +29,28 @@ export interface ServiceProcess {
 export const baseEnv = { PORT: "0", HOST: "127.0.0.1", COLLECT_SCHEDULE: "off", LOG_LEVEL: "info", COLLECT_RATE_PER_MINUTE: "10000" };
 
 /**
- * Runs `node [nodeArgs] --import tsx src/main.ts [args]` (what `npm start` runs) with the given
- * environment. Node flags go on the command line because some (--cpu-prof) are refused in NODE_OPTIONS.
+ * How the service runs: "tsx" runs the TypeScript sources (what `npm run dev` runs, and what tests use
+ * so they need no build), "compiled" runs dist/main.js (what `npm start` and the image run; build it
+ * first with `node scripts/build.mjs`).
  */
-export function spawnService(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ServiceProcess {
+export type Runtime = "tsx" | "compiled";
+
+export function entryArgs(runtime: Runtime): string[] {
+  return runtime === "compiled" ? ["dist/main.js"] : ["--import", "tsx", "src/main.ts"];
+}
+
+/**
+ * Runs `node [nodeArgs] --import tsx src/main.ts [args]` (or `node [nodeArgs] dist/main.js [args]`)
+ * with the given environment. Node flags go on the command line because some (--cpu-prof) are refused
+ * in NODE_OPTIONS.
+ */
+export function spawnService(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = [], runtime: Runtime = "tsx"): ServiceProcess {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !["DATABASE_URL", "DATA_DIR", "OSQUERY_BIN", "PORT", "HOST", "COLLECT_SCHEDULE", "NODE_OPTIONS", "REDIS_URL"].includes(k) && !k.startsWith("VITEST"),
     ),
   );
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts", ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entryArgs(runtime), ...args], {
     cwd: ROOT,
     env: { ...clean, ...baseEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -105,8 +117,8 @@ export function spawnService(env: Record<string, string>, args: string[] = [], n
 }
 
 /** Starts the service and waits until it listens. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
-  const service = spawnService(env);
+export async function startService(env: Record<string, string>, runtime: Runtime = "tsx"): Promise<ServiceProcess> {
+  const service = spawnService(env, [], [], runtime);
   const listening = await service.waitForLog((l) => l.msg === "GraphQL server listening", 90_000);
   service.endpoint = String(listening["url"]);
   service.origin = service.endpoint.replace(/\/graphql$/, "");

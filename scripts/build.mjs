@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// npm run build: compiles src/ (with the generated Prisma client in src/generated) to dist/, one .js
+// file per .ts file, so dist/main.js finds package.json and prisma/migrations at the same relative
+// paths ("..") as src/main.ts does. esbuild only strips types (`npm run check` is the type check),
+// which takes well under a second: fast enough to run after every `npm ci` (postinstall) and before
+// every `npm start` whose sources changed (--if-stale).
+//
+//   node scripts/build.mjs             build
+//   node scripts/build.mjs --if-stale  build only when a file under src/ was added, removed or changed
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SRC = join(ROOT, "src");
+const DIST = join(ROOT, "dist");
+/** What the last build compiled: each source file and its modification time. */
+const STAMP = ".build-stamp.json";
+/** Node versions package.json's "engines" allows; esbuild lowers nothing they run natively. */
+const TARGET = "node20.19";
+
+async function sources(dir) {
+  const found = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await sources(path)));
+    else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) found.push(path);
+  }
+  return found;
+}
+
+/** path relative to src/ → mtime in ms, for every source file, plus the build script itself. */
+async function fingerprint(files) {
+  const entries = await Promise.all(
+    [...files, fileURLToPath(import.meta.url)].map(async (file) => [relative(ROOT, file).split(sep).join("/"), (await stat(file)).mtimeMs]),
+  );
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+async function isFresh(current) {
+  try {
+    const built = JSON.parse(await readFile(join(DIST, STAMP), "utf8"));
+    return JSON.stringify(built) === JSON.stringify(current);
+  } catch {
+    return false;
+  }
+}
+
+const { values } = parseArgs({ options: { "if-stale": { type: "boolean" }, quiet: { type: "boolean" } } });
+const files = await sources(SRC);
+if (!files.some((f) => f.startsWith(join(SRC, "generated") + sep))) {
+  process.stderr.write("build: src/generated is missing; run `npm run generate` (npm ci runs it) first\n");
+  process.exit(1);
+}
+const current = await fingerprint(files);
+if (values["if-stale"] && (await isFresh(current))) process.exit(0);
+
+const started = performance.now();
+// esbuild is loaded only when there is something to build: `npm start` with a fresh dist/ needs no
+// dev dependency, so a checkout pruned with `npm prune --omit=dev` after `npm ci` still starts.
+let build;
+try {
+  ({ build } = await import("esbuild"));
+} catch (error) {
+  if (error.code !== "ERR_MODULE_NOT_FOUND") throw error;
+  process.stderr.write("build: src/ changed since dist/ was built, and esbuild (a dev dependency) is not installed: run `npm ci`, which builds dist/\n");
+  process.exit(1);
+}
+// Built next to dist/ and swapped in, so an interrupted build never leaves half a dist/ behind.
+const next = join(ROOT, `dist.building-${process.pid}`);
+await rm(next, { recursive: true, force: true });
+await mkdir(next, { recursive: true });
+try {
+  await build({
+    entryPoints: files,
+    outbase: SRC,
+    outdir: next,
+    format: "esm",
+    platform: "node",
+    target: TARGET,
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  await writeFile(join(next, STAMP), `${JSON.stringify(current, null, 1)}\n`);
+  const old = join(ROOT, `dist.old-${process.pid}`);
+  await rename(DIST, old).catch((error) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  await rename(next, DIST).catch(async (error) => {
+    // Another build of the same sources swapped its dist/ in between our two renames: keep that one.
+    if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+    await rm(next, { recursive: true, force: true });
+  });
+  await rm(old, { recursive: true, force: true });
+} catch (error) {
+  await rm(next, { recursive: true, force: true });
+  throw error;
+}
+// stderr: `npm start --silent -- --version` prints only the service's own output on stdout.
+if (!values.quiet) {
+  process.stderr.write(`build: ${files.length} files from src/ to dist/ in ${Math.round(performance.now() - started)} ms\n`);
+}
