@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import type { ScheduledJob, Scheduler } from "./jobs/scheduler.js";
 import { environmentVariables, MIN_SECRET_LENGTH, parseConfig, splitSecrets, type Config, type FleetConfig } from "./config.js";
 import type { Database } from "./db/client.js";
@@ -185,7 +186,20 @@ function parseCommandLine(args: string[]): Command {
   return (command as Command | undefined) ?? "serve";
 }
 
+/**
+ * WebAssembly runs on V8's baseline compiler only (Liftoff), never re-optimised by TurboFan: Prisma's
+ * query compiler and PGlite's PostgreSQL are wasm, and TurboFan's compilations of them leave 60-75 MB
+ * in malloc arenas that the process keeps. With PostgreSQL the CPU per request is unchanged (the query
+ * compiler is a small share of it); on PGlite uncached reads take about 20% more CPU (README "Memory").
+ * Set here, before anything compiles wasm, rather than on node's command line, so that every way of
+ * starting the service (npm start, the image, the systemd unit, tests) gets it.
+ */
+function configureRuntime(): void {
+  setFlagsFromString("--liftoff-only");
+}
+
 async function main(args: string[]): Promise<void> {
+  configureRuntime();
   const command = parseCommandLine(args);
   const parsed = parseConfig(process.env, process.cwd());
   if (!parsed.ok) {
@@ -255,7 +269,6 @@ async function main(args: string[]): Promise<void> {
       { openDatabase },
       { applyMigrations },
       { createPubSub },
-      { connectRedis },
       { createResponseCache, invalidateOnChanges },
       { schema },
       { createServer },
@@ -263,8 +276,6 @@ async function main(args: string[]): Promise<void> {
       { createInventoryStore },
       { createSoftwareCounts },
       { createRetention },
-      { buildAgentConfig },
-      { createFleet },
     ] = await Promise.all([
       import("./sources/local/collector.js"),
       import("./sources/local/osqueryi.js"),
@@ -273,7 +284,6 @@ async function main(args: string[]): Promise<void> {
       import("./db/client.js"),
       import("./db/migrate.js"),
       import("./events/pubsub.js"),
-      import("./events/redis.js"),
       import("./server/response-cache.js"),
       import("./schema/index.js"),
       import("./server/server.js"),
@@ -281,8 +291,6 @@ async function main(args: string[]): Promise<void> {
       import("./store/inventory-store.js"),
       import("./store/software-catalog.js"),
       import("./store/retention.js"),
-      import("./sources/agent/agent-config.js"),
-      import("./sources/agent/fleet.js"),
     ]);
     if (stopping) return;
     const token = await readToken(config.auth);
@@ -319,6 +327,8 @@ async function main(args: string[]): Promise<void> {
 
     let eventTarget: PubSubOptions["eventTarget"];
     if (config.redisUrl) {
+      // ioredis is loaded only by the instances that use it, as is the agent API below.
+      const { connectRedis } = await import("./events/redis.js");
       const redis = await connectRedis(config.redisUrl, logger.child({ component: "redis" }));
       running.redis = redis;
       eventTarget = redis.eventTarget;
@@ -350,6 +360,7 @@ async function main(args: string[]): Promise<void> {
 
     let fleet: Fleet | null = null;
     if (config.fleet) {
+      const [{ buildAgentConfig }, { createFleet }] = await Promise.all([import("./sources/agent/agent-config.js"), import("./sources/agent/fleet.js")]);
       const secrets = await readEnrollSecrets(config.fleet);
       const agentConfig = buildAgentConfig(
         config.fleet,
