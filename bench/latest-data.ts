@@ -216,7 +216,7 @@ async function startServers(
     process.stderr.write(`starting ${SERVERS[key].label}\n`);
     const server = await startChildServer({
       label: SERVERS[key].label,
-      nodeArgs: key === "service" ? [...profile, ...(process.env["XFLAGS"] ? process.env["XFLAGS"].split(" ") : []), "dist/main.js"] : [...profile, "--import", "tsx", SERVERS[key].script],
+      nodeArgs: [...profile, "--import", "tsx", SERVERS[key].script],
       cwd: ROOT,
       env: childEnv(env),
       listening: LISTENING,
