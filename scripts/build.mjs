@@ -8,7 +8,7 @@
 //   node scripts/build.mjs             build
 //   node scripts/build.mjs --if-stale  build only when a file under src/ was added, removed or changed
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -47,6 +47,37 @@ async function isFresh(current) {
   }
 }
 
+/**
+ * Prisma's generated client imports its query compiler as a module that exports the WebAssembly as a
+ * 4.5 MB base64 string. A module is never unloaded, so its source and that string stay on the heap for
+ * the life of the process (9 MB). The build writes the decoded bytes next to the compiled client
+ * instead and has the client read them from there. If a Prisma upgrade changes the generated code, the
+ * build says so and leaves the client as generated (it works either way).
+ */
+const WASM_IMPORT = /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/query_compiler_[a-z]+_bg\.[a-z]+\.wasm-base64\.mjs)"\)\s*\n\s*return await decodeBase64AsWasm\(wasm\)/;
+const WASM_FILE = "query-compiler.wasm";
+
+function queryCompilerFromFile(outdir) {
+  return {
+    name: "query-compiler-from-file",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]generated[\\/]prisma[\\/]internal[\\/]class\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, "utf8");
+        const match = WASM_IMPORT.exec(source);
+        if (!match) {
+          return { contents: source, loader: "ts", warnings: [{ text: "the generated Prisma client no longer imports its query compiler as expected; it keeps the base64 module (9 MB more heap)" }] };
+        }
+        const { wasm } = await import(match[1]);
+        const target = join(outdir, relative(SRC, dirname(args.path)), WASM_FILE);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, Buffer.from(wasm, "base64"));
+        const replacement = `const { readFile } = await import("node:fs/promises")\n    return new WebAssembly.Module(await readFile(new URL("./${WASM_FILE}", import.meta.url)))`;
+        return { contents: source.replace(match[0], replacement), loader: "ts" };
+      });
+    },
+  };
+}
+
 const { values } = parseArgs({ options: { "if-stale": { type: "boolean" }, quiet: { type: "boolean" } } });
 const files = await sources(SRC);
 if (!files.some((f) => f.startsWith(join(SRC, "generated") + sep))) {
@@ -80,6 +111,7 @@ try {
     platform: "node",
     target: TARGET,
     sourcemap: true,
+    plugins: [queryCompilerFromFile(next)],
     logLevel: "warning",
   });
   await writeFile(join(next, STAMP), `${JSON.stringify(current, null, 1)}\n`);

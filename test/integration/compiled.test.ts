@@ -56,6 +56,13 @@ describe("the compiled service (dist/main.js)", () => {
     });
   });
 
+  it("when built, then the Prisma client reads its query compiler from a .wasm file rather than keeping a base64 module on the heap", async () => {
+    const client = await readFile(join(ROOT, "dist", "generated", "prisma", "internal", "class.js"), "utf8");
+    expect(client).not.toMatch(/wasm-base64/);
+    const wasm = await readFile(join(ROOT, "dist", "generated", "prisma", "internal", "query-compiler.wasm"));
+    expect(WebAssembly.validate(wasm)).toBe(true);
+  });
+
   it("when run with --version, then it finds package.json from dist/ and prints the version", async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
     const service = spawnService({}, ["--version"], [], "compiled");
