@@ -7,6 +7,7 @@
 //
 //   node scripts/build.mjs             build
 //   node scripts/build.mjs --if-stale  build only when a file under src/ was added, removed or changed
+import { spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,7 @@ async function fingerprint(files) {
 }
 
 async function isFresh(current) {
+  if (!(await exists(join(DIST, TEMPLATE_DIR, `${await pgliteVersion()}.tar.gz`)))) return false;
   try {
     const built = JSON.parse(await readFile(join(DIST, STAMP), "utf8"));
     return JSON.stringify(built) === JSON.stringify(current);
@@ -78,6 +80,48 @@ function queryCompilerFromFile(outdir) {
   };
 }
 
+/**
+ * A new embedded database, as PGlite's initdb creates it, packed once at build time: a first start on an
+ * empty DATA_DIR unpacks it instead of running initdb, which PGlite does in a second, temporary
+ * PostgreSQL whose whole memory it copies (about 700 MB at its peak, and 2.5 s). Named after the PGlite
+ * version, whose PostgreSQL must match the files; kept from one build to the next.
+ */
+const TEMPLATE_DIR = "pglite-template";
+const MAKE_TEMPLATE = `
+import { writeFile } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+const pg = await PGlite.create();
+const packed = await pg.dumpDataDir("gzip");
+await pg.close();
+await writeFile(process.argv[1], Buffer.from(await packed.arrayBuffer()));
+`;
+
+async function pgliteVersion() {
+  const pkg = JSON.parse(await readFile(join(ROOT, "node_modules", "@electric-sql", "pglite", "package.json"), "utf8"));
+  return pkg.version;
+}
+
+async function exists(path) {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Copies the template from the previous dist/ when it is there, otherwise makes it. */
+async function pgliteTemplate(outdir) {
+  const name = join(TEMPLATE_DIR, `${await pgliteVersion()}.tar.gz`);
+  const target = join(outdir, name);
+  await mkdir(dirname(target), { recursive: true });
+  if (await exists(join(DIST, name))) {
+    await writeFile(target, await readFile(join(DIST, name)));
+    return;
+  }
+  const made = spawnSync(process.execPath, ["--input-type=module", "-e", MAKE_TEMPLATE, `${target}.partial`], { cwd: ROOT, stdio: "inherit" });
+  if (made.status !== 0) throw new Error(`build: making the PGlite template failed (exit ${made.status ?? made.signal})`);
+  await rename(`${target}.partial`, target);
+}
+
 const { values } = parseArgs({ options: { "if-stale": { type: "boolean" }, quiet: { type: "boolean" } } });
 const files = await sources(SRC);
 if (!files.some((f) => f.startsWith(join(SRC, "generated") + sep))) {
@@ -114,6 +158,7 @@ try {
     plugins: [queryCompilerFromFile(next)],
     logLevel: "warning",
   });
+  await pgliteTemplate(next);
   await writeFile(join(next, STAMP), `${JSON.stringify(current, null, 1)}\n`);
   const old = join(ROOT, `dist.old-${process.pid}`);
   await rename(DIST, old).catch((error) => {

@@ -22,6 +22,8 @@ import { readBuildInfo } from "./version.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+/** Made by `npm run build`; found from src/main.ts (tsx) and dist/main.js alike. */
+const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL("../dist/pglite-template", import.meta.url));
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Daily, at a quiet minute rather than on the hour when other jobs fire. */
 const PRUNE_SCHEDULE = "17 3 * * *";
@@ -310,7 +312,7 @@ async function main(args: string[]): Promise<void> {
         : { database: "pglite", dataDir: config.database.dataDir },
       "opening database",
     );
-    const db = await openDatabase(config.database, logger.child({ component: "db" }));
+    const db = await openDatabase(config.database, logger.child({ component: "db" }), { pgliteTemplateDir: PGLITE_TEMPLATE_DIR });
     running.db = db;
     const conn = await db.connect();
     try {

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { access, mkdir, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -80,7 +80,37 @@ async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
   }
 }
 
-async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
+export interface OpenOptions {
+  /**
+   * Where the build keeps a new embedded database for each PGlite version (`<version>.tar.gz`, see
+   * scripts/build.mjs). A first start on an empty DATA_DIR unpacks it rather than running initdb; when
+   * it is missing (sources run through tsx without a build), PGlite runs initdb.
+   * @default null
+   */
+  pgliteTemplateDir?: string | null;
+}
+
+/** The new database packed for the installed PGlite, or null when the build made none. */
+async function readPgliteTemplate(templateDir: string): Promise<Buffer | null> {
+  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.resolve("@electric-sql/pglite")), "utf8")) as { version: string };
+  try {
+    return await readFile(join(templateDir, `${pkg.version}.tar.gz`));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+async function isNewDataDir(dataDir: string): Promise<boolean> {
+  try {
+    await access(join(dataDir, "PG_VERSION"));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function openPglite(dataDir: string, logger: Logger, templateDir: string | null): Promise<Database> {
   // Loaded only here: the embedded engine costs ~40 MB of memory that a PostgreSQL deployment never uses.
   const [{ PGlite: Engine }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
   // PGlite creates its own folder but not the parents of it.
@@ -88,13 +118,20 @@ async function openPglite(dataDir: string, logger: Logger): Promise<Database> {
   const release = await claimDataDir(dataDir);
   const started = performance.now();
   let client: PGlite;
+  let created: "from template" | "initdb" | null = null;
   try {
-    client = await Engine.create(dataDir, { startParams: [...Engine.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])] });
+    const isNew = await isNewDataDir(dataDir);
+    const template = isNew && templateDir !== null ? await readPgliteTemplate(templateDir) : null;
+    if (isNew) created = template ? "from template" : "initdb";
+    client = await Engine.create(dataDir, {
+      startParams: [...Engine.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])],
+      ...(template ? { loadDataDir: new Blob([new Uint8Array(template)]) } : {}),
+    });
   } catch (error) {
     await release();
     throw error;
   }
-  logger.info({ dataDir, ms: Math.round(performance.now() - started) }, "embedded database (PGlite) opened");
+  logger.info({ dataDir, ms: Math.round(performance.now() - started), ...(created ? { created } : {}) }, "embedded database (PGlite) opened");
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client), errorFormat: "minimal" });
   return {
     kind: "pglite",
@@ -152,6 +189,6 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
   };
 }
 
-export function openDatabase(config: Config["database"], logger: Logger): Promise<Database> {
-  return config.kind === "pglite" ? openPglite(config.dataDir, logger) : openPostgres(config.url, logger);
+export function openDatabase(config: Config["database"], logger: Logger, options: OpenOptions = {}): Promise<Database> {
+  return config.kind === "pglite" ? openPglite(config.dataDir, logger, options.pgliteTemplateDir ?? null) : openPostgres(config.url, logger);
 }

@@ -42,7 +42,7 @@ describe("the compiled service (dist/main.js)", () => {
       await database?.dispose();
     });
 
-    it("when started, then it applies the migrations from prisma/migrations and answers a GraphQL query from the database through the generated client", async () => {
+    it("when started on a new database, then it applies the migrations from prisma/migrations and answers a GraphQL query from the database through the generated client", async () => {
       const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
       // A fresh PGlite data directory and a fresh PostgreSQL database both start with none applied.
       expect(service.logs.filter((l) => l.msg === "migration applied").map((l) => l["migration"])).toEqual(migrations.sort());
@@ -53,6 +53,10 @@ describe("the compiled service (dist/main.js)", () => {
       expect(cmdline).toContain("dist/main.js");
       expect(cmdline.join(" ")).not.toMatch(/tsx/);
       expect(service.stray).toEqual([]);
+      if (backend === "pglite") {
+        // A new DATA_DIR: the build's packed database is unpacked instead of running initdb.
+        expect(service.logs.find((l) => l.msg === "embedded database (PGlite) opened")).toMatchObject({ created: "from template" });
+      }
     });
   });
 
