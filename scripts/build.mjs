@@ -3,7 +3,8 @@
 // file per .ts file, so dist/main.js finds package.json and prisma/migrations at the same relative
 // paths ("..") as src/main.ts does. esbuild only strips types (`npm run check` is the type check),
 // which takes well under a second: fast enough to run after every `npm ci` (postinstall) and before
-// every `npm start` whose sources changed (--if-stale).
+// every `npm start` whose sources changed (--if-stale). The first build for a PGlite version also packs
+// a new embedded database (a few seconds, once), which later builds copy from the previous dist/.
 //
 //   node scripts/build.mjs             build
 //   node scripts/build.mjs --if-stale  build only when a file under src/ was added, removed or changed
