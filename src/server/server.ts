@@ -212,17 +212,23 @@ export function createServer({
   const originAllowed = createWebSocketOriginCheck(security.http.corsOrigins);
 
   let draining = false;
-  const listener: RequestListener = async (req, res) => {
+  const closeIdle = () => http.closeIdleConnections();
+  // One function for every response ('finish' fires once per response, so no once-wrapper either).
+  const onFinish = () => {
+    if (draining) setImmediate(closeIdle);
+  };
+  const listener: RequestListener = (req, res) => {
     // While closing, each response ends its connection: keep-alive clients move on instead of
     // sending more requests down a socket that is about to be cut.
     if (draining) res.setHeader("connection", "close");
     // A response that was under way when closing began (an SSE stream) leaves an idle keep-alive socket
     // behind, which would hold up close() until the grace period cuts it.
-    res.once("finish", () => {
-      if (draining) setImmediate(() => http.closeIdleConnections());
-    });
+    res.on("finish", onFinish);
     // Agents authenticate with node keys and send larger bodies; their endpoints have limits of their own.
     if (agentHttp?.matches(req.url)) return agentHttp.handle(req, res, req.socket.remoteAddress ?? "unknown");
+    void serveHttp(req, res);
+  };
+  const serveHttp = async (req: IncomingMessage, res: ServerResponse) => {
     const health = req.url === "/health" || req.url?.startsWith("/health?");
     // Against DNS rebinding. Health probes address an instance by its IP, and /health tells nothing.
     if (!health && !hostAllowed(req.headers.host)) return jsonError(res, 421, ErrorCode.HOST_NOT_ALLOWED, HOST_NOT_ALLOWED_MESSAGE);

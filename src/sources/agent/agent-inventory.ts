@@ -49,8 +49,9 @@ export interface AgentInventory {
    * due (never collected, older than the interval plus the host's jitter, or asked for by
    * collectSnapshot) and not already handed out; none otherwise. Handing out is a compare-and-set
    * on the host row, so two instances answering the same agent never both hand out a batch.
+   * Synchronous when nothing is due (nearly every check-in): no promise on the hot path.
    */
-  queriesFor(host: AgentHost): Promise<Record<string, string>>;
+  queriesFor(host: AgentHost): Record<string, string> | Promise<Record<string, string>>;
   /**
    * Stores the inventory batch in a distributed/write as a snapshot of the host. Null when the write
    * holds none of ours, or repeats a batch already stored (agents resend after a timeout).
@@ -133,23 +134,25 @@ function inventoryOf(
 }
 
 export function createAgentInventory({ db, store, logger, intervalMs, pendingMs, maxRows, now = () => new Date() }: AgentInventoryOptions): AgentInventory {
-  return {
-    async queriesFor(host) {
-      const at = now();
-      if (!isDue(host, at, intervalMs, pendingMs)) return {};
-      const batch = randomBytes(9).toString("base64url");
-      const staleBefore = new Date(at.getTime() - pendingMs);
-      const claimed = await db.$executeRaw`UPDATE hosts SET inventory_batch = ${batch}, inventory_sent_at = ${at}
-        WHERE id = ${host.hostId} AND (inventory_sent_at IS NULL OR inventory_sent_at < ${staleBefore})`;
-      // Whether or not another instance got there first, this one now knows a batch is out.
-      host.sentAt = at;
-      if (claimed === 0) return {};
-      const queries: Record<string, string> = {};
-      for (const [part, sql] of Object.entries(statementsFor(host.softwareSource))) queries[`${ID_PREFIX}:${batch}:${part}`] = sql;
-      logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
-      return queries;
-    },
+  async function handOut(host: AgentHost, at: Date): Promise<Record<string, string>> {
+    const batch = randomBytes(9).toString("base64url");
+    const staleBefore = new Date(at.getTime() - pendingMs);
+    const claimed = await db.$executeRaw`UPDATE hosts SET inventory_batch = ${batch}, inventory_sent_at = ${at}
+      WHERE id = ${host.hostId} AND (inventory_sent_at IS NULL OR inventory_sent_at < ${staleBefore})`;
+    // Whether or not another instance got there first, this one now knows a batch is out.
+    host.sentAt = at;
+    if (claimed === 0) return {};
+    const queries: Record<string, string> = {};
+    for (const [part, sql] of Object.entries(statementsFor(host.softwareSource))) queries[`${ID_PREFIX}:${batch}:${part}`] = sql;
+    logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
+    return queries;
+  }
 
+  return {
+    queriesFor(host) {
+      const at = now();
+      return isDue(host, at, intervalMs, pendingMs) ? handOut(host, at) : {};
+    },
     async accept(host, write, invalidUtf8 = new Set()) {
       const batches = new Map<string, Map<Part, { rows: unknown; status: number; message: string }>>();
       const ids = new Map<string, string[]>();

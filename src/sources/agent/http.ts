@@ -58,54 +58,64 @@ function send(res: ServerResponse, status: number, body: string) {
 }
 
 export function createAgentHttp({ api, logger, maxBodyBytes }: AgentHttpOptions): AgentHttp {
-  async function handle(req: IncomingMessage, res: ServerResponse, client: string) {
-    const endpoint = PATH.exec(req.url ?? "")?.[1] as Endpoint | undefined;
-    if (!endpoint || !ENDPOINTS.includes(endpoint)) return send(res, 404, errorAnswer("no such agent endpoint"));
-    if (req.method !== "POST") {
-      res.setHeader("allow", "POST");
-      return send(res, 405, errorAnswer("agent endpoints take POST"));
-    }
-    const limit = endpoint === "log" || endpoint === "distributed/write" ? maxBodyBytes : SMALL_BODY_BYTES;
-    const tooLarge = () => new RequestError(413, `request body too large: at most ${limit} bytes`);
+  const refuse = (res: ServerResponse, error: RequestError, endpoint: Endpoint, client: string) => {
+    logger.warn({ endpoint, client, status: error.status, reason: error.message }, "agent request refused");
+    if (error.status === 413) res.setHeader("connection", "close");
+    send(res, error.status, errorAnswer(error.message));
+  };
+  const fail = (res: ServerResponse, error: unknown) => {
+    logger.error({ err: error }, "agent request failed");
+    if (!res.headersSent) send(res, 500, errorAnswer("internal error; send the request again later"));
+    else res.destroy();
+  };
+
+  // Runs for every check-in: no named closures per request (tsx's keepNames gives each one a
+  // defineProperty call) and no promise beyond the body's unless the answer waits for the database.
+  async function respond(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, client: string, limit: number) {
     let body: JsonBody;
+    let read: Buffer | null;
     try {
-      const declared = req.headers["content-length"];
-      if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-      let read: Buffer | null;
-      try {
-        read = await readBoundedBody(req, limit);
-      } catch {
-        // The agent went away mid-body: nobody is left to answer.
-        logger.debug({ endpoint, client }, "agent closed the connection before its body ended");
-        return;
-      }
-      if (read === null) throw tooLarge();
-      const raw = await decode(read, req.headers["content-encoding"], limit);
+      read = await readBoundedBody(req, limit);
+    } catch {
+      // The agent went away mid-body: nobody is left to answer.
+      logger.debug({ endpoint, client }, "agent closed the connection before its body ended");
+      return;
+    }
+    try {
+      if (read === null) throw new RequestError(413, `request body too large: at most ${limit} bytes`);
+      const encoding = req.headers["content-encoding"];
+      const raw = encoding === undefined ? read : await decode(read, encoding, limit);
       try {
         body = parseJsonBody(raw);
       } catch {
         throw new RequestError(400, "the body is not JSON");
       }
     } catch (error) {
-      if (error instanceof RequestError) {
-        logger.warn({ endpoint, client, status: error.status, reason: error.message }, "agent request refused");
-        if (error.status === 413) res.setHeader("connection", "close");
-        return send(res, error.status, errorAnswer(error.message));
-      }
+      if (error instanceof RequestError) return refuse(res, error, endpoint, client);
       throw error;
     }
-    const answer = await api.handle(endpoint, body.value, { authorization: req.headers.authorization, client, invalidUtf8: body.invalidUtf8 });
-    send(res, answer.status, answer.body);
+    const answer = api.handle(endpoint, body.value, { authorization: req.headers.authorization, client, invalidUtf8: body.invalidUtf8 });
+    if (answer instanceof Promise) {
+      const settled = await answer;
+      send(res, settled.status, settled.body);
+    } else send(res, answer.status, answer.body);
   }
 
   return {
     matches: (url) => url !== undefined && PATH.test(url),
     handle(req, res, client) {
-      handle(req, res, client).catch((error: unknown) => {
-        logger.error({ err: error }, "agent request failed");
-        if (!res.headersSent) send(res, 500, errorAnswer("internal error; send the request again later"));
-        else res.destroy();
-      });
+      const endpoint = PATH.exec(req.url ?? "")?.[1] as Endpoint | undefined;
+      if (!endpoint || !ENDPOINTS.includes(endpoint)) return send(res, 404, errorAnswer("no such agent endpoint"));
+      if (req.method !== "POST") {
+        res.setHeader("allow", "POST");
+        return send(res, 405, errorAnswer("agent endpoints take POST"));
+      }
+      const limit = endpoint === "log" || endpoint === "distributed/write" ? maxBodyBytes : SMALL_BODY_BYTES;
+      const declared = req.headers["content-length"];
+      if (declared !== undefined && Number(declared) > limit) {
+        return refuse(res, new RequestError(413, `request body too large: at most ${limit} bytes`), endpoint, client);
+      }
+      respond(req, res, endpoint, client, limit).catch((error: unknown) => fail(res, error));
     },
   };
 }

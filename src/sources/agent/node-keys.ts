@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, hash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** 32 random bytes, base64url: 43 characters an agent stores and sends back with every request. */
 export function createNodeKey(): string {
@@ -12,7 +12,15 @@ export function isNodeKeyShape(key: string): boolean {
 
 /** Only this is stored: a database dump hands out no working keys. */
 export function hashNodeKey(key: string): Buffer {
-  return createHash("sha256").update(key, "utf8").digest();
+  return hash("sha256", key, "buffer");
+}
+
+/**
+ * The same hash as base64 text, the key of the in-memory cache of hosts. Every check-in computes it;
+ * the one-shot hash costs a fifth of a Hash object's update and digest.
+ */
+export function nodeKeyDigest(key: string): string {
+  return hash("sha256", key, "base64");
 }
 
 /**
