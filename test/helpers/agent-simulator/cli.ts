@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { HostIdentifierMode } from "./agent.js";
@@ -13,7 +14,8 @@ import { PLATFORMS, type Platform } from "./tables.js";
  *
  * Runs a fleet of simulated osqueryd agents until --duration seconds pass or SIGINT/SIGTERM, then prints
  * one JSON report (counters, latency percentiles, the simulator's own CPU) on stdout. With --processes N the
- * hosts are split over N child processes and their reports added up.
+ * hosts are split over N child processes and their reports added up. SIGUSR2 prints the report so far
+ * (marked "interim": true) and carries on: a benchmark takes two and subtracts them to see one phase.
  */
 
 const USAGE = `options:
@@ -129,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
 
+  process.on("SIGUSR2", () => process.stdout.write(`${JSON.stringify({ ...fleet.report(), interim: true })}\n`));
   await fleet.start();
   await new Promise<void>((resolve) => {
     const timer = duration === undefined ? undefined : setTimeout(resolve, duration * 1000);
@@ -160,19 +163,34 @@ async function runChildren(argv: string[], hosts: number, processes: number, fir
   };
   process.once("SIGINT", forward("SIGTERM"));
   process.once("SIGTERM", forward("SIGTERM"));
+  // An interim report is printed once every child has answered the SIGUSR2 forwarded to it.
+  const interim: (StatsReport | undefined)[] = children.map(() => undefined);
+  process.on("SIGUSR2", () => {
+    for (const child of children) child.kill("SIGUSR2");
+  });
+  const onInterim = (index: number, report: StatsReport) => {
+    interim[index] = report;
+    if (interim.some((r) => r === undefined)) return;
+    process.stdout.write(`${JSON.stringify({ ...mergeReports(interim as StatsReport[]), processes, interim: true })}\n`);
+    interim.fill(undefined);
+  };
   const reports = await Promise.all(
     children.map(
-      (child) =>
+      (child, index) =>
         new Promise<StatsReport | undefined>((resolve) => {
-          let out = "";
-          child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-          child.once("exit", () => {
+          let last: StatsReport | undefined;
+          createInterface({ input: child.stdout! }).on("line", (line) => {
+            let report: (StatsReport & { interim?: boolean }) | undefined;
             try {
-              resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as StatsReport);
+              report = JSON.parse(line) as StatsReport & { interim?: boolean };
             } catch {
-              resolve(undefined);
+              return;
             }
+            if (report.interim) onInterim(index, report);
+            else last = report;
           });
+          // After stdout has closed, so the final line has been read.
+          child.once("close", () => resolve(last));
         }),
     ),
   );
