@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, createLimiter, platformOf, type Fleet } from "../helpers/agent-simulator/fleet.js";
-import { createStats, mergeReports, reportOf } from "../helpers/agent-simulator/stats.js";
+import { createStats, mergeReports, reportBetween, reportOf } from "../helpers/agent-simulator/stats.js";
 import type { StatsReport } from "../helpers/agent-simulator/stats.js";
 import { createTestPkis, defaultHandler, startTestDouble, type TestDouble, type TestPkis } from "../helpers/osquery-tls-double.js";
 
@@ -133,8 +133,29 @@ describe("the fleet runner", () => {
   });
 });
 
+describe("a window between two reports", () => {
+  it("when an earlier report is subtracted from a later one, then counters, CPU and latency cover only the requests in between", () => {
+    const stats = createStats();
+    for (let i = 0; i < 100; i++) stats.record("distributed_read", { ok: true, status: 200, body: "{}", bytesSent: 10, bytesReceived: 2, ms: 1000 });
+    const earlier = reportOf(stats, { cpu: { userMs: 10, systemMs: 5 }, wallMs: 1000, hosts: 4 });
+    for (let i = 0; i < 50; i++) stats.record("distributed_read", { ok: true, status: 200, body: "{}", bytesSent: 10, bytesReceived: 2, ms: 2 });
+    stats.record("log", { ok: true, status: 503, body: "{}", bytesSent: 1, bytesReceived: 1, ms: 2 });
+    const later = reportOf(stats, { cpu: { userMs: 25, systemMs: 7 }, wallMs: 4000, hosts: 4 });
+    const window = reportBetween(earlier, later);
+    expect(window.requests.distributed_read).toBe(50);
+    expect(window.requests.log).toBe(1);
+    expect(window.httpStatus).toEqual({ "200": 50, "503": 1 });
+    expect(window.bytesSent).toBe(501);
+    expect(window.cpu).toEqual({ userMs: 15, systemMs: 2 });
+    expect(window.wallMs).toBe(3000);
+    // The slow requests before the window are not in its percentiles.
+    expect(window.latencyMs.distributed_read.p99).toBeLessThan(3);
+    expect(later.latencyMs.distributed_read.p50).toBeGreaterThan(900);
+  });
+});
+
 describe("the CLI", () => {
-  it("when run with 2 processes for a while, then it prints one JSON report covering every host, with the enroll secret trimmed", async () => {
+  it("when run with 2 processes and sent SIGUSR2 midway, then it prints an interim report and then one final JSON report covering every host, with the enroll secret trimmed", async () => {
     double = await startTestDouble({ tls: { key: pki.server.key, cert: pki.server.cert } });
     const secretFile = join(pki.dir, "secret");
     await writeFile(secretFile, "fleet-secret\n");
@@ -153,7 +174,7 @@ describe("the CLI", () => {
       "--processes",
       "2",
       "--duration",
-      "2",
+      "3",
       "--time-scale",
       "0.01",
       "--distributed-interval",
@@ -166,10 +187,21 @@ describe("the CLI", () => {
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    // Every child has installed its SIGUSR2 handler before its fleet enrolls anyone.
+    await expect.poll(() => double!.to("/api/osquery/enroll").length, { timeout: 20_000 }).toBe(5);
+    child.kill("SIGUSR2");
+    await expect.poll(() => out.includes("\n"), { timeout: 5000 }).toBe(true);
+    const code = await exited;
     expect(err).toBe("");
     expect(code).toBe(0);
-    const report = JSON.parse(out) as StatsReport & { processes: number; failedProcesses: number };
+    const [interimLine, finalLine, ...rest] = out.trim().split("\n");
+    expect(rest).toEqual([]);
+    const interim = JSON.parse(interimLine!) as StatsReport & { interim: boolean; processes: number };
+    expect(interim).toMatchObject({ interim: true, hosts: 5, processes: 2, enrollments: 5 });
+    const report = JSON.parse(finalLine!) as StatsReport & { processes: number; failedProcesses: number; interim?: boolean };
+    expect(report.interim).toBeUndefined();
+    expect(report.requests.distributed_read).toBeGreaterThanOrEqual(interim.requests.distributed_read);
     expect(report).toMatchObject({ hosts: 5, processes: 2, failedProcesses: 0, enrollments: 5 });
     expect(report.requests.distributed_read).toBeGreaterThanOrEqual(10);
     expect(report.cpu.userMs).toBeGreaterThan(0);

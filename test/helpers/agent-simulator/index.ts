@@ -10,7 +10,7 @@ export { churnRates, createSimulatedHost, selectStarColumns, type ChurnRates, ty
 export { JsonObject, parseJson, toPlain, writeJson, type JsonValue } from "./json.js";
 export { asciiTime, Severity } from "./log-lines.js";
 export { castVariant, runSql, type SqlResult, type SqlRow, type SqlTables } from "./sql.js";
-export { createStats, ENDPOINTS, mergeReports, reportOf, type AgentStats, type Endpoint, type StatsReport } from "./stats.js";
+export { createStats, ENDPOINTS, mergeReports, reportBetween, reportOf, type AgentStats, type Endpoint, type StatsReport } from "./stats.js";
 export { PLATFORMS, softwareTableOf, softwareTablesOf, tableSpecs, type ColumnSpec, type Platform, type SoftwareTable } from "./tables.js";
 export { createTransport, OSQUERY_TLS12_CIPHERS, type Transport, type TransportOptions } from "./transport.js";
 export { atLeast, featuresOf } from "./version.js";

@@ -177,3 +177,27 @@ export function mergeReports(reports: readonly StatsReport[]): StatsReport {
   }
   return reportOf(stats, { cpu: { userMs, systemMs }, wallMs, hosts });
 }
+
+/**
+ * What happened between two reports of the same fleet (an interim report and a later one): counters,
+ * latency histograms and CPU subtracted, percentiles recomputed over the window alone.
+ */
+export function reportBetween(earlier: StatsReport, later: StatsReport): StatsReport {
+  const stats = createStats();
+  for (const endpoint of ENDPOINTS) {
+    stats.requests[endpoint] = later.requests[endpoint] - earlier.requests[endpoint];
+    stats.failures[endpoint] = later.failures[endpoint] - earlier.failures[endpoint];
+    stats.transportErrors[endpoint] = later.transportErrors[endpoint] - earlier.transportErrors[endpoint];
+    stats.latencyBuckets[endpoint] = later.latencyBuckets[endpoint].map((count, i) => count - (earlier.latencyBuckets[endpoint][i] ?? 0));
+  }
+  for (const [status, count] of Object.entries(later.httpStatus)) {
+    const n = count - (earlier.httpStatus[status] ?? 0);
+    if (n > 0) stats.httpStatus[status] = n;
+  }
+  for (const field of NUMBER_FIELDS) stats[field] = later[field] - earlier[field];
+  return reportOf(stats, {
+    cpu: { userMs: later.cpu.userMs - earlier.cpu.userMs, systemMs: later.cpu.systemMs - earlier.cpu.systemMs },
+    wallMs: later.wallMs - earlier.wallMs,
+    hosts: later.hosts,
+  });
+}
