@@ -2,6 +2,11 @@
  * Baseline for the fleet benchmark: the least a server must do per check-in, on node:http. It reads
  * the body, parses it, looks the node key up in PostgreSQL (by its SHA-256, in the service's own
  * hosts table) and answers an empty distributed read.
+ *
+ * It keeps nothing between requests: every check-in is one query, and only a row found answers
+ * `{"queries":{}}`, which the benchmark checks on every response (wrk's `expect`). The service instead
+ * keeps enrolled hosts in memory; the benchmark counts the PostgreSQL backends' CPU of both servers
+ * in a second column, so that saving shows as what it is.
  */
 import { createHash } from "node:crypto";
 import { serveBaseline } from "../latest-data/serve-baseline.js";
