@@ -190,14 +190,14 @@ benchMain(async (databaseUrl, out) => {
     const { rows: failedRows } = await monitor.query<{ n: number }>("SELECT count(*)::int AS n FROM snapshots WHERE status = 'FAILED'");
     out(
       `first inventories: ${fmt(stored, 0)}/${fmt(HOSTS, 0)} stored ${fmt(storedAt / 1000)} s after the first host started (hosts start over ${RAMP_S} s; ${failedRows[0]!.n} failed snapshots); ` +
-        `server CPU ${fmt(inventory.node)} s${inventory.db === null ? "" : ` + pg ${fmt(inventory.db)} s`}; simulator CPU ${fmt((atInventories.cpu.userMs + atInventories.cpu.systemMs) / 1000)} s`,
+        `server CPU ${fmt(inventory.node)} s; simulator CPU ${fmt((atInventories.cpu.userMs + atInventories.cpu.systemMs) / 1000)} s`,
     );
 
     // ---- steady state: every inventory is in; the agents poll at the fleet's rate (empty check-ins, logs)
     const steadyCpu = await cpuMeter(service, monitor, "fleet-service", countBackends);
     const steadyStart = await simulator.interim();
     await sleep(STEADY_S * 1000);
-    const steadyEnd = await simulator.interim();
+    const steadyEnd = (await simulator.interim()) as StatsReport & { loopDelayMs?: { p99: number; max: number } };
     const steady = await steadyCpu();
     const window = reportBetween(steadyStart, steadyEnd);
     const report = await simulator.stop();
@@ -303,8 +303,11 @@ benchMain(async (databaseUrl, out) => {
     out(`  agents' distributed/read: ${fmt(window.requests.distributed_read, 0)} (${fmt(window.requests.distributed_read / windowSeconds, 0)}/s), p50 ${read.p50} ms, p99 ${read.p99} ms, max ${read.max} ms; all requests ${fmt(windowRequests, 0)}, failed ${windowFailures}`);
     out(
       `  server CPU ${fmt(steady.node)} s (${fmt((steady.node / windowSeconds) * 100, 0)}% of a core) = ${fmt((steady.node * 1e6) / windowRequests)} µs per request` +
-        (steady.db === null ? "" : `; its PostgreSQL backends ${fmt(steady.db)} s`),
+        (steady.db === null ? "" : `; its PostgreSQL backends ${fmt(steady.db)} s (those alive at the end)`),
     );
+    if (steadyEnd.loopDelayMs) {
+      out(`  the simulator's own event-loop delay (worst of its processes), part of the agents' latency: p99 ${steadyEnd.loopDelayMs.p99} ms, max ${steadyEnd.loopDelayMs.max} ms`);
+    }
     out(`  simulator CPU ${fmt(simSteady)} s (${fmt((simSteady / windowSeconds) * 100, 0)}% of a core) = ${fmt((simSteady * 1e6) / windowRequests)} µs per request`);
     out(`whole run: simulator CPU ${fmt(simTotal)} s for ${fmt(Object.values(report.requests).reduce((a, b) => a + b, 0), 0)} requests; failures ${JSON.stringify(report.failures)}; transport errors ${JSON.stringify(report.transportErrors)}`);
     out();

@@ -198,7 +198,7 @@ describe("the CLI", () => {
     const [interimLine, finalLine, ...rest] = out.trim().split("\n");
     expect(rest).toEqual([]);
     const interim = JSON.parse(interimLine!) as StatsReport & { interim: boolean; processes: number };
-    expect(interim).toMatchObject({ interim: true, hosts: 5, processes: 2, enrollments: 5 });
+    expect(interim).toMatchObject({ interim: true, hosts: 5, processes: 2, enrollments: 5, loopDelayMs: { p99: expect.any(Number), max: expect.any(Number) } });
     const report = JSON.parse(finalLine!) as StatsReport & { processes: number; failedProcesses: number; interim?: boolean };
     expect(report.interim).toBeUndefined();
     expect(report.requests.distributed_read).toBeGreaterThanOrEqual(interim.requests.distributed_read);

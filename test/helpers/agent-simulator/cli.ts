@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { HostIdentifierMode } from "./agent.js";
 import { createFleet } from "./fleet.js";
@@ -60,6 +61,21 @@ function parseMix(value: string | undefined): Partial<Record<Platform, number>> 
     weights[name as Platform] = Number(weight);
   }
   return weights;
+}
+
+/** Event-loop delay of a simulator process since its previous report, in ms. */
+interface LoopDelay {
+  p99: number;
+  max: number;
+}
+type WithLoopDelay = StatsReport & { loopDelayMs?: LoopDelay };
+
+/** Over several processes, the worst one's: a percentile cannot be added up. */
+function worstLoopDelay(reports: readonly WithLoopDelay[]): LoopDelay {
+  return {
+    p99: Math.max(0, ...reports.map((r) => r.loopDelayMs?.p99 ?? 0)),
+    max: Math.max(0, ...reports.map((r) => r.loopDelayMs?.max ?? 0)),
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -131,7 +147,16 @@ async function main(argv: string[]): Promise<number> {
     },
   });
 
-  process.on("SIGUSR2", () => process.stdout.write(`${JSON.stringify({ ...fleet.report(), interim: true })}\n`));
+  // How late this process's own event loop ran, since the previous report: latency it adds to what it
+  // measures (a busy simulator, or a machine short of cores), apart from the server's.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const loopDelay = (): LoopDelay => {
+    const delay = { p99: Number((loop.percentile(99) / 1e6).toFixed(1)), max: Number((loop.max / 1e6).toFixed(1)) };
+    loop.reset();
+    return delay;
+  };
+  process.on("SIGUSR2", () => process.stdout.write(`${JSON.stringify({ ...fleet.report(), loopDelayMs: loopDelay(), interim: true })}\n`));
   await fleet.start();
   await new Promise<void>((resolve) => {
     const timer = duration === undefined ? undefined : setTimeout(resolve, duration * 1000);
@@ -143,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", onSignal);
   });
   await fleet.stop();
-  process.stdout.write(`${JSON.stringify(fleet.report())}\n`);
+  process.stdout.write(`${JSON.stringify({ ...fleet.report(), loopDelayMs: loopDelay() })}\n`);
   return 0;
 }
 
@@ -171,7 +196,8 @@ async function runChildren(argv: string[], hosts: number, processes: number, fir
   const onInterim = (index: number, report: StatsReport) => {
     interim[index] = report;
     if (interim.some((r) => r === undefined)) return;
-    process.stdout.write(`${JSON.stringify({ ...mergeReports(interim as StatsReport[]), processes, interim: true })}\n`);
+    const reports = interim as WithLoopDelay[];
+    process.stdout.write(`${JSON.stringify({ ...mergeReports(reports), loopDelayMs: worstLoopDelay(reports), processes, interim: true })}\n`);
     interim.fill(undefined);
   };
   const reports = await Promise.all(
@@ -195,7 +221,9 @@ async function runChildren(argv: string[], hosts: number, processes: number, fir
     ),
   );
   const complete = reports.filter((r): r is StatsReport => r !== undefined);
-  process.stdout.write(`${JSON.stringify({ ...mergeReports(complete), processes, failedProcesses: processes - complete.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...mergeReports(complete), loopDelayMs: worstLoopDelay(complete as WithLoopDelay[]), processes, failedProcesses: processes - complete.length })}\n`,
+  );
   return complete.length === processes ? 0 : 1;
 }
 
