@@ -119,6 +119,8 @@ const envSchema = z.object({
     })
     .optional(),
   GRAPHIQL: boolean("GRAPHIQL").optional(),
+  CONSOLE: boolean("CONSOLE").default(true),
+  CONSOLE_SOURCE_MAPS: boolean("CONSOLE_SOURCE_MAPS").optional(),
   INTROSPECTION: boolean("INTROSPECTION").optional(),
   MAX_BODY_BYTES: integer("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024).default(100 * 1024),
   MAX_DEPTH: integer("MAX_DEPTH", 2, 100).default(8),
@@ -195,6 +197,8 @@ export interface Config {
   collectRatePerMinute: number;
   /** Run osqueryi on this machine on the schedule (the local source). */
   collectLocal: boolean;
+  /** The web console at `/` (web/dist); null serves none. */
+  console: { sourceMaps: boolean; immutableAssets: boolean } | null;
   /** Demo mode (npm run demo): every host is simulated, and the API and the log say so. */
   demo: boolean;
   /** Enrolled osquery agents report over osquery's TLS remote API; null when no enroll secret is set. */
@@ -331,6 +335,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         graphiql: e.GRAPHIQL ?? !production,
         introspection: e.INTROSPECTION ?? !production,
       },
+      // Hashed assets never change under their name, so production lets browsers keep them for a
+      // year; in development a rebuilt console must show on reload.
+      console: e.CONSOLE ? { sourceMaps: e.CONSOLE_SOURCE_MAPS ?? !production, immutableAssets: production } : null,
       limits: {
         maxDepth: e.MAX_DEPTH,
         maxAliases: e.MAX_ALIASES,

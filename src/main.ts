@@ -24,6 +24,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 /** Made by `npm run build`; found from src/main.ts (tsx) and dist/main.js alike. */
 const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL("../dist/pglite-template", import.meta.url));
+/** The web console's production build (npm run build:web, run by npm ci). */
+const CONSOLE_DIR = fileURLToPath(new URL("../web/dist", import.meta.url));
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Daily, at a quiet minute rather than on the hour when other jobs fire. */
 const PRUNE_SCHEDULE = "17 3 * * *";
@@ -409,11 +411,13 @@ async function main(args: string[]): Promise<void> {
       ...(responseCache ? { responseCache } : {}),
       ...(fleet ? { agentHttp: fleet.http, fleetExample: !collector } : {}),
       ...(tls ? { tls } : {}),
+      ...(config.console ? { console: { dir: CONSOLE_DIR, ...config.console } } : {}),
     });
     running.server = server;
     const port = await server.listen(running.port!);
     delete running.port;
-    logger.info(addresses(scheme, config.server.host, port), "GraphQL server listening");
+    const listening = addresses(scheme, config.server.host, port);
+    logger.info(config.console ? { ...listening, console: listening.url.replace(/graphql$/, "") } : listening, "GraphQL server listening");
     if (config.tls) {
       // A renewed certificate (certbot, cert-manager) is picked up without a restart.
       const tlsFiles = config.tls;

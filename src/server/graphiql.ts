@@ -1,3 +1,7 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { GraphiQLOptions } from "graphql-yoga";
 
 const GRAPHIQL_QUERY = `# The newest inventory, 10 apps a page. Pass pageInfo.endCursor as "after" for the next page.
@@ -60,5 +64,51 @@ export function createGraphiQLRenderer(): (options: GraphiQLOptions) => Promise<
       rendered = { key, html };
     }
     return rendered.html;
+  };
+}
+
+export interface GraphiQLPage {
+  /** Answers a browser's GET of the GraphQL endpoint with the GraphiQL page. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/**
+ * GraphiQL's page is ~9 MB with everything inlined, the same on every view: it is gzipped once
+ * (~2 MB), and browsers revalidate it with its ETag (a 304 instead of the page) rather than keep a
+ * copy that a new version of the service would leave stale.
+ */
+export function createGraphiQLPage(render: () => Promise<string>): GraphiQLPage {
+  let page: Promise<{ html: Buffer; gzipped: Buffer; etag: string }> | null = null;
+  const build = async () => {
+    const html = Buffer.from(await render(), "utf8");
+    const gzipped = await promisify(gzip)(html, { level: 9 });
+    return { html, gzipped, etag: `"${createHash("sha256").update(html).digest("base64url").slice(0, 27)}"` };
+  };
+  return {
+    async handle(req, res) {
+      page ??= build();
+      let built;
+      try {
+        built = await page;
+      } catch (error) {
+        page = null;
+        throw error;
+      }
+      const headers = { etag: built.etag, "cache-control": "no-cache", vary: "Accept-Encoding", "x-content-type-options": "nosniff" };
+      if (req.headers["if-none-match"]?.split(/\s*,\s*/).includes(built.etag)) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      // "gzip;q=0" refuses it.
+      const gzipOk = /\bgzip\b(?!\s*;\s*q=0(\.0+)?\b)/i.test(String(req.headers["accept-encoding"] ?? ""));
+      const body = gzipOk ? built.gzipped : built.html;
+      res.writeHead(200, {
+        ...headers,
+        "content-type": "text/html; charset=utf-8",
+        "content-length": body.length,
+        ...(gzipOk ? { "content-encoding": "gzip" } : {}),
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+    },
   };
 }

@@ -10,7 +10,8 @@ import type { Config } from "../config.js";
 import { responseHints, type Context, type SharedContext, type Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
 import { corsFor, createHostCheck, createWebSocketOriginCheck, useCsrfPrevention } from "./cross-site.js";
-import { createGraphiQLRenderer, fleetGraphiqlOptions, graphiqlOptions } from "./graphiql.js";
+import { createConsoleHandler, type ConsoleOptions } from "./console.js";
+import { createGraphiQLPage, createGraphiQLRenderer, fleetGraphiqlOptions, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
 import type { HeldPort } from "./hold-port.js";
 import type { Logger } from "../logger.js";
@@ -58,6 +59,8 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** @default DEFAULT_WEBSOCKET_LIMITS */
   websocket?: WebSocketLimits;
+  /** The web console, served at every path but the GraphQL endpoint, /health and the agents'; none by default. */
+  console?: ConsoleOptions;
 }
 
 export interface Server {
@@ -114,6 +117,7 @@ export function createServer({
   fleetExample = false,
   tls,
   websocket = DEFAULT_WEBSOCKET_LIMITS,
+  console: consoleOptions,
 }: ServerOptions): Server {
   const tokenCheck = createTokenCheck(security.token);
   const tokenFrom = (server: ServerContext, request?: Request): string | null => {
@@ -180,6 +184,11 @@ export function createServer({
     }),
   };
 
+  const activeGraphiqlOptions = security.http.graphiql ? (fleetExample ? fleetGraphiqlOptions : graphiqlOptions) : null;
+  const renderGraphiQL = createGraphiQLRenderer();
+  const graphiqlPage = activeGraphiqlOptions ? createGraphiQLPage(() => renderGraphiQL(activeGraphiqlOptions)) : null;
+  const consoleHandler = consoleOptions ? createConsoleHandler(consoleOptions) : null;
+
   const cors = corsFor(security.http.corsOrigins);
   const streams = createStreamShutdown();
   const yoga = createYoga<ServerContext, Context>({
@@ -188,8 +197,9 @@ export function createServer({
     context: (initial) => ({ ...context, viewer: viewerOf(initial, initial.request), response: responseHints() }),
     logging: yogaLogger(logger),
     landingPage: false,
-    graphiql: security.http.graphiql ? (fleetExample ? fleetGraphiqlOptions : graphiqlOptions) : false,
-    renderGraphiQL: createGraphiQLRenderer(),
+    // Browsers get GraphiQL from graphiqlPage (compressed, with an ETag); Yoga renders it for in-process fetch().
+    graphiql: activeGraphiqlOptions ?? false,
+    renderGraphiQL,
     cors: cors?.cors ?? false,
     maxRequestBodySize: security.http.maxBodyBytes,
     plugins: [
@@ -250,6 +260,16 @@ export function createServer({
       }
       return;
     }
+    const pathname = (req.url ?? "/").split("?")[0]!;
+    const graphql = pathname === graphqlEndpoint || pathname === `${graphqlEndpoint}/`;
+    // Yoga's own test for a browser that wants GraphiQL.
+    if (graphql && graphiqlPage && req.method === "GET" && req.headers.accept?.includes("text/html")) {
+      return graphiqlPage.handle(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, "GraphiQL page failed to render");
+        if (!res.headersSent) jsonError(res, 500, "INTERNAL_SERVER_ERROR", "GraphiQL could not be rendered") // the code Yoga gives unexpected errors;
+      });
+    }
+    if (!graphql && consoleHandler) return consoleHandler.handle(req, res);
     if (req.headers["transfer-encoding"] !== undefined && length === undefined) {
       const body = await readBoundedBody(req, security.http.maxBodyBytes).catch(() => undefined);
       // The client is gone: nobody to answer.

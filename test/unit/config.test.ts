@@ -39,6 +39,7 @@ describe("parseConfig", () => {
         graphiql: true,
         introspection: true,
       },
+      console: { sourceMaps: true, immutableAssets: false },
       limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
       websocket: { maxSocketsPerClient: 32, maxSubscriptionsPerSocket: 100, maxBufferedBytes: 4 * 1024 * 1024 },
       collectRatePerMinute: 6,
@@ -48,6 +49,16 @@ describe("parseConfig", () => {
       tls: null,
       log: { level: "info" },
     } satisfies Config);
+  });
+
+  it.each([
+    [{}, { sourceMaps: true, immutableAssets: false }],
+    [{ NODE_ENV: "production" }, { sourceMaps: false, immutableAssets: true }],
+    [{ NODE_ENV: "production", CONSOLE_SOURCE_MAPS: "true" }, { sourceMaps: true, immutableAssets: true }],
+    [{ CONSOLE_SOURCE_MAPS: "false" }, { sourceMaps: false, immutableAssets: false }],
+    [{ CONSOLE: "false" }, null],
+  ])("when the console is configured with %j, then it is served as %j", (env, expected) => {
+    expect(config(env).console).toEqual(expected);
   });
 
   it("when DATA_DIR is relative, then it is resolved against cwd", () => {

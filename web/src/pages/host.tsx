@@ -1,0 +1,274 @@
+import { useMutation, useQuery } from "@urql/preact";
+import { useEffect, useState } from "preact/hooks";
+import { codeOf, describeError, snapshotFailure } from "../errors.js";
+import { count, formatBytes, platformLabel } from "../format.js";
+import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
+import type { Route } from "../route.js";
+import { Link, useRouter } from "../router.js";
+import { Badge, ErrorBox, LoadMore, SearchInput, SkeletonBlock, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
+import { OnlineBadge } from "./hosts.js";
+
+const APPS_PAGE_SIZE = 50;
+const SNAPSHOTS_PAGE_SIZE = 20;
+
+type CollectState =
+  | { state: "idle" }
+  | { state: "running"; startedAt: number }
+  | { state: "done"; status: "SUCCEEDED" | "FAILED"; appCount: number; added: number; removed: number; error: string | null; snapshotId: string }
+  | { state: "error"; message: string; pending: boolean };
+
+function CollectNow({ hostId, local }: { hostId: string; local: boolean }) {
+  const [, collect] = useMutation(CollectMutation);
+  const [state, setState] = useState<CollectState>({ state: "idle" });
+  const now = useNow(1000);
+  const run = async () => {
+    setState({ state: "running", startedAt: Date.now() });
+    const result = await collect({ hostId });
+    const snapshot = result.data?.collectSnapshot;
+    if (snapshot) {
+      setState({ state: "done", status: snapshot.status, appCount: snapshot.appCount, added: snapshot.added, removed: snapshot.removed, error: snapshot.error ?? null, snapshotId: snapshot.id });
+    } else if (result.error) {
+      setState({ state: "error", message: describeError(result.error), pending: codeOf(result.error) === "COLLECTION_PENDING" });
+    }
+  };
+  return (
+    <div class="collect" aria-live="polite">
+      <button type="button" class="primary" disabled={state.state === "running"} onClick={() => void run()}>
+        {state.state === "running" ? "Collecting…" : "Collect now"}
+      </button>
+      {state.state === "running" ? (
+        <span class="progress">
+          <span class="spinner" aria-hidden="true" />
+          {local ? "osqueryi is running on this machine" : "waiting for the agent's next check-in"} · {Math.max(0, Math.round((now - state.startedAt) / 1000))} s
+        </span>
+      ) : null}
+      {state.state === "done" && state.status === "SUCCEEDED" ? (
+        <span class="result ok">
+          Collected {count(state.appCount, "app")}: +{state.added} −{state.removed}.{" "}
+          <Link to={{ page: "snapshot", hostId, id: state.snapshotId, against: null }}>See the changes</Link>
+        </span>
+      ) : null}
+      {state.state === "done" && state.status === "FAILED" ? <span class="result bad">The collection failed: {snapshotFailure(state.error)?.reason ?? "no reason given"}</span> : null}
+      {state.state === "error" ? <span class={`result ${state.pending ? "warn" : "bad"}`}>{state.message}</span> : null}
+    </div>
+  );
+}
+
+function Apps({ hostId, filter, newestSnapshotId }: { hostId: string; filter: string; newestSnapshotId: string | null }) {
+  const [after, setAfter] = useState<string | null>(null);
+  useEffect(() => setAfter(null), [filter, hostId]);
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: AppsQuery,
+    variables: { hostId, first: APPS_PAGE_SIZE, after, ...(filter ? { filter: { nameContains: filter } } : {}) },
+  });
+  const apps = data?.latestData;
+  const stale = apps?.snapshot && newestSnapshotId && apps.snapshot.id !== newestSnapshotId;
+  return (
+    <>
+      {stale ? (
+        <p class="notice">
+          A newer inventory has arrived.{" "}
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              setAfter(null);
+              reexecute({ requestPolicy: "network-only" });
+            }}
+          >
+            Show it
+          </button>
+        </p>
+      ) : null}
+      {error && !apps ? <ErrorBox error={error} /> : null}
+      <p class="muted">
+        {apps ? (
+          <>
+            {count(apps.totalCount, "app")}
+            {filter ? ` match “${filter}”` : ""}
+            {apps.snapshot ? (
+              <>
+                {" "}
+                in the inventory of <Time iso={apps.snapshot.collectedAt} now={Date.now()} />
+              </>
+            ) : null}
+          </>
+        ) : (
+          "\u00a0"
+        )}
+      </p>
+      <div class="table-wrap">
+        <table class="apps">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Version</th>
+              <th class="hide-narrow">Source</th>
+              <th class="hide-narrow">Publisher</th>
+            </tr>
+          </thead>
+          <tbody>
+            {!apps && !error ? <SkeletonRows rows={6} columns={4} /> : null}
+            {apps?.edges.map(({ node }) => (
+              <tr key={node.id}>
+                <td>
+                  <Link to={{ page: "title", name: node.name, source: node.source, version: null }}>{node.name}</Link>
+                  {node.path ? <small class="path">{node.path}</small> : null}
+                </td>
+                <td>{node.version ?? <span class="muted">—</span>}</td>
+                <td class="hide-narrow">{node.source}</td>
+                <td class="hide-narrow">{node.publisher ?? <span class="muted">—</span>}</td>
+              </tr>
+            ))}
+            {apps && apps.edges.length === 0 ? (
+              <tr>
+                <td colSpan={4} class="empty-row">
+                  {filter ? "No app matches this filter." : apps.snapshot ? "This inventory lists no apps." : "No inventory yet: collect one with “Collect now”."}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      {apps?.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="More apps" onVisible={() => !fetching && setAfter(apps.pageInfo.endCursor ?? null)} /> : null}
+    </>
+  );
+}
+
+function Timeline({ hostId }: { hostId: string }) {
+  const [after, setAfter] = useState<string | null>(null);
+  const now = useNow();
+  const [{ data, error, fetching }] = useQuery({ query: SnapshotsQuery, variables: { hostId, first: SNAPSHOTS_PAGE_SIZE, after } });
+  const snapshots = data?.snapshots;
+  if (error && !snapshots) return <ErrorBox error={error} />;
+  if (!snapshots) return <SkeletonBlock lines={4} />;
+  if (snapshots.edges.length === 0) return <p class="muted">No snapshots yet.</p>;
+  return (
+    <>
+      <ol class="timeline">
+        {snapshots.edges.map(({ node }) => {
+          const failure = snapshotFailure(node.error);
+          return (
+            <li key={node.id} class={node.status === "FAILED" ? "failed" : ""}>
+              <Link to={{ page: "snapshot", hostId, id: node.id, against: null }}>
+                <Time iso={node.collectedAt} now={now} />
+              </Link>{" "}
+              {node.status === "SUCCEEDED" ? (
+                <>
+                  <span class="added">+{node.added}</span> <span class="removed">−{node.removed}</span> <span class="muted">· {count(node.appCount, "app")}</span>
+                </>
+              ) : (
+                <Badge tone="bad" title={failure?.reason}>
+                  failed{failure?.code ? `: ${failure.code}` : ""}
+                </Badge>
+              )}
+              <small class="muted"> {node.source === "AGENT" ? "agent" : "osqueryi"}</small>
+              {failure ? <div class="reason">{failure.reason}</div> : null}
+            </li>
+          );
+        })}
+      </ol>
+      {snapshots.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="Older snapshots" onVisible={() => !fetching && setAfter(snapshots.pageInfo.endCursor ?? null)} /> : null}
+    </>
+  );
+}
+
+export function HostPage({ route }: { route: Extract<Route, { page: "host" }> }) {
+  const { navigate } = useRouter();
+  const now = useNow();
+  const [{ data, error }] = useQuery({ query: HostQuery, variables: { id: route.id } });
+  const [filter, setFilter] = useState(route.apps);
+  useEffect(() => setFilter(route.apps), [route.apps]);
+  const settled = useDebounced(filter, 200);
+  useEffect(() => {
+    if (settled !== route.apps) navigate({ page: "host", id: route.id, apps: settled }, { replace: true });
+  }, [settled]);
+
+  if (error && !data) return <ErrorBox error={error} />;
+  if (data && !data.host) {
+    return (
+      <div class="empty">
+        <h1>No such host</h1>
+        <p>
+          There is no host with the ID <code>{route.id}</code>. <Link to="/">Back to the hosts</Link>
+        </p>
+      </div>
+    );
+  }
+  const host = data?.host;
+  return (
+    <section>
+      <header class="page-head">
+        <p class="crumbs">
+          <Link to="/">Hosts</Link> /
+        </p>
+        <h1>{host?.hostname ?? <span class="skeleton wide" />}</h1>
+        {host ? (
+          <p class="badges">
+            <OnlineBadge host={host} now={now} />
+            {host.demo ? <Badge tone="info">demo (simulated)</Badge> : null}
+            {host.enrolled ? <Badge tone="info">agent enrolled</Badge> : null}
+          </p>
+        ) : null}
+      </header>
+      {host ? (
+        <>
+          <dl class="details">
+            <dt>Platform and OS</dt>
+            <dd>{platformLabel(host.platform, host.osName, host.osVersion)}</dd>
+            <dt>osquery</dt>
+            <dd>{host.osqueryVersion ?? "—"}</dd>
+            <dt>Hardware</dt>
+            <dd>{[host.hardwareVendor, host.hardwareModel].filter(Boolean).join(" ") || "—"}</dd>
+            <dt>CPU</dt>
+            <dd>{host.cpuBrand ?? "—"}</dd>
+            <dt>Memory</dt>
+            <dd>{formatBytes(host.physicalMemory)}</dd>
+            <dt>Serial</dt>
+            <dd>{host.hardwareSerial ?? "—"}</dd>
+            <dt>Last seen</dt>
+            <dd>{host.local ? "this machine" : <Time iso={host.lastSeenAt} now={now} />}</dd>
+            <dt>Enrolled</dt>
+            <dd>{host.enrolledAt ? <Time iso={host.enrolledAt} now={now} /> : "—"}</dd>
+          </dl>
+          <CollectNow hostId={host.id} local={host.local} />
+        </>
+      ) : (
+        <SkeletonBlock lines={4} />
+      )}
+      <div class="columns">
+        <section class="main-col">
+          <h2>Apps</h2>
+          <SearchInput name="apps" label="Filter apps" placeholder="part of a name (press /)" value={filter} onInput={setFilter} />
+          <Apps hostId={route.id} filter={route.apps} newestSnapshotId={host?.latestSucceededSnapshot?.id ?? null} />
+        </section>
+        <aside class="side-col">
+          <h2>Snapshots</h2>
+          <Timeline hostId={route.id} />
+          <h2>Agent errors</h2>
+          {host ? (
+            host.agentErrors.length === 0 ? (
+              <p class="muted">{host.enrolled ? "The agent has logged no warnings or errors." : "No agent: this host is inventoried by the service's osqueryi."}</p>
+            ) : (
+              <ul class="agent-errors">
+                {host.agentErrors.map((e, i) => (
+                  <li key={i}>
+                    <Badge tone={e.severity === "ERROR" ? "bad" : "warn"}>{e.severity.toLowerCase()}</Badge> <Time iso={e.loggedAt} now={now} />
+                    <div class="message">{e.message}</div>
+                    {e.filename ? (
+                      <small class="muted">
+                        {e.filename}:{e.line}
+                      </small>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          ) : (
+            <SkeletonBlock lines={2} />
+          )}
+        </aside>
+      </div>
+    </section>
+  );
+}

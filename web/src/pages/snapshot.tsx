@@ -1,0 +1,151 @@
+import { useQuery } from "@urql/preact";
+import { useEffect, useState } from "preact/hooks";
+import type { ConsoleDiffFragment } from "../gql/graphql.js";
+import { snapshotFailure } from "../errors.js";
+import { count, exactTime } from "../format.js";
+import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../operations.js";
+import type { Route } from "../route.js";
+import { Link, useRouter } from "../router.js";
+import { Badge, ErrorBox, LoadMore, SkeletonBlock, SkeletonRows, Time, useNow } from "../ui.js";
+
+const CHANGES_PAGE_SIZE = 100;
+
+const KIND_TONE = { ADDED: "ok", REMOVED: "bad", UPGRADED: "info", DOWNGRADED: "warn" } as const;
+
+function Changes({ diff, fetching, onMore }: { diff: ConsoleDiffFragment | null | undefined; fetching: boolean; onMore: (cursor: string | null) => void }) {
+  return (
+    <>
+      {diff ? (
+        <p class="counts">
+          <span class="added">+{diff.counts.added} added</span> · <span class="removed">−{diff.counts.removed} removed</span> · {diff.counts.upgraded} upgraded ·{" "}
+          {diff.counts.downgraded} downgraded
+        </p>
+      ) : null}
+      <div class="table-wrap">
+        <table class="changes">
+          <thead>
+            <tr>
+              <th>Change</th>
+              <th>Name</th>
+              <th>Version</th>
+              <th class="hide-narrow">Source</th>
+            </tr>
+          </thead>
+          <tbody>
+            {!diff ? <SkeletonRows rows={5} columns={4} /> : null}
+            {diff?.edges.map(({ node }, i) => (
+              <tr key={i}>
+                <td>
+                  <Badge tone={KIND_TONE[node.kind]}>{node.kind.toLowerCase()}</Badge>
+                </td>
+                <td>
+                  <Link to={{ page: "title", name: node.name, source: node.source, version: null }}>{node.name}</Link>
+                  {node.path ? <small class="path">{node.path}</small> : null}
+                </td>
+                <td>
+                  {node.kind === "ADDED" ? node.toVersion ?? "—" : node.kind === "REMOVED" ? node.fromVersion ?? "—" : `${node.fromVersion ?? "—"} → ${node.toVersion ?? "—"}`}
+                </td>
+                <td class="hide-narrow">{node.source}</td>
+              </tr>
+            ))}
+            {diff && diff.edges.length === 0 ? (
+              <tr>
+                <td colSpan={4} class="empty-row">
+                  Nothing changed.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      {diff?.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="More changes" onVisible={() => !fetching && onMore(diff.pageInfo.endCursor ?? null)} /> : null}
+    </>
+  );
+}
+
+export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapshot" }> }) {
+  const { navigate } = useRouter();
+  const now = useNow();
+  const [after, setAfter] = useState<string | null>(null);
+  useEffect(() => setAfter(null), [route.id, route.against]);
+  const [snapshotResult] = useQuery({ query: SnapshotChangesQuery, variables: { id: route.id, first: CHANGES_PAGE_SIZE, after: route.against ? null : after } });
+  const [diffResult] = useQuery({
+    query: SnapshotDiffQuery,
+    variables: { from: route.against ?? "", to: route.id, first: CHANGES_PAGE_SIZE, after },
+    pause: route.against === null,
+  });
+  const [others] = useQuery({ query: SnapshotsQuery, variables: { hostId: route.hostId, first: 50 } });
+
+  const node = snapshotResult.data?.node;
+  const snapshot = node && "collectedAt" in node ? node : null;
+  const error = snapshotResult.error ?? diffResult.error;
+  if (error && !snapshot) return <ErrorBox error={error} />;
+  if (snapshotResult.data && !snapshot) {
+    return (
+      <div class="empty">
+        <h1>No such snapshot</h1>
+        <p>
+          Retention may have deleted it. <Link to={{ page: "host", id: route.hostId, apps: "" }}>Back to the host</Link>
+        </p>
+      </div>
+    );
+  }
+  const failure = snapshotFailure(snapshot?.error);
+  const diff = route.against ? diffResult.data?.snapshotDiff : snapshot?.changes;
+  const choices = others.data?.snapshots.edges.map((e) => e.node).filter((s) => s.status === "SUCCEEDED" && s.id !== route.id) ?? [];
+  return (
+    <section>
+      <header class="page-head">
+        <p class="crumbs">
+          <Link to="/">Hosts</Link> / <Link to={{ page: "host", id: route.hostId, apps: "" }}>{snapshot?.host.hostname ?? "host"}</Link> /
+        </p>
+        <h1>{snapshot ? <>Snapshot of {exactTime(snapshot.collectedAt)}</> : <span class="skeleton wide" />}</h1>
+        {snapshot ? (
+          <p class="muted">
+            <Time iso={snapshot.collectedAt} now={now} /> · {snapshot.source === "AGENT" ? "from the agent" : "from osqueryi"} · {count(snapshot.appCount, "app")}
+          </p>
+        ) : null}
+      </header>
+      {!snapshot ? <SkeletonBlock lines={3} /> : null}
+      {snapshot?.status === "FAILED" ? (
+        <div class="error-box" role="alert">
+          <strong>This collection failed{failure?.code ? ` (${failure.code})` : ""}.</strong> {failure?.reason} A failed snapshot changes nothing: the host keeps its previous inventory.
+        </div>
+      ) : null}
+      {snapshot?.status === "SUCCEEDED" ? (
+        <>
+          <form class="filters" onSubmit={(e) => e.preventDefault()}>
+            <label class="field">
+              <span>Compare with</span>
+              <select
+                name="against"
+                value={route.against ?? ""}
+                onChange={(e) => navigate({ ...route, against: e.currentTarget.value || null })}
+              >
+                <option value="">the previous snapshot</option>
+                {choices.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {exactTime(s.collectedAt)} ({count(s.appCount, "app")})
+                  </option>
+                ))}
+              </select>
+            </label>
+          </form>
+          <h2>
+            {route.against
+              ? diff?.from
+                ? <>Changes from {exactTime(diff.from.collectedAt)} to this snapshot</>
+                : "Changes"
+              : diff?.from
+                ? <>Changes since the previous snapshot ({exactTime(diff.from.collectedAt)})</>
+                : diff
+                  ? "The host's first inventory: everything was added"
+                  : "Changes"}
+          </h2>
+          {route.against && diffResult.error ? <ErrorBox error={diffResult.error} /> : null}
+          <Changes diff={diff} fetching={route.against ? diffResult.fetching : snapshotResult.fetching} onMore={setAfter} />
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,169 @@
+import { useQuery } from "@urql/preact";
+import { useEffect, useState } from "preact/hooks";
+import { count } from "../format.js";
+import { SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
+import type { Route } from "../route.js";
+import { Link, useRouter } from "../router.js";
+import { ErrorBox, LoadMore, SearchInput, SkeletonBlock, SkeletonRows, useDebounced, useNow } from "../ui.js";
+import { HostRowCells } from "./hosts.js";
+
+const TITLES_PAGE_SIZE = 50;
+
+export function SoftwarePage({ route }: { route: Extract<Route, { page: "software" }> }) {
+  const { navigate } = useRouter();
+  const [name, setName] = useState(route.name);
+  useEffect(() => setName(route.name), [route.name]);
+  const settled = useDebounced(name, 250);
+  useEffect(() => {
+    if (settled !== route.name) navigate({ page: "software", name: settled, after: null, before: null }, { replace: true });
+  }, [settled]);
+  const paging = route.before ? { last: TITLES_PAGE_SIZE, before: route.before } : { first: TITLES_PAGE_SIZE, after: route.after };
+  const [{ data, error, fetching }] = useQuery({ query: SoftwareQuery, variables: { ...paging, ...(route.name ? { filter: { nameContains: route.name } } : {}) } });
+  const software = data?.software;
+  const previous = software && (route.after !== null || (route.before !== null && software.pageInfo.hasPreviousPage));
+  const next = software && (route.before !== null || software.pageInfo.hasNextPage);
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Software</h1>
+        <p class="muted">{software ? `${count(software.totalCount, "title")} across the fleet${route.name ? ` match “${route.name}”` : ""}` : "\u00a0"}</p>
+      </header>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} role="search">
+        <SearchInput name="name" label="Name" placeholder="part of a name (press /)" value={name} onInput={setName} />
+      </form>
+      {error && !software ? <ErrorBox error={error} /> : null}
+      <div class="table-wrap">
+        <table class="software" aria-busy={fetching}>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th class="hide-narrow">Source</th>
+              <th class="num">Hosts</th>
+              <th class="num">Versions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {!software && !error ? <SkeletonRows rows={8} columns={4} /> : null}
+            {software?.edges.map(({ node }) => (
+              <tr key={`${node.source}\u0000${node.name}`}>
+                <td>
+                  <Link to={{ page: "title", name: node.name, source: node.source, version: null }} class="strong">
+                    {node.name}
+                  </Link>
+                </td>
+                <td class="hide-narrow">{node.source}</td>
+                <td class="num">{node.hostCount.toLocaleString()}</td>
+                <td class="num">{node.versions.length.toLocaleString()}</td>
+              </tr>
+            ))}
+            {software && software.edges.length === 0 ? (
+              <tr>
+                <td colSpan={4} class="empty-row">
+                  {route.name ? "No software matches this name." : "No inventory yet: software appears once a host has reported."}
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      {software && software.totalCount > 0 ? (
+        <nav class="pager" aria-label="Pages of software">
+          <button type="button" disabled={!previous} onClick={() => navigate({ page: "software", name: route.name, after: null, before: software.pageInfo.startCursor ?? null })}>
+            ← Previous
+          </button>
+          <button type="button" disabled={!next} onClick={() => navigate({ page: "software", name: route.name, after: software.pageInfo.endCursor ?? null, before: null })}>
+            Next →
+          </button>
+        </nav>
+      ) : null}
+    </section>
+  );
+}
+
+export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> }) {
+  const { navigate } = useRouter();
+  const now = useNow();
+  const [after, setAfter] = useState<string | null>(null);
+  useEffect(() => setAfter(null), [route.name, route.source, route.version]);
+  // The title's versions: the software list narrowed to its name, and the exact title picked from it.
+  const [titles] = useQuery({ query: SoftwareQuery, variables: { first: 100, filter: { nameContains: route.name, ...(route.source ? { source: route.source } : {}) } } });
+  const title = titles.data?.software.edges.map((e) => e.node).find((t) => t.name === route.name && (!route.source || t.source === route.source));
+  const [hosts] = useQuery({
+    query: SoftwareHostsQuery,
+    variables: { name: route.name, first: 50, after, ...(route.source ? { source: route.source } : {}), ...(route.version !== null ? { version: route.version } : {}) },
+  });
+  const connection = hosts.data?.softwareHosts;
+  return (
+    <section>
+      <header class="page-head">
+        <p class="crumbs">
+          <Link to={{ page: "software", name: "", after: null, before: null }}>Software</Link> /
+        </p>
+        <h1>{route.name}</h1>
+        <p class="muted">
+          {route.source || "any source"}
+          {title ? ` · on ${count(title.hostCount, "host")}` : ""}
+        </p>
+      </header>
+      <h2>Versions</h2>
+      {titles.error && !titles.data ? <ErrorBox error={titles.error} /> : null}
+      {!titles.data && !titles.error ? <SkeletonBlock lines={2} /> : null}
+      {titles.data && !title ? <p class="muted">No host has this software in its newest inventory.</p> : null}
+      {title ? (
+        <ul class="versions" role="list">
+          <li>
+            <button type="button" class={route.version === null ? "chip active" : "chip"} aria-pressed={route.version === null} onClick={() => navigate({ ...route, version: null })}>
+              all versions <span class="muted">{title.hostCount}</span>
+            </button>
+          </li>
+          {title.versions.map((v) => (
+            <li key={String(v.version)}>
+              <button
+                type="button"
+                class={route.version === (v.version ?? "") ? "chip active" : "chip"}
+                aria-pressed={route.version === (v.version ?? "")}
+                disabled={v.version == null}
+                title={v.version == null ? "hosts without a version cannot be listed by version" : undefined}
+                onClick={() => navigate({ ...route, version: v.version ?? "" })}
+              >
+                {v.version ?? "no version"} <span class="muted">{v.hostCount}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <h2>Hosts{route.version !== null ? ` with version ${route.version}` : ""}</h2>
+      {hosts.error && !connection ? <ErrorBox error={hosts.error} /> : null}
+      <div class="table-wrap">
+        <table class="hosts">
+          <thead>
+            <tr>
+              <th>Hostname</th>
+              <th class="hide-narrow">Platform and OS</th>
+              <th class="hide-narrow">osquery</th>
+              <th>Online</th>
+              <th class="num">Apps</th>
+              <th>Newest snapshot</th>
+            </tr>
+          </thead>
+          <tbody>
+            {!connection && !hosts.error ? <SkeletonRows rows={4} columns={6} /> : null}
+            {connection?.edges.map(({ node }) => (
+              <tr key={node.id}>
+                <HostRowCells host={node} now={now} />
+              </tr>
+            ))}
+            {connection && connection.edges.length === 0 ? (
+              <tr>
+                <td colSpan={6} class="empty-row">
+                  No host has it.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      {connection?.pageInfo.hasNextPage ? <LoadMore busy={hosts.fetching} label="More hosts" onVisible={() => !hosts.fetching && setAfter(connection.pageInfo.endCursor ?? null)} /> : null}
+    </section>
+  );
+}

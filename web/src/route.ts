@@ -1,0 +1,78 @@
+/**
+ * Every page of the console as a value, and its URL. Ids go in the path (Relay global IDs: base64,
+ * no dots), names, filters and cursors in the query string: a path segment with a dot would look
+ * like a file to the static server and never reach the console.
+ */
+export type Route =
+  | { page: "hosts"; hostname: string; platform: string; after: string | null; before: string | null }
+  | { page: "host"; id: string; apps: string }
+  | { page: "snapshot"; hostId: string; id: string; against: string | null }
+  | { page: "software"; name: string; after: string | null; before: string | null }
+  | { page: "title"; name: string; source: string; version: string | null }
+  | { page: "not-found"; path: string };
+
+const segment = (s: string) => encodeURIComponent(s);
+
+function decode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+const param = (q: URLSearchParams, name: string) => q.get(name) ?? "";
+const optional = (q: URLSearchParams, name: string) => {
+  const v = q.get(name);
+  return v === null || v === "" ? null : v;
+};
+
+/** The route a URL names (pathname and search of the page's location). */
+export function parseRoute(pathname: string, search: string): Route {
+  const q = new URLSearchParams(search);
+  const parts = pathname.split("/").filter(Boolean).map(decode);
+  if (parts.some((p) => p === null)) return { page: "not-found", path: pathname };
+  const [a, b, c, d, ...rest] = parts as string[];
+  if (a === undefined) {
+    return { page: "hosts", hostname: param(q, "hostname"), platform: param(q, "platform"), after: optional(q, "after"), before: optional(q, "before") };
+  }
+  if (a === "hosts" && b !== undefined && c === undefined) return { page: "host", id: b, apps: param(q, "apps") };
+  if (a === "hosts" && b !== undefined && c === "snapshots" && d !== undefined && rest.length === 0) {
+    return { page: "snapshot", hostId: b, id: d, against: optional(q, "against") };
+  }
+  if (a === "software" && b === undefined) return { page: "software", name: param(q, "name"), after: optional(q, "after"), before: optional(q, "before") };
+  if (a === "software" && b === "title" && c === undefined && q.get("name") !== null) {
+    return { page: "title", name: param(q, "name"), source: param(q, "source"), version: q.has("version") ? param(q, "version") : null };
+  }
+  return { page: "not-found", path: pathname };
+}
+
+function withQuery(path: string, params: Record<string, string | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== "") q.set(k, v);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** The URL of a route; parseRoute(href(r)) gives r back. */
+export function href(route: Route): string {
+  switch (route.page) {
+    case "hosts":
+      return withQuery("/", { hostname: route.hostname, platform: route.platform, after: route.after, before: route.before });
+    case "host":
+      return withQuery(`/hosts/${segment(route.id)}`, { apps: route.apps });
+    case "snapshot":
+      return withQuery(`/hosts/${segment(route.hostId)}/snapshots/${segment(route.id)}`, { against: route.against });
+    case "software":
+      return withQuery("/software", { name: route.name, after: route.after, before: route.before });
+    case "title": {
+      const q = new URLSearchParams({ name: route.name, source: route.source });
+      if (route.version !== null) q.set("version", route.version);
+      return `/software/title?${q.toString()}`;
+    }
+    case "not-found":
+      return route.path;
+  }
+}
+
+export const hostsRoute = (over: Partial<Extract<Route, { page: "hosts" }>> = {}): Route => ({ page: "hosts", hostname: "", platform: "", after: null, before: null, ...over });

@@ -1,0 +1,120 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describeError, type ErrorLike } from "./errors.js";
+import { exactTime, relativeTime } from "./format.js";
+
+/** The current time, ticking every `ms`: relative times stay true without refetching. */
+export function useNow(ms = 15_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+/** A value that follows `value` once it has stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+export function Time({ iso, now }: { iso: string | null | undefined; now: number }) {
+  if (!iso) return <span class="muted">never</span>;
+  return (
+    <time dateTime={iso} title={exactTime(iso)}>
+      {relativeTime(iso, now)}
+    </time>
+  );
+}
+
+export function Badge({ tone, children, title }: { tone: "ok" | "bad" | "warn" | "info" | "muted"; children: ComponentChildren; title?: string | undefined }) {
+  return (
+    <span class={`badge badge-${tone}`} title={title}>
+      {children}
+    </span>
+  );
+}
+
+export function ErrorBox({ error, children }: { error: ErrorLike; children?: ComponentChildren }) {
+  return (
+    <div class="error-box" role="alert">
+      <strong>{describeError(error)}</strong>
+      {children}
+    </div>
+  );
+}
+
+export function SkeletonRows({ rows, columns }: { rows: number; columns: number }) {
+  return (
+    <>
+      {Array.from({ length: rows }, (_, r) => (
+        <tr key={r} class="skeleton-row" aria-hidden="true">
+          {Array.from({ length: columns }, (_, c) => (
+            <td key={c}>
+              <span class="skeleton" />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+export function SkeletonBlock({ lines = 3 }: { lines?: number }) {
+  return (
+    <div aria-busy="true" aria-label="Loading">
+      {Array.from({ length: lines }, (_, i) => (
+        <p key={i}>
+          <span class="skeleton" />
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/** Calls onVisible whenever the sentinel scrolls into view: infinite scrolling that also has a button. */
+export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; busy: boolean; label: string }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  const latest = useRef(onVisible);
+  latest.current = onVisible;
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) latest.current();
+    }, { rootMargin: "200px" });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <button ref={ref} type="button" class="load-more" disabled={busy} onClick={() => latest.current()}>
+      {busy ? "Loading…" : label}
+    </button>
+  );
+}
+
+/** A search box that `/` focuses from anywhere on the page. */
+export function SearchInput({ value, onInput, label, placeholder, name }: { value: string; onInput: (v: string) => void; label: string; placeholder: string; name: string }) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== "/" || target?.closest("input, textarea, select")) return;
+      event.preventDefault();
+      ref.current?.focus();
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+  return (
+    <label class="field">
+      <span>{label}</span>
+      <input ref={ref} type="search" name={name} value={value} placeholder={placeholder} autoComplete="off" onInput={(e) => onInput(e.currentTarget.value)} />
+    </label>
+  );
+}
