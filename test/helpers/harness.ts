@@ -7,6 +7,7 @@ import { createLogger } from "../../src/logger.js";
 import { createPubSub, type PubSub, type SnapshotEvent } from "../../src/events/pubsub.js";
 import { createResponseCache, invalidateOnChanges, type ResponseCache, type ResponseCacheOptions } from "../../src/server/response-cache.js";
 import { schema } from "../../src/schema/index.js";
+import type { ConsoleOptions } from "../../src/server/console.js";
 import { createServer, OPEN_SECURITY, type SecurityOptions, type Server } from "../../src/server/server.js";
 import { createHostSnapshots } from "../../src/store/host-snapshots.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
@@ -91,6 +92,8 @@ export interface HarnessOptions {
   fleet?: Partial<FleetConfig> & { agentConfig?: string; /** @default 200 */ lastSeenFlushMs?: number };
   /** The local collector; false runs without one (COLLECT_LOCAL=false). @default true */
   collectLocal?: boolean;
+  /** Serve the web console from this build. @default none */
+  console?: ConsoleOptions;
 }
 
 export async function createHarness(backend: Backend, scenario: Scenario, options: HarnessOptions = {}): Promise<Harness> {
@@ -184,6 +187,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     security: options.security ?? OPEN_SECURITY,
     ...(responseCache ? { responseCache } : {}),
     ...(fleet && pki ? { agentHttp: fleet.http, tls: { cert: pki.cert, key: pki.key } } : {}),
+    ...(options.console ? { console: options.console } : {}),
   });
   return {
     database,

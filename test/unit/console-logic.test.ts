@@ -1,0 +1,266 @@
+import { describe, expect, it, vi } from "vitest";
+import { createCoalescer } from "../../web/src/coalesce.js";
+import { codeOf, describeError, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
+import { count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
+import { href, hostsRoute, parseRoute, type Route } from "../../web/src/route.js";
+import { effectiveTheme, nextTheme, parseTheme } from "../../web/src/theme.js";
+import { createTokenStore, type TokenStorage } from "../../web/src/token.js";
+
+// The web console's own logic: pure modules of web/src, run here in Node.
+
+const parse = (url: string) => {
+  const u = new URL(url, "http://console.test");
+  return parseRoute(u.pathname, u.search);
+};
+
+describe("console routes", () => {
+  it.each<[string, Route]>([
+    ["/", hostsRoute()],
+    ["/?hostname=web&platform=ubuntu", hostsRoute({ hostname: "web", platform: "ubuntu" })],
+    ["/?after=YWJj&hostname=db", hostsRoute({ hostname: "db", after: "YWJj" })],
+    ["/?before=YWJj", hostsRoute({ before: "YWJj" })],
+    ["/hosts/SG9zdDox", { page: "host", id: "SG9zdDox", apps: "" }],
+    ["/hosts/SG9zdDox?apps=python%203", { page: "host", id: "SG9zdDox", apps: "python 3" }],
+    ["/hosts/SG9zdDox/snapshots/U25hcHNob3Q6Mw%3D%3D", { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: null }],
+    ["/hosts/a/snapshots/b?against=c", { page: "snapshot", hostId: "a", id: "b", against: "c" }],
+    ["/software", { page: "software", name: "", after: null, before: null }],
+    ["/software?name=zip&after=x", { page: "software", name: "zip", after: "x", before: null }],
+    ["/software/title?name=python3.11&source=deb_packages", { page: "title", name: "python3.11", source: "deb_packages", version: null }],
+    ["/software/title?name=7-Zip&source=programs&version=", { page: "title", name: "7-Zip", source: "programs", version: "" }],
+    ["/software/title?name=a%2Fb%26c&source=apps&version=1.0", { page: "title", name: "a/b&c", source: "apps", version: "1.0" }],
+  ])("when the URL is %s, then it names %j", (url, route) => {
+    expect(parse(url)).toEqual(route);
+  });
+
+  it.each(["/hosts", "/hosts/a/b", "/hosts/a/snapshots", "/software/title", "/software/x", "/nope", "/hosts/%E0%A4%A"])(
+    "when the URL is %s, then it is not found (and says which path)",
+    (url) => {
+      expect(parse(url)).toEqual({ page: "not-found", path: new URL(url, "http://console.test").pathname });
+    },
+  );
+
+  it.each<Route>([
+    hostsRoute(),
+    hostsRoute({ hostname: "a b&c", platform: "darwin", after: "Y3Vyc29y" }),
+    hostsRoute({ before: "Y3Vyc29y" }),
+    { page: "host", id: "SG9zdDox+/=", apps: "Microsoft Edge" },
+    { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: "U25hcHNob3Q6Mg==" },
+    { page: "software", name: "?#%", after: null, before: "b" },
+    { page: "title", name: "name with / and ? and #", source: "programs", version: "1.2 (x64)" },
+    { page: "title", name: "libc6", source: "deb_packages", version: "" },
+  ])("when a route is written as a URL and read back, then it is the same route: %j", (route) => {
+    const url = href(route);
+    expect(url.startsWith("/")).toBe(true);
+    expect(parse(url)).toEqual(route);
+  });
+
+  it("when a route names a token-like value, then nothing but the route's own fields reach the URL", () => {
+    expect(href(hostsRoute({ hostname: "", platform: "" }))).toBe("/");
+    expect(href({ page: "host", id: "SG9zdDox", apps: "" })).toBe("/hosts/SG9zdDox");
+  });
+});
+
+describe("coalescing live events", () => {
+  type Event = { host: string | null; n: number };
+  const setup = (maxKeys?: number) => {
+    const emitted: Event[][] = [];
+    let run: (() => void) | null = null;
+    const coalescer = createCoalescer<Event>({
+      keyOf: (e) => e.host,
+      emit: (items) => emitted.push(items),
+      intervalMs: 250,
+      ...(maxKeys ? { maxKeys } : {}),
+      setTimer: (fn) => {
+        run = fn;
+        return 1;
+      },
+      clearTimer: () => {
+        run = null;
+      },
+    });
+    return { coalescer, emitted, tick: () => run?.() };
+  };
+
+  it("when a burst of 100 events for 10 hosts arrives, then one flush emits the newest event of each host, in the order they last changed", () => {
+    const { coalescer, emitted, tick } = setup();
+    for (let n = 0; n < 100; n++) coalescer.push({ host: `h${n % 10}`, n });
+    expect(emitted).toEqual([]);
+    tick();
+    expect(emitted).toEqual([Array.from({ length: 10 }, (_, i) => ({ host: `h${i}`, n: 90 + i }))]);
+    tick();
+    expect(emitted).toHaveLength(1);
+  });
+
+  it("when an event has no key, then it passes through at once, and held events keep waiting", () => {
+    const { coalescer, emitted, tick } = setup();
+    coalescer.push({ host: "a", n: 1 });
+    coalescer.push({ host: null, n: 2 });
+    expect(emitted).toEqual([[{ host: null, n: 2 }]]);
+    tick();
+    expect(emitted).toEqual([[{ host: null, n: 2 }], [{ host: "a", n: 1 }]]);
+  });
+
+  it("when more hosts than maxKeys report before a flush, then it flushes at maxKeys instead of holding more", () => {
+    const { coalescer, emitted } = setup(3);
+    for (let n = 0; n < 7; n++) coalescer.push({ host: `h${n}`, n });
+    expect(emitted.map((batch) => batch.length)).toEqual([3, 3]);
+  });
+
+  it("when disposed, then what it held is dropped and the timer stops", () => {
+    const { coalescer, emitted, tick } = setup();
+    coalescer.push({ host: "a", n: 1 });
+    coalescer.dispose();
+    tick();
+    coalescer.flush();
+    expect(emitted).toEqual([]);
+  });
+
+  it("when used with the real timers, then events are emitted once per interval", () => {
+    vi.useFakeTimers();
+    try {
+      const batches: number[][] = [];
+      const coalescer = createCoalescer<number>({ keyOf: (n) => String(n % 2), emit: (items) => batches.push(items), intervalMs: 100 });
+      for (let n = 0; n < 50; n++) coalescer.push(n);
+      vi.advanceTimersByTime(99);
+      expect(batches).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(batches).toEqual([[48, 49]]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("console text", () => {
+  const now = Date.parse("2026-12-01T12:00:00.000Z");
+  it.each([
+    ["2026-12-01T12:00:00.000Z", "just now"],
+    ["2026-12-01T11:59:55.000Z", "just now"],
+    ["2026-12-01T11:59:30.000Z", "30 seconds ago"],
+    ["2026-12-01T11:57:00.000Z", "3 minutes ago"],
+    ["2026-12-01T10:00:00.000Z", "2 hours ago"],
+    ["2026-11-30T12:00:00.000Z", "yesterday"],
+    ["2026-11-17T12:00:00.000Z", "2 weeks ago"],
+    ["2026-12-01T14:00:00.000Z", "in 2 hours"],
+    ["not a date", "not a date"],
+  ])("when a time is %s, then it reads %s", (iso, text) => {
+    expect(relativeTime(iso, now)).toBe(text);
+  });
+
+  it.each([
+    [null, "—"],
+    [-1, "—"],
+    [512, "512 B"],
+    [1536, "1.5 KiB"],
+    [34359738368, "32 GiB"],
+    [17179869184 * 1024, "16 TiB"],
+  ])("when %s bytes are shown, then they read %s", (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it.each([
+    ["darwin", "macOS", "14.5", "macOS 14.5 (darwin)"],
+    ["ubuntu", null, null, "ubuntu"],
+    [null, "Windows", "11", "Windows 11"],
+    [null, null, null, "unknown"],
+  ])("when platform %s, OS %s %s, then the label is %s", (platform, name, version, label) => {
+    expect(platformLabel(platform, name, version)).toBe(label);
+  });
+
+  it("when counting, then one is singular and thousands are grouped", () => {
+    expect(count(1, "host")).toBe("1 host");
+    expect(count(12345, "app")).toBe("12,345 apps");
+    expect(exactTime("2026-12-01T00:10:05.123Z")).toBe("2026-12-01 00:10:05 UTC");
+  });
+});
+
+describe("console errors in words", () => {
+  const gql = (code: string | undefined, message = "m"): ErrorLike => ({ graphQLErrors: [{ message, extensions: code ? { code } : {} }] });
+
+  it.each([
+    ["UNAUTHENTICATED", /needs its token/],
+    ["RATE_LIMITED", /Too many requests/],
+    ["HOST_NOT_FOUND", /no such host/],
+    ["COLLECTION_PENDING", /has not answered yet/],
+    ["QUERY_TOO_COMPLEX", /MAX_COST/],
+    ["SOMETHING_NEW", /SOMETHING_NEW: m/],
+  ])("when the API answers %s, then the sentence matches %s", (code, text) => {
+    expect(describeError(gql(code))).toMatch(text);
+    expect(codeOf(gql(code))).toBe(code);
+  });
+
+  it("when the API cannot be reached, then the page says so and names /graphql", () => {
+    expect(describeError({ graphQLErrors: [], networkError: new Error("Failed to fetch") })).toBe(
+      "Cannot reach the API at /graphql: is the service running? (Failed to fetch)",
+    );
+    expect(describeError({ graphQLErrors: [], networkError: new Error("x"), response: { status: 503 } })).toMatch(/HTTP 503/);
+  });
+
+  it("when the answer is 401 or UNAUTHENTICATED, then the token is asked for; otherwise not", () => {
+    expect(needsToken(gql("UNAUTHENTICATED"))).toBe(true);
+    expect(needsToken({ graphQLErrors: [], networkError: new Error("401"), response: { status: 401 } })).toBe(true);
+    expect(needsToken(gql("RATE_LIMITED"))).toBe(false);
+  });
+
+  it.each([
+    ["[OSQUERY_TIMEOUT] osqueryi did not finish within 60000 ms", { code: "OSQUERY_TIMEOUT", reason: "osqueryi did not finish within 60000 ms" }],
+    ["plain reason", { code: null, reason: "plain reason" }],
+    [null, null],
+    ["", null],
+  ])("when a failed snapshot's error is %j, then it reads %j", (error, expected) => {
+    expect(snapshotFailure(error)).toEqual(expected);
+  });
+});
+
+describe("console token and theme", () => {
+  const memory = (): TokenStorage & { items: Map<string, string> } => {
+    const items = new Map<string, string>();
+    return { items, getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) };
+  };
+
+  it("when a token is entered, then it is kept trimmed (a pasted Bearer prefix dropped) and read back; clear forgets it", () => {
+    const storage = memory();
+    const tokens = createTokenStore(storage);
+    expect(tokens.get()).toBeNull();
+    expect(tokens.set("  Bearer s3cret-token \n")).toBe("s3cret-token");
+    expect(tokens.get()).toBe("s3cret-token");
+    expect([...storage.items.values()]).toEqual(["s3cret-token"]);
+    tokens.clear();
+    expect(tokens.get()).toBeNull();
+  });
+
+  it.each(["", "   ", "two words"])("when the token entered is %j, then it is refused and nothing is stored", (value) => {
+    const storage = memory();
+    expect(createTokenStore(storage).set(value)).toBeNull();
+    expect(storage.items.size).toBe(0);
+  });
+
+  it("when storage throws (private mode), then the store answers without throwing", () => {
+    const throwing: TokenStorage = {
+      getItem: () => {
+        throw new Error("SecurityError");
+      },
+      setItem: () => {
+        throw new Error("QuotaExceededError");
+      },
+      removeItem: () => {
+        throw new Error("SecurityError");
+      },
+    };
+    const tokens = createTokenStore(throwing);
+    expect(tokens.set("abc")).toBe("abc");
+    expect(tokens.get()).toBeNull();
+    expect(() => tokens.clear()).not.toThrow();
+    expect(createTokenStore(null).get()).toBeNull();
+  });
+
+  it("when the theme button is pressed, then it cycles system → light → dark → system; system follows the browser", () => {
+    expect(parseTheme(null)).toBe("system");
+    expect(parseTheme("dark")).toBe("dark");
+    expect(parseTheme("purple")).toBe("system");
+    expect([nextTheme("system"), nextTheme("light"), nextTheme("dark")]).toEqual(["light", "dark", "system"]);
+    expect(effectiveTheme("system", true)).toBe("dark");
+    expect(effectiveTheme("system", false)).toBe("light");
+    expect(effectiveTheme("light", true)).toBe("light");
+  });
+});
