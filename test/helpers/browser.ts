@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 
 /** Debian's Chromium (`apt-get install -y chromium`); browsers are never downloaded. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -21,7 +21,7 @@ export function browserAvailability(): { run: true } | { run: false; reason: str
 
 export interface OfflineBrowser {
   /** A page in a context of its own (fresh storage, as for a first-time visitor). */
-  newPage(): Promise<Page>;
+  newPage(options?: BrowserContextOptions): Promise<Page>;
   /** Every URL a page asked for that was not on 127.0.0.1 (refused); there should be none. */
   refused: string[];
   close(): Promise<void>;
@@ -50,8 +50,8 @@ export async function launchOfflineChromium(): Promise<OfflineBrowser> {
   const refused: string[] = [];
   return {
     refused,
-    async newPage() {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    async newPage(options = {}) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
       await context.route(
         (url) => !/^(blob|data):/.test(url.protocol) && url.hostname !== "127.0.0.1",
         async (route) => {

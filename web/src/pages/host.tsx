@@ -85,7 +85,7 @@ function Apps({ hostId, filter, newestSnapshotId }: { hostId: string; filter: st
         {apps ? (
           <>
             {count(apps.totalCount, "app")}
-            {filter ? ` match “${filter}”` : ""}
+            {filter ? ` ${apps.totalCount === 1 ? "matches" : "match"} “${filter}”` : ""}
             {apps.snapshot ? (
               <>
                 {" "}

@@ -109,7 +109,7 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
     <section>
       <header class="page-head">
         <h1>Hosts</h1>
-        <p class="muted">{hosts ? `${count(hosts.totalCount, "host")}${filtered ? " match" : ""}` : "\u00a0"}</p>
+        <p class="muted">{hosts ? `${count(hosts.totalCount, "host")}${filtered ? (hosts.totalCount === 1 ? " matches" : " match") : ""}` : "\u00a0"}</p>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} role="search">
         <SearchInput name="hostname" label="Hostname" placeholder="part of a hostname (press /)" value={hostname} onInput={setHostname} />
@@ -144,7 +144,7 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
             <tbody>
               {!hosts && !error ? <SkeletonRows rows={8} columns={6} /> : null}
               {hosts?.edges.map(({ node }) => (
-                <tr key={node.id} data-host-id={node.id}>
+                <tr key={node.id} data-host-id={node.id} data-snapshot-id={node.latestSnapshot?.id}>
                   <HostRowCells host={node} now={now} />
                 </tr>
               ))}

@@ -26,7 +26,7 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
     <section>
       <header class="page-head">
         <h1>Software</h1>
-        <p class="muted">{software ? `${count(software.totalCount, "title")} across the fleet${route.name ? ` match “${route.name}”` : ""}` : "\u00a0"}</p>
+        <p class="muted">{software ? `${count(software.totalCount, "title")} across the fleet${route.name ? ` ${software.totalCount === 1 ? "matches" : "match"} “${route.name}”` : ""}` : "\u00a0"}</p>
       </header>
       <form class="filters" onSubmit={(e) => e.preventDefault()} role="search">
         <SearchInput name="name" label="Name" placeholder="part of a name (press /)" value={name} onInput={setName} />

@@ -1,0 +1,329 @@
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createAgent, createSimulatedHost, type Agent, type Platform } from "../helpers/agent-simulator/index.js";
+import { backends } from "../helpers/backends.js";
+import { browserAvailability, launchOfflineChromium, screenshotPath, type OfflineBrowser } from "../helpers/browser.js";
+import { CollectHostMutation, FleetHostsQuery } from "../helpers/fleet-operations.js";
+import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
+import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
+import { ubuntu } from "../helpers/machine.js";
+import { makeTempDir } from "../helpers/temp.js";
+import { OPEN_SECURITY } from "../../src/server/server.js";
+
+// The web console end to end: its production build, served by the real service in fleet mode, fed by
+// simulated osqueryd agents, driven in Chromium on a machine without internet.
+
+const browser = browserAvailability();
+if (!browser.run) console.warn(browser.reason);
+
+const PLATFORMS: Platform[] = ["darwin", "ubuntu", "rhel", "windows"];
+const HOSTS = 40;
+const PAGE_SIZE = 25;
+const SEED = 20261201;
+const THEMES = ["light", "dark"] as const;
+
+/** Builds web/ into a directory of its own, so the test runs the console as the source is now. */
+async function buildConsole(outDir: string) {
+  const { build } = await import("vite");
+  await build({ configFile: fileURLToPath(new URL("../../web/vite.config.ts", import.meta.url)), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+}
+
+const rowIds = (page: Page) => page.locator("tbody tr[data-host-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-host-id")!));
+
+async function screenshots(page: Page, name: string) {
+  for (const theme of THEMES) {
+    await page.emulateMedia({ colorScheme: theme });
+    // The theme follows the browser: wait for the attribute the console sets from it.
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset["theme"])).toBe(theme);
+    await page.screenshot({ path: await screenshotPath(`console-${name}-${theme}`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s with simulated agents", (backend) => {
+  let h: Harness;
+  let origin: string;
+  let chromium: OfflineBrowser;
+  let dist: Awaited<ReturnType<typeof makeTempDir>>;
+  const agents: Agent[] = [];
+  const pageErrors: string[] = [];
+  const gql = <R, V>(doc: Parameters<typeof execute<R, V>>[1], variables?: V) => execute(ENDPOINT, doc, variables, { fetch: h.fetch });
+
+  const open = async (path: string) => {
+    const page = await chromium.newPage({ ignoreHTTPSErrors: true, colorScheme: "light" });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(`${origin}${path}`);
+    return page;
+  };
+
+  /** Asks for a host's inventory through the API and runs its agent until the answer is stored. */
+  async function collect(agent: Agent, hostId: string) {
+    const reads = agent.host.softwareReads;
+    const pending = gql(CollectHostMutation, { hostId });
+    await vi.waitFor(async () => {
+      await agent.distributedCycle();
+      expect(agent.host.softwareReads).toBeGreaterThan(reads);
+    }, { timeout: 20_000, interval: 100 });
+    return expectNoGraphQLErrors(await pending).collectSnapshot;
+  }
+
+  beforeAll(async () => {
+    dist = await makeTempDir("console-dist");
+    await buildConsole(dist.path);
+    h = await createHarness(backend, ubuntu(), {
+      fleet: { onlineWindowMs: 600_000, collectWaitMs: 20_000 },
+      collectLocal: false,
+      console: { dir: dist.path, sourceMaps: false, immutableAssets: true },
+    });
+    origin = (await h.listen()).replace("localhost", "127.0.0.1");
+    for (let index = 0; index < HOSTS; index++) {
+      const host = createSimulatedHost({ platform: PLATFORMS[index % 4]!, seed: SEED, index, softwareCount: 40 + (index % 5) * 30, churn: 0.15 });
+      agents.push(createAgent({ host, url: origin, ca: h.pki!.ca, enrollSecret: TEST_FLEET.secrets[0]!, hostIdentifier: "uuid", timeScale: 0.001 }));
+    }
+    await Promise.all(
+      agents.map(async (agent) => {
+        await agent.enroll();
+        await agent.loadConfig();
+        await agent.distributedCycle();
+      }),
+    );
+    chromium = await launchOfflineChromium();
+  }, 240_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await Promise.all(agents.map((a) => a.stop()));
+    await h?.dispose();
+    await dist?.remove();
+  });
+
+  const hostIdOf = async (agent: Agent) => {
+    const hosts = expectNoGraphQLErrors(await gql(FleetHostsQuery, { first: 5, filter: { hostnameContains: agent.host.hostname } })).hosts;
+    return hosts.edges.find((e) => e.node.hostname === agent.host.hostname)!.node.id;
+  };
+
+  it("when the hosts are paged forward and back while new snapshots land, then every host shows once, and Previous returns the same page", async () => {
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    await expect.poll(() => page.locator(".page-head .muted").innerText()).toBe(`${HOSTS} hosts`);
+    await screenshots(page, "hosts");
+    const first = await rowIds(page);
+
+    // New snapshots land between the pages.
+    await Promise.all([collect(agents[3]!, await hostIdOf(agents[3]!)), collect(agents[30]!, await hostIdOf(agents[30]!))]);
+    await page.getByRole("button", { name: "Next →" }).click();
+    await expect.poll(() => rowIds(page)).toHaveLength(HOSTS - PAGE_SIZE);
+    expect(page.url()).toMatch(/\?after=/);
+    const second = await rowIds(page);
+    const all = [...first, ...second];
+    expect(new Set(all).size).toBe(HOSTS);
+    const api = expectNoGraphQLErrors(await gql(FleetHostsQuery, { first: 100 })).hosts.edges.map((e) => e.node.id);
+    expect(all).toEqual(api);
+    await expect(page.getByRole("button", { name: "Next →" }).isDisabled()).resolves.toBe(true);
+
+    await page.getByRole("button", { name: "← Previous" }).click();
+    await expect.poll(() => rowIds(page)).toEqual(first);
+    expect(page.url()).toMatch(/\?before=/);
+    // The browser's own back button walks the same history.
+    await page.goBack();
+    await expect.poll(() => rowIds(page)).toEqual(second);
+    expect(pageErrors).toEqual([]);
+    expect(chromium.refused).toEqual([]);
+  });
+
+  it("when the hosts are filtered by hostname and platform, then the URL names the filter, and opening that URL shows the same rows", async () => {
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    await page.getByLabel("Platform").selectOption("windows");
+    await expect.poll(() => page.url()).toMatch(/platform=windows/);
+    await expect.poll(() => rowIds(page)).toHaveLength(HOSTS / 4);
+    const texts = await page.locator("tbody tr[data-host-id]").allInnerTexts();
+    for (const text of texts) expect(text).toMatch(/\(windows\)/);
+
+    const target = agents[5]!.host.hostname;
+    const fragment = target.slice(0, Math.max(6, target.length - 2));
+    await page.getByLabel("Platform").selectOption("");
+    await page.getByLabel("Hostname").fill(fragment);
+    await expect.poll(() => page.url()).toContain(`hostname=${encodeURIComponent(fragment)}`);
+    await expect.poll(() => page.locator("tbody tr[data-host-id]").allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringContaining(target)]),
+    );
+    for (const text of await page.locator("tbody tr[data-host-id]").allInnerTexts()) expect(text.toLowerCase()).toContain(fragment.toLowerCase());
+
+    const deep = await open(new URL(page.url()).pathname + new URL(page.url()).search);
+    await expect.poll(() => rowIds(deep), { timeout: 20_000 }).toEqual(await rowIds(page));
+    await expect.poll(() => deep.getByLabel("Hostname").inputValue()).toBe(fragment);
+
+    await page.getByLabel("Hostname").fill("no-such-host-anywhere");
+    await expect(page.getByText("No host matches this filter.").waitFor()).resolves.toBeUndefined();
+    await screenshots(page, "hosts-no-match");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when an agent reports a new snapshot, then its row updates live without a reload", async () => {
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    // Subscribed once the socket is up (the header says live).
+    await expect.poll(() => page.locator(".live.on").count(), { timeout: 10_000 }).toBe(1);
+    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    const agent = agents[7]!;
+    const hostId = await hostIdOf(agent);
+    const row = page.locator(`tr[data-host-id="${hostId}"]`);
+    const before = await row.getAttribute("data-snapshot-id");
+    await new Promise((r) => setTimeout(r, 300));
+    const snapshot = await collect(agent, hostId);
+    expect(snapshot.id).not.toBe(before);
+    await expect.poll(() => row.getAttribute("data-snapshot-id"), { timeout: 10_000 }).toBe(snapshot.id);
+    await expect.poll(() => row.locator("td.num").innerText()).toBe(snapshot.appCount.toLocaleString("en"));
+    expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when a host is opened, then its details, apps (paged, filtered as you type), snapshots and collect now work, and a diff opens", async () => {
+    // The biggest inventory: more apps than one page.
+    const agent = agents[4]!;
+    const hostId = await hostIdOf(agent);
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    await page.locator(`tr[data-host-id="${hostId}"] a`).first().click();
+    await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(hostId)}`);
+    await expect.poll(() => page.locator("h1").innerText(), { timeout: 20_000 }).toBe(agent.host.hostname);
+
+    const appRows = page.locator("table.apps tbody tr:not(.skeleton-row)");
+    await expect.poll(() => appRows.count(), { timeout: 20_000 }).toBe(50);
+    const totalText = await page.locator("main .muted", { hasText: /apps? in the inventory/ }).innerText();
+    const total = Number(/^([\d,]+) apps?/.exec(totalText)![1]!.replace(/,/g, ""));
+    expect(total).toBeGreaterThan(100);
+    await screenshots(page, "host");
+    // More apps: the button (also reached by scrolling), until every app is listed once.
+    for (let i = 0; i < 5 && (await appRows.count()) < total; i++) {
+      const shown = await appRows.count();
+      await page.getByRole("button", { name: "More apps" }).click();
+      await expect.poll(() => appRows.count()).toBeGreaterThan(shown);
+    }
+    expect(await appRows.count()).toBe(total);
+    const names = await page.locator("table.apps tbody tr td:first-child a").allInnerTexts();
+    expect(new Set(names.map((n, i) => `${n}\u0000${i}`)).size).toBe(total);
+
+    const pick = names[Math.floor(names.length / 2)]!;
+    const fragment = pick.slice(0, 5);
+    await page.getByLabel("Filter apps").fill(fragment);
+    await expect.poll(() => page.url()).toContain(`apps=${encodeURIComponent(fragment).replace(/%20/g, "+")}`);
+    await expect.poll(async () => (await page.locator("table.apps tbody tr td:first-child a").allInnerTexts()).every((n) => n.toLowerCase().includes(fragment.toLowerCase()))).toBe(true);
+    await expect.poll(() => page.locator("table.apps tbody tr td:first-child a").allInnerTexts()).toContain(pick);
+
+    // Collect now: the agent answers at its next check-in, which this test drives.
+    await page.getByLabel("Filter apps").fill("");
+    await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(hostId)}`);
+    // Every page read so far is still there (the list keeps its place).
+    await expect.poll(() => appRows.count()).toBe(total);
+    const timelineBefore = await page.locator(".timeline li").count();
+    await page.getByRole("button", { name: "Collect now" }).click();
+    await expect(page.getByText("waiting for the agent's next check-in").waitFor()).resolves.toBeUndefined();
+    await screenshots(page, "host-collecting");
+    const reads = agent.host.softwareReads;
+    await vi.waitFor(async () => {
+      await agent.distributedCycle();
+      expect(agent.host.softwareReads).toBeGreaterThan(reads);
+    }, { timeout: 20_000, interval: 200 });
+    const result = page.locator(".collect .result");
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/^Collected [\d,]+ apps: \+\d+ −\d+\. See the changes$/);
+    await expect.poll(() => page.locator(".timeline li").count(), { timeout: 10_000 }).toBe(timelineBefore + 1);
+
+    await page.getByRole("link", { name: "See the changes" }).click();
+    await expect.poll(() => page.url()).toMatch(/\/hosts\/[^/]+\/snapshots\/[^/?]+$/);
+    await expect.poll(() => page.locator("h2", { hasText: "Changes since the previous snapshot" }).count(), { timeout: 20_000 }).toBe(1);
+    const counts = await page.locator(".counts").innerText();
+    const [added, removed] = [/\+(\d+) added/.exec(counts)![1], /−(\d+) removed/.exec(counts)![1]].map(Number);
+    expect(added! + removed!).toBeGreaterThan(0);
+    await expect.poll(() => page.locator("table.changes tbody tr:not(.skeleton-row)").count()).toBeGreaterThan(0);
+    await screenshots(page, "snapshot-diff");
+
+    // The same diff from its URL, as a shared link.
+    const deep = await open(new URL(page.url()).pathname);
+    await expect.poll(() => deep.locator(".counts").innerText(), { timeout: 20_000 }).toBe(counts);
+    expect(pageErrors).toEqual([]);
+    expect(chromium.refused).toEqual([]);
+  });
+
+  it("when the software page is opened, then titles have host counts, and a title lists its versions and hosts", async () => {
+    const page = await open("/software");
+    const rows = page.locator("table.software tbody tr:not(.skeleton-row)");
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(50);
+    await screenshots(page, "software");
+    await page.getByLabel("Name").fill("a");
+    await expect.poll(() => page.url()).toContain("name=a");
+    const link = page.locator("table.software tbody tr td:first-child a").first();
+    const name = await link.innerText();
+    const hostCount = Number((await page.locator("table.software tbody tr td.num").first().innerText()).replace(/,/g, ""));
+    await link.click();
+    await expect.poll(() => page.url()).toMatch(/\/software\/title\?name=/);
+    await expect.poll(() => page.locator("h1").innerText()).toBe(name);
+    await expect.poll(() => page.locator("table.hosts tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBe(Math.min(hostCount, 50));
+    await expect.poll(() => page.locator(".versions .chip").count()).toBeGreaterThan(1);
+    await screenshots(page, "software-title");
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(!browser.run)("the web console in Chromium with AUTH_READS and no hosts yet", () => {
+  const TOKEN = "console-test-token-0123456789";
+  let h: Harness;
+  let origin: string;
+  let chromium: OfflineBrowser;
+  let dist: Awaited<ReturnType<typeof makeTempDir>>;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    dist = await makeTempDir("console-dist");
+    await buildConsole(dist.path);
+    h = await createHarness("pglite", ubuntu(), {
+      fleet: {},
+      collectLocal: false,
+      security: { ...OPEN_SECURITY, token: TOKEN, authReads: true },
+      console: { dir: dist.path, sourceMaps: false, immutableAssets: true },
+    });
+    origin = (await h.listen()).replace("localhost", "127.0.0.1");
+    chromium = await launchOfflineChromium();
+  }, 240_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await h?.dispose();
+    await dist?.remove();
+  });
+
+  it("when the console opens, then it asks for the token once, refuses a wrong one, keeps the right one for the tab only, and shows how to enroll", async () => {
+    const page = await chromium.newPage({ ignoreHTTPSErrors: true, colorScheme: "light" });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(`${origin}/`);
+    const dialog = page.getByRole("dialog", { name: "This server needs its API token" });
+    await dialog.waitFor({ timeout: 20_000 });
+    await screenshots(page, "token-prompt");
+
+    await page.getByLabel("API token", { exact: true }).fill("wrong-token");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByText("The server refused that token.").waitFor({ timeout: 10_000 })).resolves.toBeUndefined();
+
+    await page.getByLabel("API token", { exact: true }).fill(TOKEN);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByRole("heading", { name: "No hosts yet" }).waitFor({ timeout: 20_000 })).resolves.toBeUndefined();
+    expect(await dialog.count()).toBe(0);
+    await expect(page.getByText("npm run flagfile").count()).resolves.toBe(1);
+    await expect.poll(() => page.locator(".live.on").count(), { timeout: 10_000 }).toBe(1);
+    await screenshots(page, "empty-fleet");
+
+    expect(page.url()).not.toContain(TOKEN);
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([TOKEN]);
+    expect(await page.evaluate(() => Object.values(localStorage).join(" "))).not.toContain(TOKEN);
+
+    // A reload in the same tab keeps it; a new visitor is asked again.
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "No hosts yet" }).waitFor({ timeout: 20_000 })).resolves.toBeUndefined();
+    expect(await dialog.count()).toBe(0);
+    const stranger = await chromium.newPage({ ignoreHTTPSErrors: true });
+    await stranger.goto(`${origin}/software`);
+    await stranger.getByRole("dialog", { name: "This server needs its API token" }).waitFor({ timeout: 20_000 });
+    expect(pageErrors).toEqual([]);
+    expect(chromium.refused).toEqual([]);
+  });
+});
