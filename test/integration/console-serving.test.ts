@@ -1,11 +1,16 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_CSP, IMMUTABLE, type ConsoleOptions } from "../../src/server/console.js";
 import { OPEN_SECURITY } from "../../src/server/server.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { createHarness, type Harness } from "../helpers/harness.js";
+import { createFakeMachine, type FakeMachine } from "../helpers/machine.js";
+import { startService, type ServiceProcess } from "../helpers/service.js";
 import { ubuntu } from "../helpers/machine.js";
 import { makeTempDir } from "../helpers/temp.js";
 
@@ -210,5 +215,50 @@ describe("the web console before it is built", () => {
     const built = await get(origin, "/");
     expect(built.status).toBe(200);
     expect(built.text).toBe(INDEX);
+  });
+});
+
+describe("the web console as `npm start` serves it (NODE_ENV=production)", () => {
+  const dist = fileURLToPath(new URL("../../web/dist", import.meta.url));
+  let database: TestDatabase;
+  let machine: FakeMachine;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    // npm ci builds it (postinstall); a checkout without it cannot pass this test.
+    if (!existsSync(join(dist, "index.html"))) throw new Error(`${dist} is missing: run npm ci or npm run build:web`);
+    database = await createTestDatabase("pglite");
+    machine = await createFakeMachine(ubuntu());
+    service = await startService({ ...database.env, OSQUERY_BIN: machine.binary, NODE_ENV: "production" });
+  });
+  afterAll(async () => {
+    await service?.stop("SIGKILL");
+    await machine?.dispose();
+    await database?.dispose();
+  });
+
+  it("when / is opened, then the production build comes with its CSP; its hashed assets are immutable and gzipped, and no source map is served", async () => {
+    const listening = service.logs.find((l) => l.msg === "GraphQL server listening")!;
+    expect(listening["console"]).toBe(`${service.origin}/`);
+    const index = await get(service.origin, "/", { "accept-encoding": "gzip" });
+    expect(index.status).toBe(200);
+    expect(index.headers["content-security-policy"]).toBe(CONSOLE_CSP);
+    expect(index.headers["cache-control"]).toBe("no-cache");
+    expect(index.text).toBe(await readFile(join(dist, "index.html"), "utf8"));
+    const assets = [...index.text.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.endsWith(".js"))).toBe(true);
+    expect(assets.some((a) => a.endsWith(".css"))).toBe(true);
+    for (const asset of assets) {
+      const answer = await get(service.origin, asset, { "accept-encoding": "gzip" });
+      expect(answer.status, asset).toBe(200);
+      expect(answer.headers["cache-control"], asset).toBe(IMMUTABLE);
+      expect(answer.headers["content-encoding"], asset).toBe("gzip");
+      expect(answer.headers["sourcemap"], asset).toBeUndefined();
+      expect(answer.text, asset).not.toMatch(/sourceMappingURL/);
+      if (asset.endsWith(".js")) expect((await get(service.origin, `${asset}.map`)).status).toBe(404);
+    }
+    // GraphiQL is off in production unless GRAPHIQL=true: the browser gets the API's answer, not the console.
+    const graphiql = await get(service.origin, "/graphql", { accept: "text/html" });
+    expect(graphiql.text).not.toMatch(/<div id="app">/);
   });
 });
