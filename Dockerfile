@@ -10,7 +10,9 @@ COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json codegen.ts ./
 COPY scripts/build.mjs scripts/build.mjs
 # postinstall runs `prisma generate` (src/generated/prisma), which needs prisma/ and prisma.config.ts,
-# then scripts/build.mjs, which at this point compiles only the generated client.
+# then scripts/build.mjs, which at this point compiles only the generated client, and builds the web
+# console (web/dist) with Vite, a dev dependency: only this stage can build it.
+COPY web ./web
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY test ./test
@@ -49,6 +51,8 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/dist ./dist
+# The console's production build; its source maps are served only with CONSOLE_SOURCE_MAPS=true.
+COPY --from=build /app/web/dist ./web/dist
 RUN install -d -o node -g node /data
 # The image has no .git, so `--version` and the start log take the revision from here:
 #   docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD) .
