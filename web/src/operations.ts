@@ -123,6 +123,15 @@ export const SnapshotsQuery = graphql(`
           appCount
           added
           removed
+          # The counts of every kind (upgrades too); no change itself is read.
+          changes(first: 0) {
+            counts {
+              added
+              removed
+              upgraded
+              downgraded
+            }
+          }
         }
       }
       pageInfo {

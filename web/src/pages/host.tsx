@@ -155,7 +155,10 @@ function Timeline({ hostId }: { hostId: string }) {
               </Link>{" "}
               {node.status === "SUCCEEDED" ? (
                 <>
-                  <span class="added">+{node.added}</span> <span class="removed">−{node.removed}</span> <span class="muted">· {count(node.appCount, "app")}</span>
+                  <span class="added" title="added">+{node.changes.counts.added}</span> <span class="removed" title="removed">−{node.changes.counts.removed}</span>
+                  {node.changes.counts.upgraded ? <span class="upgraded" title="upgraded"> ↑{node.changes.counts.upgraded}</span> : null}
+                  {node.changes.counts.downgraded ? <span class="downgraded" title="downgraded"> ↓{node.changes.counts.downgraded}</span> : null}
+                  <span class="muted"> · {count(node.appCount, "app")}</span>
                 </>
               ) : (
                 <Badge tone="bad" title={failure?.reason}>
