@@ -13,6 +13,7 @@ const BENCHES = {
   fanout: "fanout.ts",
   fleet: "fleet.ts",
   "cache-scope": "cache-scope.ts",
+  console: "console.ts",
 } as const;
 
 const asked = process.argv.slice(2);
