@@ -6,11 +6,13 @@
  *  - first load of the hosts page: time from navigation to the first host rows, with an empty cache
  *    and with the browser's cache (immutable assets), against the baseline of the same GraphQL
  *    query sent from Node (what the server alone takes) and the page's bytes on the wire;
+ *  - a host with 5,000 apps: scrolling its list down to the end (pages load as it scrolls), then
+ *    through the whole list and back: frames, long tasks, frame rate;
  *  - a burst of 100 snapshotUpdated events in about a second (100 simulated agents reporting at
  *    once): the longest frame and the long tasks on the page, against the same page idle, and
  *    whether every visible row ends on its newest snapshot.
  *
- * 9,900 hosts are inserted with SQL (one SUCCEEDED snapshot each); 100 are real simulated agents,
+ * 9,899 hosts are inserted with SQL (one SUCCEEDED snapshot each); 101 are real simulated agents (one with 5,000 apps),
  * enrolled first so they fill the first pages. Pages run with bypassCSP: the probes are evaluated
  * strings, which the console's CSP (no eval) would refuse.
  */
@@ -29,6 +31,7 @@ import { HostsQuery } from "../web/src/operations.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOSTS = Number(process.env["BENCH_CONSOLE_HOSTS"] ?? 10_000);
 const AGENTS = 100;
+const BIG_HOST_APPS = 5000;
 const LOADS = 7;
 const SECRET = "bench-console-enroll-secret-01";
 const CHROMIUM = "/usr/bin/chromium";
@@ -47,27 +50,29 @@ const FIRST_ROWS_PROBE = `
   observer.observe(document, { childList: true, subtree: true });
 `;
 
-/** Frames and long tasks on the page for `ms`: the longest gap between two animation frames. */
-async function watchFrames(page: Page, during: () => Promise<void>, ms: number) {
+/** Frames and long tasks on the page while `during` runs (and for at least `minMs`): the longest gap between two animation frames. */
+async function watchFrames(page: Page, during: () => Promise<void>, minMs: number) {
   await page.evaluate(`(() => {
-    window.__frames = { maxGap: 0, frames: 0, longTasks: [], done: false };
+    window.__frames = { maxGap: 0, frames: 0, longTasks: [], stop: false, elapsed: 0 };
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) window.__frames.longTasks.push(entry.duration);
     }).observe({ type: "longtask" });
-    let last = performance.now();
-    const end = last + ${ms};
+    const start = performance.now();
+    let last = start;
     const tick = (now) => {
       window.__frames.maxGap = Math.max(window.__frames.maxGap, now - last);
       window.__frames.frames++;
+      window.__frames.elapsed = now - start;
       last = now;
-      if (now < end) requestAnimationFrame(tick);
-      else window.__frames.done = true;
+      if (!window.__frames.stop) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   })()`);
+  const started = performance.now();
   await during();
-  await page.waitForFunction("window.__frames.done", undefined, { timeout: ms + 30_000 });
-  return page.evaluate<{ maxGap: number; frames: number; longTasks: number[] }>("window.__frames");
+  const left = minMs - (performance.now() - started);
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
+  return page.evaluate<{ maxGap: number; frames: number; longTasks: number[]; elapsed: number }>("(window.__frames.stop = true, window.__frames)");
 }
 
 benchMain(async (databaseUrl, out) => {
@@ -101,12 +106,23 @@ benchMain(async (databaseUrl, out) => {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   const agents: Agent[] = [];
+  let big: Agent | null = null;
   try {
     // ---- the fleet: 100 agents enroll and report, then 9,900 hosts by SQL
     for (let index = 0; index < AGENTS; index++) {
       const host = createSimulatedHost({ platform: PLATFORMS[index % PLATFORMS.length]!, seed: 7, index, softwareCount: 150, churn: 0.05 });
       agents.push(createAgent({ host, url: origin, enrollSecret: SECRET, hostIdentifier: "uuid", timeScale: 0.001 }));
     }
+    big = createAgent({
+      host: createSimulatedHost({ platform: "ubuntu", seed: 7, index: AGENTS, softwareCount: BIG_HOST_APPS, churn: 0 }),
+      url: origin,
+      enrollSecret: SECRET,
+      hostIdentifier: "uuid",
+      timeScale: 0.001,
+    });
+    await big.enroll();
+    await big.loadConfig();
+    await big.distributedCycle();
     for (const agent of agents) await agent.enroll();
     await Promise.all(agents.map(async (a) => {
       await a.loadConfig();
@@ -118,7 +134,7 @@ benchMain(async (databaseUrl, out) => {
               (ARRAY['macOS','Ubuntu','Red Hat Enterprise Linux','Microsoft Windows 11 Pro'])[1 + i % 4], '14.5', '5.23.1',
               now() - interval '1 day', now() - (i % 900) * interval '1 second', now()
        FROM generate_series(1, $1::int) AS i`,
-      [HOSTS - AGENTS],
+      [HOSTS - AGENTS - 1],
     );
     await db.query(
       `INSERT INTO snapshots (host_id, status, collected_at, app_count, added, removed, source)
@@ -163,6 +179,45 @@ benchMain(async (databaseUrl, out) => {
       }
       await context.close();
     }
+
+    // ---- a host with 5,000 apps: scroll to the end while pages load, then through the whole list
+    const bigId = (
+      (await (
+        await fetch(`${origin}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ hosts(first: 1) { edges { node { id latestSucceededSnapshot { appCount } } } } }" }) })
+      ).json()) as { data: { hosts: { edges: { node: { id: string; latestSucceededSnapshot: { appCount: number } } }[] } } }
+    ).data.hosts.edges[0]!.node;
+    const appsContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
+    const appsPage = await appsContext.newPage();
+    await appsPage.goto(`${origin}/hosts/${encodeURIComponent(bigId.id)}`);
+    await appsPage.waitForSelector(".apps .app-name a");
+    await appsPage.mouse.move(400, 600);
+    const rowCount = () => appsPage.evaluate<number>(`document.querySelectorAll(".apps .app-row").length`);
+    let loadedAllMs = 0;
+    const loading = await watchFrames(
+      appsPage,
+      async () => {
+        const started = performance.now();
+        while ((await rowCount()) < bigId.latestSucceededSnapshot.appCount && performance.now() - started < 60_000) {
+          await appsPage.mouse.wheel(0, 3000);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        loadedAllMs = performance.now() - started;
+      },
+      1000,
+    );
+    const loaded = await rowCount();
+    await appsPage.evaluate("window.scrollTo(0, 0)");
+    const scrolling = await watchFrames(
+      appsPage,
+      async () => {
+        for (let i = 0; i < 40; i++) {
+          await appsPage.mouse.wheel(0, i < 20 ? 8000 : -8000);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+      4000,
+    );
+    await appsContext.close();
 
     // ---- a burst of 100 snapshotUpdated events while the hosts page is open
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
@@ -223,6 +278,17 @@ benchMain(async (databaseUrl, out) => {
     out(`first rows vs the query alone: ${(percentile(cold, 50) / percentile(api, 50)).toFixed(1)}x (empty cache), ${(percentile(warm, 50) / percentile(api, 50)).toFixed(1)}x (cached)`);
     out(`bytes on the wire for the first load (page, assets, first query): ${(bytes / 1024).toFixed(1)} KiB`);
     out();
+    out(`a host with ${bigId.latestSucceededSnapshot.appCount.toLocaleString("en")} apps: all ${loaded.toLocaleString("en")} rows listed by scrolling in ${ms(loadedAllMs)}`);
+    out(
+      formatTable(
+        ["apps list", "longest frame", "long tasks (>50 ms)", "longest task", "frames/s"],
+        [
+          [`scrolling down while pages load (${(loadedAllMs / 1000).toFixed(1)} s)`, ms(loading.maxGap), String(loading.longTasks.length), ms(Math.max(0, ...loading.longTasks)), (loading.frames / (loading.elapsed / 1000)).toFixed(0)],
+          ["scrolling the full list down and back", ms(scrolling.maxGap), String(scrolling.longTasks.length), ms(Math.max(0, ...scrolling.longTasks)), (scrolling.frames / (scrolling.elapsed / 1000)).toFixed(0)],
+        ],
+      ),
+    );
+    out();
     out(`burst: ${AGENTS} agents reported in ${ms(burstMs)} (${stored[0]!.n - AGENTS} new snapshots stored), hosts page open`);
     out(
       formatTable(
@@ -236,7 +302,7 @@ benchMain(async (databaseUrl, out) => {
     out(`rows on the newest snapshot after the burst: ${newest.data.hosts.edges.length - stale}/${newest.data.hosts.edges.length}`);
   } finally {
     await browser.close();
-    await Promise.all(agents.map((a) => a.stop()));
+    await Promise.all([...agents, ...(big ? [big] : [])].map((a) => a.stop()));
     await db.end();
     await service.stop();
   }

@@ -31,12 +31,13 @@ async function buildConsole(outDir: string) {
 
 const rowIds = (page: Page) => page.locator("tbody tr[data-host-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-host-id")!));
 
-async function screenshots(page: Page, name: string) {
+/** Each theme in turn; long pages (a host's apps) are taken at the window's size. */
+async function screenshots(page: Page, name: string, { fullPage = true } = {}) {
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });
     // The theme follows the browser: wait for the attribute the console sets from it.
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset["theme"])).toBe(theme);
-    await page.screenshot({ path: await screenshotPath(`console-${name}-${theme}`), fullPage: true });
+    await page.screenshot({ path: await screenshotPath(`console-${name}-${theme}`), fullPage });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
@@ -189,12 +190,12 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(hostId)}`);
     await expect.poll(() => page.locator("h1").innerText(), { timeout: 20_000 }).toBe(agent.host.hostname);
 
-    const appRows = page.locator("table.apps tbody tr:not(.skeleton-row)");
-    await expect.poll(() => appRows.count(), { timeout: 20_000 }).toBe(50);
+    const appRows = page.locator(".apps .app-row");
+    await expect.poll(() => appRows.count(), { timeout: 20_000 }).toBe(100);
     const totalText = await page.locator("main .muted", { hasText: /apps? in the inventory/ }).innerText();
     const total = Number(/^([\d,]+) apps?/.exec(totalText)![1]!.replace(/,/g, ""));
     expect(total).toBeGreaterThan(100);
-    await screenshots(page, "host");
+    await screenshots(page, "host", { fullPage: false });
     // More apps: the button (also reached by scrolling), until every app is listed once.
     for (let i = 0; i < 5 && (await appRows.count()) < total; i++) {
       const shown = await appRows.count();
@@ -202,15 +203,15 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
       await expect.poll(() => appRows.count()).toBeGreaterThan(shown);
     }
     expect(await appRows.count()).toBe(total);
-    const names = await page.locator("table.apps tbody tr td:first-child a").allInnerTexts();
+    const names = await page.locator(".apps .app-name a").allInnerTexts();
     expect(new Set(names.map((n, i) => `${n}\u0000${i}`)).size).toBe(total);
 
     const pick = names[Math.floor(names.length / 2)]!;
     const fragment = pick.slice(0, 5);
     await page.getByLabel("Filter apps").fill(fragment);
     await expect.poll(() => page.url()).toContain(`apps=${encodeURIComponent(fragment).replace(/%20/g, "+")}`);
-    await expect.poll(async () => (await page.locator("table.apps tbody tr td:first-child a").allInnerTexts()).every((n) => n.toLowerCase().includes(fragment.toLowerCase()))).toBe(true);
-    await expect.poll(() => page.locator("table.apps tbody tr td:first-child a").allInnerTexts()).toContain(pick);
+    await expect.poll(async () => (await page.locator(".apps .app-name a").allInnerTexts()).every((n) => n.toLowerCase().includes(fragment.toLowerCase()))).toBe(true);
+    await expect.poll(() => page.locator(".apps .app-name a").allInnerTexts()).toContain(pick);
 
     // Collect now: the agent answers at its next check-in, which this test drives.
     await page.getByLabel("Filter apps").fill("");
@@ -220,7 +221,7 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     const timelineBefore = await page.locator(".timeline li").count();
     await page.getByRole("button", { name: "Collect now" }).click();
     await expect(page.getByText("waiting for the agent's next check-in").waitFor()).resolves.toBeUndefined();
-    await screenshots(page, "host-collecting");
+    await screenshots(page, "host-collecting", { fullPage: false });
     const reads = agent.host.softwareReads;
     await vi.waitFor(async () => {
       await agent.distributedCycle();

@@ -1,14 +1,16 @@
 import { useMutation, useQuery } from "@urql/preact";
+import { Component } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import type { ConsoleAppsQuery } from "../gql/graphql.js";
 import { codeOf, describeError, snapshotFailure } from "../errors.js";
 import { count, formatBytes, platformLabel } from "../format.js";
 import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
 import type { Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { Badge, ErrorBox, LoadMore, SearchInput, SkeletonBlock, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
+import { Badge, ErrorBox, LoadMore, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
 import { OnlineBadge } from "./hosts.js";
 
-const APPS_PAGE_SIZE = 50;
+const APPS_PAGE_SIZE = 100;
 const SNAPSHOTS_PAGE_SIZE = 20;
 
 type CollectState =
@@ -51,6 +53,64 @@ function CollectNow({ hostId, local }: { hostId: string; local: boolean }) {
       {state.state === "done" && state.status === "FAILED" ? <span class="result bad">The collection failed: {snapshotFailure(state.error)?.reason ?? "no reason given"}</span> : null}
       {state.state === "error" ? <span class={`result ${state.pending ? "warn" : "bad"}`}>{state.message}</span> : null}
     </div>
+  );
+}
+
+type AppEdge = NonNullable<ConsoleAppsQuery["latestData"]>["edges"][number];
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * One page of apps. A host can list thousands: each page is a block the browser skips laying out
+ * and painting while it is off screen (content-visibility), and that Preact skips re-rendering
+ * when a later page arrives (memo on the page's first and last app).
+ */
+class AppChunk extends Component<{ edges: AppEdge[] }> {
+  override shouldComponentUpdate({ edges }: { edges: AppEdge[] }): boolean {
+    const old = this.props.edges;
+    return edges.length !== old.length || edges[0]?.node.id !== old[0]?.node.id || edges.at(-1)?.node.id !== old.at(-1)?.node.id;
+  }
+
+  override render() {
+    return (
+      <div class="grid-chunk" role="rowgroup">
+        {this.props.edges.map(({ node }) => (
+          <div class="grid-row app-row" role="row" key={node.id}>
+            <span role="cell" class="app-name">
+              <Link to={{ page: "title", name: node.name, source: node.source, version: null }}>{node.name}</Link>
+              {node.path ? <small class="path">{node.path}</small> : null}
+            </span>
+            <span role="cell">{node.version ?? <span class="muted">—</span>}</span>
+            <span role="cell" class="hide-narrow">
+              {node.source}
+            </span>
+            <span role="cell" class="hide-narrow">
+              {node.publisher ?? <span class="muted">—</span>}
+            </span>
+          </div>
+        ))}
+      </div>
+    );
+  }
+}
+
+function SkeletonGridRows({ rows }: { rows: number }) {
+  return (
+    <>
+      {Array.from({ length: rows }, (_, r) => (
+        <div key={r} class="grid-row skeleton-row" aria-hidden="true">
+          {[0, 1, 2, 3].map((c) => (
+            <span key={c} class={c > 1 ? "hide-narrow" : undefined}>
+              <span class="skeleton" />
+            </span>
+          ))}
+        </div>
+      ))}
+    </>
   );
 }
 
@@ -98,37 +158,23 @@ function Apps({ hostId, filter, newestSnapshotId }: { hostId: string; filter: st
         )}
       </p>
       <div class="table-wrap">
-        <table class="apps">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Version</th>
-              <th class="hide-narrow">Source</th>
-              <th class="hide-narrow">Publisher</th>
-            </tr>
-          </thead>
-          <tbody>
-            {!apps && !error ? <SkeletonRows rows={6} columns={4} /> : null}
-            {apps?.edges.map(({ node }) => (
-              <tr key={node.id}>
-                <td>
-                  <Link to={{ page: "title", name: node.name, source: node.source, version: null }}>{node.name}</Link>
-                  {node.path ? <small class="path">{node.path}</small> : null}
-                </td>
-                <td>{node.version ?? <span class="muted">—</span>}</td>
-                <td class="hide-narrow">{node.source}</td>
-                <td class="hide-narrow">{node.publisher ?? <span class="muted">—</span>}</td>
-              </tr>
-            ))}
-            {apps && apps.edges.length === 0 ? (
-              <tr>
-                <td colSpan={4} class="empty-row">
-                  {filter ? "No app matches this filter." : apps.snapshot ? "This inventory lists no apps." : "No inventory yet: collect one with “Collect now”."}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
+        <div class="apps grid-table" role="table" aria-label="Apps">
+          <div class="grid-row grid-head" role="row">
+            <span role="columnheader">Name</span>
+            <span role="columnheader">Version</span>
+            <span role="columnheader" class="hide-narrow">Source</span>
+            <span role="columnheader" class="hide-narrow">Publisher</span>
+          </div>
+          {!apps && !error ? <SkeletonGridRows rows={6} /> : null}
+          {apps ? chunks(apps.edges, APPS_PAGE_SIZE).map((chunk) => <AppChunk key={chunk[0]!.node.id} edges={chunk} />) : null}
+          {apps && apps.edges.length === 0 ? (
+            <div class="grid-row empty-row" role="row">
+              <span role="cell">
+                {filter ? "No app matches this filter." : apps.snapshot ? "This inventory lists no apps." : "No inventory yet: collect one with “Collect now”."}
+              </span>
+            </div>
+          ) : null}
+        </div>
       </div>
       {apps?.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="More apps" onVisible={() => !fetching && setAfter(apps.pageInfo.endCursor ?? null)} /> : null}
     </>
