@@ -213,6 +213,16 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(async () => (await page.locator(".apps .app-name a").allInnerTexts()).every((n) => n.toLowerCase().includes(fragment.toLowerCase()))).toBe(true);
     await expect.poll(() => page.locator(".apps .app-name a").allInnerTexts()).toContain(pick);
 
+    // The app's history on this host, and back.
+    await page.locator(".apps .app-name a", { hasText: pick }).first().click();
+    await expect.poll(() => page.url()).toContain(`/hosts/${encodeURIComponent(hostId)}/app?name=`);
+    await expect.poll(() => page.locator("h1").innerText()).toBe(pick);
+    await expect.poll(() => page.locator("table.app-history tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect(page.locator("table.app-history").getByText("installed").count()).resolves.toBeGreaterThan(0);
+    await screenshots(page, "app-history");
+    await page.goBack();
+    await expect.poll(() => page.getByLabel("Filter apps").inputValue()).toBe(fragment);
+
     // Collect now: the agent answers at its next check-in, which this test drives.
     await page.getByLabel("Filter apps").fill("");
     await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(hostId)}`);
@@ -245,6 +255,27 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(() => deep.locator(".counts").innerText(), { timeout: 20_000 }).toBe(counts);
     expect(pageErrors).toEqual([]);
     expect(chromium.refused).toEqual([]);
+  });
+
+  it("when the API cannot be reached, then the page says so in words; on a phone's screen the hosts still read", async () => {
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshots(page, "hosts-phone", { fullPage: false });
+    // Columns that do not fit are dropped, the hostname and state stay.
+    expect(await page.locator("thead th").evaluateAll((cells) => cells.filter((c) => getComputedStyle(c).display !== "none").map((c) => c.textContent))).toEqual([
+      "Hostname",
+      "Online",
+      "Apps",
+      "Newest snapshot",
+    ]);
+
+    const down = await chromium.newPage({ ignoreHTTPSErrors: true, colorScheme: "light" });
+    await down.route("**/graphql", (route) => route.abort("connectionrefused"));
+    await down.goto(`${origin}/software`);
+    await expect(down.getByRole("alert").innerText({ timeout: 20_000 })).resolves.toMatch(/^Cannot reach the API at \/graphql: is the service running\?/);
+    await screenshots(down, "api-down");
+    expect(pageErrors).toEqual([]);
   });
 
   it("when the software page is opened, then titles have host counts, and a title lists its versions and hosts", async () => {

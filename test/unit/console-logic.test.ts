@@ -21,6 +21,7 @@ describe("console routes", () => {
     ["/?before=YWJj", hostsRoute({ before: "YWJj" })],
     ["/hosts/SG9zdDox", { page: "host", id: "SG9zdDox", apps: "" }],
     ["/hosts/SG9zdDox?apps=python%203", { page: "host", id: "SG9zdDox", apps: "python 3" }],
+    ["/hosts/SG9zdDox/app?name=Google%20Chrome.app&source=apps", { page: "app", hostId: "SG9zdDox", name: "Google Chrome.app", source: "apps" }],
     ["/hosts/SG9zdDox/snapshots/U25hcHNob3Q6Mw%3D%3D", { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: null }],
     ["/hosts/a/snapshots/b?against=c", { page: "snapshot", hostId: "a", id: "b", against: "c" }],
     ["/software", { page: "software", name: "", after: null, before: null }],
@@ -32,7 +33,7 @@ describe("console routes", () => {
     expect(parse(url)).toEqual(route);
   });
 
-  it.each(["/hosts", "/hosts/a/b", "/hosts/a/snapshots", "/software/title", "/software/x", "/nope", "/hosts/%E0%A4%A"])(
+  it.each(["/hosts", "/hosts/a/b", "/hosts/a/app", "/hosts/a/snapshots", "/software/title", "/software/x", "/nope", "/hosts/%E0%A4%A"])(
     "when the URL is %s, then it is not found (and says which path)",
     (url) => {
       expect(parse(url)).toEqual({ page: "not-found", path: new URL(url, "http://console.test").pathname });
@@ -44,6 +45,7 @@ describe("console routes", () => {
     hostsRoute({ hostname: "a b&c", platform: "darwin", after: "Y3Vyc29y" }),
     hostsRoute({ before: "Y3Vyc29y" }),
     { page: "host", id: "SG9zdDox+/=", apps: "Microsoft Edge" },
+    { page: "app", hostId: "SG9zdDox", name: "python3.11 & co", source: "deb_packages" },
     { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: "U25hcHNob3Q6Mg==" },
     { page: "software", name: "?#%", after: null, before: "b" },
     { page: "title", name: "name with / and ? and #", source: "programs", version: "1.2 (x64)" },

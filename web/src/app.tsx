@@ -2,6 +2,7 @@ import { Provider, useSubscription } from "@urql/preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { createConsoleClient } from "./client.js";
 import { SnapshotUpdatedSubscription } from "./operations.js";
+import { AppPage } from "./pages/app.js";
 import { HostPage } from "./pages/host.js";
 import { HostsPage } from "./pages/hosts.js";
 import { SnapshotPage } from "./pages/snapshot.js";
@@ -53,7 +54,7 @@ function LiveUpdates() {
 function Page() {
   const { route } = useRouter();
   useEffect(() => {
-    const titles: Record<string, string> = { hosts: "Hosts", host: "Host", snapshot: "Snapshot", software: "Software", title: "Software", "not-found": "Not found" };
+    const titles: Record<string, string> = { hosts: "Hosts", host: "Host", app: "App", snapshot: "Snapshot", software: "Software", title: "Software", "not-found": "Not found" };
     document.title = `${titles[route.page]} · osquery inventory`;
   }, [route.page]);
   switch (route.page) {
@@ -61,6 +62,8 @@ function Page() {
       return <HostsPage route={route} />;
     case "host":
       return <HostPage key={route.id} route={route} />;
+    case "app":
+      return <AppPage route={route} />;
     case "snapshot":
       return <SnapshotPage key={route.id} route={route} />;
     case "software":

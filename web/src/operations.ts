@@ -281,3 +281,25 @@ export const SnapshotUpdatedSubscription = graphql(`
     }
   }
 `);
+
+export const AppHistoryQuery = graphql(`
+  query ConsoleAppHistory($hostId: ID!, $name: String!, $source: String) {
+    host(id: $hostId) {
+      id
+      hostname
+    }
+    appHistory(hostId: $hostId, name: $name, source: $source) {
+      version
+      source
+      path
+      firstSeenAt
+      removedAt
+      firstSeenSnapshot {
+        id
+      }
+      removedSnapshot {
+        id
+      }
+    }
+  }
+`);

@@ -6,6 +6,7 @@
 export type Route =
   | { page: "hosts"; hostname: string; platform: string; after: string | null; before: string | null }
   | { page: "host"; id: string; apps: string }
+  | { page: "app"; hostId: string; name: string; source: string }
   | { page: "snapshot"; hostId: string; id: string; against: string | null }
   | { page: "software"; name: string; after: string | null; before: string | null }
   | { page: "title"; name: string; source: string; version: string | null }
@@ -37,6 +38,9 @@ export function parseRoute(pathname: string, search: string): Route {
     return { page: "hosts", hostname: param(q, "hostname"), platform: param(q, "platform"), after: optional(q, "after"), before: optional(q, "before") };
   }
   if (a === "hosts" && b !== undefined && c === undefined) return { page: "host", id: b, apps: param(q, "apps") };
+  if (a === "hosts" && b !== undefined && c === "app" && d === undefined && q.get("name") !== null) {
+    return { page: "app", hostId: b, name: param(q, "name"), source: param(q, "source") };
+  }
   if (a === "hosts" && b !== undefined && c === "snapshots" && d !== undefined && rest.length === 0) {
     return { page: "snapshot", hostId: b, id: d, against: optional(q, "against") };
   }
@@ -61,6 +65,8 @@ export function href(route: Route): string {
       return withQuery("/", { hostname: route.hostname, platform: route.platform, after: route.after, before: route.before });
     case "host":
       return withQuery(`/hosts/${segment(route.id)}`, { apps: route.apps });
+    case "app":
+      return `/hosts/${segment(route.hostId)}/app?${new URLSearchParams({ name: route.name, source: route.source }).toString()}`;
     case "snapshot":
       return withQuery(`/hosts/${segment(route.hostId)}/snapshots/${segment(route.id)}`, { against: route.against });
     case "software":

@@ -27,6 +27,7 @@ type Documents = {
     "\n  query ConsoleSoftwareHosts($name: String!, $source: String, $version: String, $first: Int, $after: String) {\n    softwareHosts(name: $name, source: $source, version: $version, first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostRow\n        }\n      }\n      pageInfo {\n        ...ConsolePageInfo\n      }\n    }\n  }\n": typeof types.ConsoleSoftwareHostsDocument,
     "\n  mutation ConsoleCollect($hostId: ID!) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      collectedAt\n      status\n      error\n      appCount\n      added\n      removed\n      host {\n        ...HostRow\n      }\n    }\n  }\n": typeof types.ConsoleCollectDocument,
     "\n  subscription ConsoleSnapshotUpdated {\n    snapshotUpdated {\n      id\n      collectedAt\n      status\n      error\n      source\n      appCount\n      added\n      removed\n      host {\n        ...HostRow\n      }\n    }\n  }\n": typeof types.ConsoleSnapshotUpdatedDocument,
+    "\n  query ConsoleAppHistory($hostId: ID!, $name: String!, $source: String) {\n    host(id: $hostId) {\n      id\n      hostname\n    }\n    appHistory(hostId: $hostId, name: $name, source: $source) {\n      version\n      source\n      path\n      firstSeenAt\n      removedAt\n      firstSeenSnapshot {\n        id\n      }\n      removedSnapshot {\n        id\n      }\n    }\n  }\n": typeof types.ConsoleAppHistoryDocument,
 };
 const documents: Documents = {
     "\n  fragment ConsolePageInfo on PageInfo {\n    hasNextPage\n    hasPreviousPage\n    startCursor\n    endCursor\n  }\n": types.ConsolePageInfoFragmentDoc,
@@ -42,6 +43,7 @@ const documents: Documents = {
     "\n  query ConsoleSoftwareHosts($name: String!, $source: String, $version: String, $first: Int, $after: String) {\n    softwareHosts(name: $name, source: $source, version: $version, first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...HostRow\n        }\n      }\n      pageInfo {\n        ...ConsolePageInfo\n      }\n    }\n  }\n": types.ConsoleSoftwareHostsDocument,
     "\n  mutation ConsoleCollect($hostId: ID!) {\n    collectSnapshot(hostId: $hostId) {\n      id\n      collectedAt\n      status\n      error\n      appCount\n      added\n      removed\n      host {\n        ...HostRow\n      }\n    }\n  }\n": types.ConsoleCollectDocument,
     "\n  subscription ConsoleSnapshotUpdated {\n    snapshotUpdated {\n      id\n      collectedAt\n      status\n      error\n      source\n      appCount\n      added\n      removed\n      host {\n        ...HostRow\n      }\n    }\n  }\n": types.ConsoleSnapshotUpdatedDocument,
+    "\n  query ConsoleAppHistory($hostId: ID!, $name: String!, $source: String) {\n    host(id: $hostId) {\n      id\n      hostname\n    }\n    appHistory(hostId: $hostId, name: $name, source: $source) {\n      version\n      source\n      path\n      firstSeenAt\n      removedAt\n      firstSeenSnapshot {\n        id\n      }\n      removedSnapshot {\n        id\n      }\n    }\n  }\n": types.ConsoleAppHistoryDocument,
 };
 
 /**
@@ -110,6 +112,10 @@ export function graphql(source: "\n  mutation ConsoleCollect($hostId: ID!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ConsoleSnapshotUpdated {\n    snapshotUpdated {\n      id\n      collectedAt\n      status\n      error\n      source\n      appCount\n      added\n      removed\n      host {\n        ...HostRow\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription ConsoleSnapshotUpdated {\n    snapshotUpdated {\n      id\n      collectedAt\n      status\n      error\n      source\n      appCount\n      added\n      removed\n      host {\n        ...HostRow\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ConsoleAppHistory($hostId: ID!, $name: String!, $source: String) {\n    host(id: $hostId) {\n      id\n      hostname\n    }\n    appHistory(hostId: $hostId, name: $name, source: $source) {\n      version\n      source\n      path\n      firstSeenAt\n      removedAt\n      firstSeenSnapshot {\n        id\n      }\n      removedSnapshot {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConsoleAppHistory($hostId: ID!, $name: String!, $source: String) {\n    host(id: $hostId) {\n      id\n      hostname\n    }\n    appHistory(hostId: $hostId, name: $name, source: $source) {\n      version\n      source\n      path\n      firstSeenAt\n      removedAt\n      firstSeenSnapshot {\n        id\n      }\n      removedSnapshot {\n        id\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

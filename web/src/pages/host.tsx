@@ -69,10 +69,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * and painting while it is off screen (content-visibility), and that Preact skips re-rendering
  * when a later page arrives (memo on the page's first and last app).
  */
-class AppChunk extends Component<{ edges: AppEdge[] }> {
-  override shouldComponentUpdate({ edges }: { edges: AppEdge[] }): boolean {
+class AppChunk extends Component<{ hostId: string; edges: AppEdge[] }> {
+  override shouldComponentUpdate({ hostId, edges }: { hostId: string; edges: AppEdge[] }): boolean {
     const old = this.props.edges;
-    return edges.length !== old.length || edges[0]?.node.id !== old[0]?.node.id || edges.at(-1)?.node.id !== old.at(-1)?.node.id;
+    return hostId !== this.props.hostId || edges.length !== old.length || edges[0]?.node.id !== old[0]?.node.id || edges.at(-1)?.node.id !== old.at(-1)?.node.id;
   }
 
   override render() {
@@ -81,7 +81,7 @@ class AppChunk extends Component<{ edges: AppEdge[] }> {
         {this.props.edges.map(({ node }) => (
           <div class="grid-row app-row" role="row" key={node.id}>
             <span role="cell" class="app-name">
-              <Link to={{ page: "title", name: node.name, source: node.source, version: null }}>{node.name}</Link>
+              <Link to={{ page: "app", hostId: this.props.hostId, name: node.name, source: node.source }}>{node.name}</Link>
               {node.path ? <small class="path">{node.path}</small> : null}
             </span>
             <span role="cell">{node.version ?? <span class="muted">—</span>}</span>
@@ -166,7 +166,7 @@ function Apps({ hostId, filter, newestSnapshotId }: { hostId: string; filter: st
             <span role="columnheader" class="hide-narrow">Publisher</span>
           </div>
           {!apps && !error ? <SkeletonGridRows rows={6} /> : null}
-          {apps ? chunks(apps.edges, APPS_PAGE_SIZE).map((chunk) => <AppChunk key={chunk[0]!.node.id} edges={chunk} />) : null}
+          {apps ? chunks(apps.edges, APPS_PAGE_SIZE).map((chunk) => <AppChunk key={chunk[0]!.node.id} hostId={hostId} edges={chunk} />) : null}
           {apps && apps.edges.length === 0 ? (
             <div class="grid-row empty-row" role="row">
               <span role="cell">

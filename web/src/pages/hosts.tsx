@@ -126,7 +126,7 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
         </label>
       </form>
       {error && !hosts ? <ErrorBox error={error} /> : null}
-      {hosts && hosts.totalCount === 0 && !filtered ? (
+      {error && !hosts ? null : hosts && hosts.totalCount === 0 && !filtered ? (
         <EmptyFleet />
       ) : (
         <div class="table-wrap">

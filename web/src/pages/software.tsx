@@ -32,7 +32,7 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
         <SearchInput name="name" label="Name" placeholder="part of a name (press /)" value={name} onInput={setName} />
       </form>
       {error && !software ? <ErrorBox error={error} /> : null}
-      <div class="table-wrap">
+      <div class="table-wrap" hidden={Boolean(error && !software)}>
         <table class="software" aria-busy={fetching}>
           <thead>
             <tr>
