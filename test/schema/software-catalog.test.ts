@@ -64,7 +64,7 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
     database = await createTestDatabase(backend);
     db = await database.open();
     // A long delay: these tests fold by hand, so they read counts both pending and folded.
-    counts = createSoftwareCounts({ db: db.prisma, logger: quiet, delayMs: 60_000 });
+    counts = createSoftwareCounts({ db: db.prisma, logger: quiet, delayMs: 60_000, shrinkBytes: 3 * 8192 });
     store = createInventoryStore({ db: db.prisma, fallbackHostname: "catalog-test", counts });
   });
   afterAll(async () => {
@@ -108,9 +108,37 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
     expect(await db.prisma.app.count()).toBe(12 * 202);
     expect(await db.prisma.softwareCountChange.count()).toBeGreaterThan(0);
     await expectCountsMatch();
+    const queueIndex = async () =>
+      (await db.prisma.$queryRawUnsafe<{ bytes: number }[]>(`SELECT pg_relation_size('software_count_changes_pkey')::float8 AS bytes`))[0]!.bytes;
+    expect(await queueIndex()).toBeGreaterThan(3 * 8192);
     expect(await counts.fold()).toBeGreaterThan(0);
     expect(await db.prisma.softwareCountChange.count()).toBe(0);
+    // Drained, and its index over the threshold: truncated, so the space is given back at once.
+    expect(await queueIndex()).toBeLessThanOrEqual(8192);
     await expectCountsMatch();
+  });
+
+  it.runIf(backend === "postgres")("when a collection is appending to the queue as it drains, then folding neither waits for it nor truncates under it", async () => {
+    const other = await database.open({ migrate: false });
+    // Tries to truncate whatever the size of the queue's index.
+    const eager = createSoftwareCounts({ db: db.prisma, logger: quiet, delayMs: 60_000, shrinkBytes: 0 });
+    try {
+      await other.prisma.$transaction(async (tx) => {
+        // A collection's changes, not committed yet: the queue is locked against TRUNCATE.
+        await tx.$executeRawUnsafe(`INSERT INTO software_count_changes (title_id, version_id, delta) SELECT id, NULL, 0 FROM software_titles LIMIT 1`);
+        const started = performance.now();
+        await eager.fold();
+        expect(performance.now() - started).toBeLessThan(5_000);
+      });
+      // Committed after the fold: still queued, folded (and the queue emptied) by the next one.
+      expect(await db.prisma.softwareCountChange.count()).toBe(1);
+      await eager.fold();
+      expect(await db.prisma.softwareCountChange.count()).toBe(0);
+      await expectCountsMatch();
+    } finally {
+      await eager.close();
+      await other.close();
+    }
   });
 
   it("when hosts upgrade, remove and keep two records of one title, then titles count hosts once and versions follow", async () => {
