@@ -16,8 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { startChildServer } from "./latest-data/processes.js";
-import { LISTENING } from "./latest-data/serve-baseline.js";
+import { startFleetService } from "./fleet/service.js";
 import { assert, formatTable } from "./measure.js";
 import { benchMain } from "./scratch-database.js";
 
@@ -37,29 +36,14 @@ benchMain(async (databaseUrl, out) => {
   // The scratch database is dropped with FORCE when the run ends, however it ends.
   db.on("error", () => {});
   await db.connect();
-  const service = await startChildServer({
-    label: "service",
-    nodeArgs: ["--import", "tsx", "src/main.ts"],
-    cwd: ROOT,
-    env: {
-      PATH: process.env["PATH"] ?? "",
-      DATABASE_URL: databaseUrl,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      ENROLL_SECRET: SECRET,
-      COLLECT_LOCAL: "false",
-      ENROLL_RATE_PER_MINUTE: "1000000",
-      AGENT_DISTRIBUTED_INTERVAL_SECONDS: "2",
-      // No scheduled refresh during the run: the bench asks for them, one a second.
-      AGENT_INVENTORY_INTERVAL_SECONDS: "86400",
-      COLLECT_RATE_PER_MINUTE: "600",
-      RESPONSE_CACHE_TTL_SECONDS: "600",
-    },
-    listening: LISTENING,
-    timeoutMs: 120_000,
+  const service = await startFleetService(databaseUrl, SECRET, {
+    AGENT_DISTRIBUTED_INTERVAL_SECONDS: "2",
+    // No scheduled refresh during the run: the bench asks for them, one a second.
+    AGENT_INVENTORY_INTERVAL_SECONDS: "86400",
+    COLLECT_RATE_PER_MINUTE: "600",
+    RESPONSE_CACHE_TTL_SECONDS: "600",
   });
-  const origin = service.endpoint.replace(/\/graphql$/, "");
+  const { origin } = service;
   const simulator = spawn(
     process.execPath,
     [

@@ -21,14 +21,12 @@ import { existsSync } from "node:fs";
 import { print } from "graphql";
 import pg from "pg";
 import { chromium, type Page } from "playwright-core";
-import { startChildServer } from "./latest-data/processes.js";
-import { LISTENING } from "./latest-data/serve-baseline.js";
+import { startFleetService } from "./fleet/service.js";
 import { formatTable, percentile } from "./measure.js";
 import { benchMain } from "./scratch-database.js";
 import { createAgent, createSimulatedHost, PLATFORMS, type Agent } from "../test/helpers/agent-simulator/index.js";
 import { HostsQuery } from "../web/src/operations.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOSTS = Number(process.env["BENCH_CONSOLE_HOSTS"] ?? 10_000);
 const AGENTS = 100;
 const BIG_HOST_APPS = 5000;
@@ -78,25 +76,10 @@ async function watchFrames(page: Page, during: () => Promise<void>, minMs: numbe
 benchMain(async (databaseUrl, out) => {
   if (!existsSync(fileURLToPath(new URL("../web/dist/index.html", import.meta.url)))) throw new Error("web/dist is missing: run npm run build:web");
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  const service = await startChildServer({
-    label: "service",
-    nodeArgs: ["--import", "tsx", "src/main.ts"],
-    cwd: ROOT,
-    env: {
-      PATH: process.env["PATH"] ?? "",
-      DATABASE_URL: databaseUrl,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      NODE_ENV: "production",
-      ENROLL_SECRET: SECRET,
-      COLLECT_LOCAL: "false",
-      ENROLL_RATE_PER_MINUTE: "1000000",
-      COLLECT_RATE_PER_MINUTE: "10000",
-      AGENT_COLLECT_WAIT_SECONDS: "60",
-    },
-    listening: LISTENING,
-    timeoutMs: 120_000,
+  const service = await startFleetService(databaseUrl, SECRET, {
+    NODE_ENV: "production",
+    COLLECT_RATE_PER_MINUTE: "10000",
+    AGENT_COLLECT_WAIT_SECONDS: "60",
   });
   const origin = service.endpoint.replace(/\/graphql$/, "");
   const db = new pg.Client({ connectionString: databaseUrl });

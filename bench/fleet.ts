@@ -26,6 +26,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { backendIsLocal, backendTicks, clockTicksPerSecond, cpuTicks, startChildServer, ticksBetween, type ChildServer } from "./latest-data/processes.js";
+import { startFleetService } from "./fleet/service.js";
 import { LISTENING } from "./latest-data/serve-baseline.js";
 import { runWrk, wrkFailure } from "./latest-data/wrk.js";
 import { formatTable, percentile } from "./measure.js";
@@ -139,26 +140,12 @@ benchMain(async (databaseUrl, out) => {
   // PostgreSQL's own CPU is read from /proc: only when its backends run on this machine.
   const countBackends = await backendIsLocal(monitor);
   const childEnv = { PATH: process.env["PATH"] ?? "", NODE_ENV: "production" };
-  const service = await startChildServer({
-    label: "service",
-    nodeArgs: ["--import", "tsx", "src/main.ts"],
-    cwd: ROOT,
-    env: {
-      ...childEnv,
-      DATABASE_URL: withApplicationName(databaseUrl, "fleet-service"),
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      ENROLL_SECRET: SECRET,
-      COLLECT_LOCAL: "false",
-      ENROLL_RATE_PER_MINUTE: "1000000",
-      AGENT_DISTRIBUTED_INTERVAL_SECONDS: String(INTERVAL_S),
-      RESPONSE_CACHE_TTL_SECONDS: "0",
-    },
-    listening: LISTENING,
-    timeoutMs: 120_000,
+  const service = await startFleetService(withApplicationName(databaseUrl, "fleet-service"), SECRET, {
+    ...childEnv,
+    AGENT_DISTRIBUTED_INTERVAL_SECONDS: String(INTERVAL_S),
+    RESPONSE_CACHE_TTL_SECONDS: "0",
   });
-  const origin = service.endpoint.replace(/\/graphql$/, "");
+  const { origin } = service;
   let simulator: Simulator | undefined;
   try {
     out(`== fleet: ${fmt(HOSTS, 0)} simulated hosts over ${SIM_PROCESSES} simulator processes, distributed_interval ${INTERVAL_S} s (${fmt(HOSTS / INTERVAL_S, 0)} check-ins/s), PostgreSQL`);
