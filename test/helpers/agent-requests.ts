@@ -1,3 +1,4 @@
+import { fixtureRows } from "./machine.js";
 import { request } from "node:https";
 import { gzipSync } from "node:zlib";
 
@@ -78,4 +79,21 @@ export function fetchWithCa(ca: string): (input: string, init: RequestInit) => P
       req.on("error", reject);
       req.end(body);
     });
+}
+
+/** The apps of the recorded macOS 14 fixture, as an agent reports them. */
+export const MAC_APPS = fixtureRows("macos14_apps_projection.json");
+
+/** What a simulated Mac agent answers to each inventory part (`apps` for the software table). */
+export function macAnswer(part: string, apps = MAC_APPS): Record<string, string>[] {
+  switch (part) {
+    case "osquery_info":
+      return [{ version: "5.23.1" }];
+    case "os_version":
+      return [{ name: "macOS", version: "14.4.1", platform: "darwin", platform_like: "darwin", build: "23E224", arch: "arm64" }];
+    case "system_info":
+      return [{ hostname: "jdoe-mbp.local", uuid: "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D" }];
+    default:
+      return apps;
+  }
 }

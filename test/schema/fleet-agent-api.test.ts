@@ -3,18 +3,17 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { postAgent, type AgentReply } from "../helpers/agent-requests.js";
+import { MAC_APPS, macAnswer, postAgent, type AgentReply } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
-import { fixture, fixtureRows, ubuntu } from "../helpers/machine.js";
+import { fixture, ubuntu } from "../helpers/machine.js";
 import { CollectHostMutation, FleetHostsQuery, HostQuery, RevokeHostMutation } from "../helpers/fleet-operations.js";
 import { LatestDataQuery } from "../helpers/operations.js";
 
 const SECRET = TEST_FLEET.secrets[0]!;
 const ROTATED = "rotated-enroll-secret-0002";
 const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
-const macApps = fixtureRows("macos14_apps_projection.json");
 
 /** An enrollment body as osqueryd sends it, for a machine with this hardware UUID. */
 function enrollment(uuid: string, overrides: { secret?: string; hostname?: string; instanceId?: string } = {}) {
@@ -24,20 +23,6 @@ function enrollment(uuid: string, overrides: { secret?: string; hostname?: strin
   if (overrides.hostname) details["system_info"]!["hostname"] = overrides.hostname;
   if (overrides.instanceId) details["osquery_info"]!["instance_id"] = overrides.instanceId;
   return { enroll_secret: overrides.secret ?? SECRET, host_identifier: overrides.hostname ?? "jdoe-mbp.local", platform_type: "21", host_details: details };
-}
-
-/** What the simulated Mac answers, per inventory part. */
-function macAnswer(part: string, apps = macApps): Record<string, string>[] {
-  switch (part) {
-    case "osquery_info":
-      return [{ version: "5.23.1" }];
-    case "os_version":
-      return [{ name: "macOS", version: "14.4.1", platform: "darwin", platform_like: "darwin", build: "23E224", arch: "arm64" }];
-    case "system_info":
-      return [{ hostname: "jdoe-mbp.local", uuid: "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D" }];
-    default:
-      return apps;
-  }
 }
 
 describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
@@ -201,15 +186,15 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     const published = h.published.length;
     expect((await post("/api/osquery/distributed/write", body)).json).toEqual({});
     await vi.waitFor(() => expect(h.published.length).toBe(published + 1));
-    expect(h.published.at(-1)).toMatchObject({ hostId: host.id, status: "SUCCEEDED", source: "AGENT", appCount: macApps.length, added: macApps.length });
+    expect(h.published.at(-1)).toMatchObject({ hostId: host.id, status: "SUCCEEDED", source: "AGENT", appCount: MAC_APPS.length, added: MAC_APPS.length });
     // osquery resends after a timeout: the same batch again, plain and gzip-compressed.
     expect((await post("/api/osquery/distributed/write", body)).json).toEqual({});
     expect((await post("/api/osquery/distributed/write", body, { gzip: true })).json).toEqual({});
     expect(await h.db.prisma.snapshot.count({ where: { hostId: host.id } })).toBe(1);
     const latest = expectNoGraphQLErrors(await gql(LatestDataQuery, { hostId: encodeGlobalID("Host", host.id), first: 100 })).latestData;
-    expect(latest.totalCount).toBe(macApps.length);
+    expect(latest.totalCount).toBe(MAC_APPS.length);
     expect(latest.edges.map((e) => [e.node.name, e.node.version, e.node.path]).sort()).toEqual(
-      macApps.map((a) => [a["name"], a["bundle_short_version"] || a["bundle_version"] || null, a["path"]]).sort(),
+      MAC_APPS.map((a) => [a["name"], a["bundle_short_version"] || a["bundle_version"] || null, a["path"]]).sort(),
     );
     expect(await read(key)).toEqual({});
   });
@@ -375,7 +360,7 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     await vi.waitFor(async () => expect((await hostRow(uuid)).inventoryRequestedAt).not.toBeNull());
     const asked = await read(key);
     expect(Object.keys(asked)).toHaveLength(4);
-    const apps = macApps.slice(1);
+    const apps = MAC_APPS.slice(1);
     await post("/api/osquery/distributed/write", writeBody(key, asked, (part) => macAnswer(part, apps)));
     const snapshot = expectNoGraphQLErrors(await pending).collectSnapshot;
     expect(snapshot).toMatchObject({ status: "SUCCEEDED", source: "AGENT", appCount: apps.length, removed: 1, added: 0 });

@@ -4,32 +4,18 @@ import { createLogger } from "../../src/logger.js";
 import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
 import { MAX_LOG_LINE_DEPTH, MAX_WRITE_QUERIES } from "../../src/sources/agent/protocol.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
-import { postAgent } from "../helpers/agent-requests.js";
+import { MAC_APPS, macAnswer, postAgent } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
-import { fixture, fixtureRows, ubuntu } from "../helpers/machine.js";
+import { fixture, ubuntu } from "../helpers/machine.js";
 
 const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
-const macApps = fixtureRows("macos14_apps_projection.json");
 
 function enrollment(uuid: string, hostname: string) {
   const details = structuredClone(enrollFixture["host_details"]) as Record<string, Record<string, string>>;
   details["system_info"]!["uuid"] = uuid;
   details["system_info"]!["hostname"] = hostname;
   return { enroll_secret: TEST_FLEET.secrets[0]!, host_identifier: hostname, platform_type: "21", host_details: details };
-}
-
-function macAnswer(part: string): Record<string, string>[] {
-  switch (part) {
-    case "osquery_info":
-      return [{ version: "5.23.1" }];
-    case "os_version":
-      return [{ name: "macOS", version: "14.4.1", platform: "darwin", platform_like: "darwin", build: "23E224", arch: "arm64" }];
-    case "system_info":
-      return [{ hostname: "mac", uuid: "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D" }];
-    default:
-      return macApps;
-  }
 }
 
 /** A body nested `depth` levels of objects deep. */
@@ -111,7 +97,7 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
     }
     const agentHost = { hostId: host.id, softwareSource: "apps" as const, inventoryAt: null, sentAt: new Date(), requestedAt: null };
     const snapshot = await inventory.accept(agentHost, write);
-    expect(snapshot).toMatchObject({ hostId: host.id, status: "SUCCEEDED", appCount: macApps.length });
+    expect(snapshot).toMatchObject({ hostId: host.id, status: "SUCCEEDED", appCount: MAC_APPS.length });
     expect(recordAgentResult).toHaveBeenCalledTimes(1);
     expect(recordAgentResult.mock.calls[0]![1]).toBe(batch);
     // Sent again: the awaited batch is gone, so nothing is even tried.
