@@ -540,8 +540,15 @@ describe("a running agent", () => {
     expect(server.to(P.write)).toHaveLength(1);
     expect(agent.error).toBeUndefined();
     expect(agent.host.truthOf("osquery_info")[0]!["config_valid"]).toBe("1");
-    const settled = server.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // A request already on the wire when stop() aborted it may still reach the server: let those land
+    // (the count stays the same for 100 ms), then nothing new may start.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let settled = -1;
+    for (let i = 0; i < 20 && settled !== server.requests.length; i++) {
+      settled = server.requests.length;
+      await sleep(100);
+    }
+    await sleep(300);
     expect(server.requests.length).toBe(settled);
   });
 
