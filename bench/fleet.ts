@@ -25,7 +25,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { backendIsLocal, backendTicks, clockTicksPerSecond, cpuTicks, startChildServer, ticksBetween, type ChildServer } from "./latest-data/processes.js";
+import { backendIsLocal, clockTicksPerSecond, cpuTicks, startChildServer, type ChildServer } from "./latest-data/processes.js";
+import { createBackendMeter } from "./fleet/backends.js";
 import { startFleetService } from "./fleet/service.js";
 import { LISTENING } from "./latest-data/serve-baseline.js";
 import { runWrk, wrkFailure } from "./latest-data/wrk.js";
@@ -122,10 +123,10 @@ function startSimulator(url: string, dir: string): Simulator {
 async function cpuMeter(server: ChildServer, monitor: pg.Client, applicationName: string, countBackends: boolean) {
   const ticks = clockTicksPerSecond();
   const node0 = await cpuTicks(server.pid);
-  const db0 = countBackends ? await backendTicks(monitor, applicationName) : null;
+  const backends = countBackends ? createBackendMeter(monitor, applicationName) : null;
   return async () => {
     const node = ((await cpuTicks(server.pid)) - node0) / ticks;
-    const db = db0 ? ticksBetween(db0, await backendTicks(monitor, applicationName)) / ticks : null;
+    const db = backends ? (await backends.stop()) / ticks : null;
     return { node, db };
   };
 }
@@ -177,7 +178,8 @@ benchMain(async (databaseUrl, out) => {
     const { rows: failedRows } = await monitor.query<{ n: number }>("SELECT count(*)::int AS n FROM snapshots WHERE status = 'FAILED'");
     out(
       `first inventories: ${fmt(stored, 0)}/${fmt(HOSTS, 0)} stored ${fmt(storedAt / 1000)} s after the first host started (hosts start over ${RAMP_S} s; ${failedRows[0]!.n} failed snapshots); ` +
-        `server CPU ${fmt(inventory.node)} s; simulator CPU ${fmt((atInventories.cpu.userMs + atInventories.cpu.systemMs) / 1000)} s`,
+        `server CPU ${fmt(inventory.node)} s${inventory.db === null ? "" : ` + its PostgreSQL backends ${fmt(inventory.db)} s`}; ` +
+        `simulator CPU ${fmt((atInventories.cpu.userMs + atInventories.cpu.systemMs) / 1000)} s`,
     );
 
     // ---- steady state: every inventory is in; the agents poll at the fleet's rate (empty check-ins, logs)
@@ -290,7 +292,7 @@ benchMain(async (databaseUrl, out) => {
     out(`  agents' distributed/read: ${fmt(window.requests.distributed_read, 0)} (${fmt(window.requests.distributed_read / windowSeconds, 0)}/s), p50 ${read.p50} ms, p99 ${read.p99} ms, max ${read.max} ms; all requests ${fmt(windowRequests, 0)}, failed ${windowFailures}`);
     out(
       `  server CPU ${fmt(steady.node)} s (${fmt((steady.node / windowSeconds) * 100, 0)}% of a core) = ${fmt((steady.node * 1e6) / windowRequests)} µs per request` +
-        (steady.db === null ? "" : `; its PostgreSQL backends ${fmt(steady.db)} s (those alive at the end)`),
+        (steady.db === null ? "" : `; its PostgreSQL backends ${fmt(steady.db)} s`),
     );
     if (steadyEnd.loopDelayMs) {
       out(`  the simulator's own event-loop delay (worst of its processes), part of the agents' latency: p99 ${steadyEnd.loopDelayMs.p99} ms, max ${steadyEnd.loopDelayMs.max} ms`);

@@ -12,6 +12,7 @@ const BENCHES = {
   ingest: "ingest.ts",
   fanout: "fanout.ts",
   fleet: "fleet.ts",
+  "first-inventories": "first-inventories.ts",
   "cache-scope": "cache-scope.ts",
   console: "console.ts",
 } as const;

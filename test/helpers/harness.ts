@@ -56,6 +56,7 @@ export const TEST_FLEET: FleetConfig = {
   secretFile: null,
   inventoryIntervalMs: 3_600_000,
   collectWaitMs: 5_000,
+  inventoryConcurrency: 32,
   distributedIntervalSeconds: 1,
   configRefreshSeconds: 10,
   loggerPeriodSeconds: 1,

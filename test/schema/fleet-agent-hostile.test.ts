@@ -87,7 +87,7 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
     const batch = Object.keys(handedOut)[0]!.split(":")[1]!;
     const store = createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" });
     const recordAgentResult = vi.spyOn(store, "recordAgentResult");
-    const inventory = createAgentInventory({ db: h.db.prisma, store, logger: createLogger({ level: "silent" }), intervalMs: 3_600_000, pendingMs: 300_000, maxRows: 200_000 });
+    const inventory = createAgentInventory({ db: h.db.prisma, store, logger: createLogger({ level: "silent" }), intervalMs: 3_600_000, pendingMs: 300_000, maxRows: 200_000, maxOutstanding: 32 });
     const write = { queries: {} as Record<string, unknown[]>, statuses: {} as Record<string, number>, messages: {}, stats: {} };
     for (const b of [...Array.from({ length: 60 }, (_, i) => `decoy${i}`), batch]) {
       for (const part of ["osquery_info", "os_version", "system_info", "software"]) {

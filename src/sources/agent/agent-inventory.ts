@@ -40,6 +40,13 @@ export interface AgentInventoryOptions {
   pendingMs: number;
   /** Rows a write may hold, over all its queries (OSQUERY_MAX_ROWS). */
   maxRows: number;
+  /**
+   * Inventories this instance hands out and has not had answered yet, at most (a collectSnapshot
+   * request is handed out regardless, and counts). A host due beyond it is asked at a later check-in.
+   */
+  maxOutstanding: number;
+  /** A hand-out stops counting against maxOutstanding after this long without an answer. @default 60000 */
+  outstandingMs?: number;
   now?: () => Date;
 }
 
@@ -133,15 +140,67 @@ function inventoryOf(
   return { osqueryVersion, os, system, source, apps: parsed.apps };
 }
 
-export function createAgentInventory({ db, store, logger, intervalMs, pendingMs, maxRows, now = () => new Date() }: AgentInventoryOptions): AgentInventory {
+/**
+ * The inventories one instance has handed out and not had answered: hostId → when, oldest first.
+ *
+ * Without a bound, a fleet enrolling at once is handed every first inventory in the same minute; the
+ * writes then queue for the database longer than agents wait (16 s), fail, are resent, and the server
+ * spends its time on work the agents have given up on. Bounded, the hosts beyond it are asked at a
+ * later check-in, and each write is stored while its agent still waits for the answer.
+ */
+function createOutstanding(max: number, expireMs: number) {
+  const handedOut = new Map<number, number>();
+  return {
+    /** Takes a place for the host's hand-out; false when every place is taken (unless `force`). */
+    take(hostId: number, t: number, force: boolean): boolean {
+      if (handedOut.size >= max && !force) {
+        // Insertion order is hand-out order: the expired ones are at the front.
+        for (const [id, at] of handedOut) {
+          if (t - at < expireMs) break;
+          handedOut.delete(id);
+        }
+        if (handedOut.size >= max) return false;
+      }
+      handedOut.delete(hostId);
+      handedOut.set(hostId, t);
+      return true;
+    },
+    release(hostId: number): void {
+      handedOut.delete(hostId);
+    },
+  };
+}
+
+export function createAgentInventory({
+  db,
+  store,
+  logger,
+  intervalMs,
+  pendingMs,
+  maxRows,
+  maxOutstanding,
+  outstandingMs = 60_000,
+  now = () => new Date(),
+}: AgentInventoryOptions): AgentInventory {
+  const outstanding = createOutstanding(maxOutstanding, outstandingMs);
+
   async function handOut(host: AgentHost, at: Date): Promise<Record<string, string>> {
     const batch = randomBytes(9).toString("base64url");
     const staleBefore = new Date(at.getTime() - pendingMs);
-    const claimed = await db.$executeRaw`UPDATE hosts SET inventory_batch = ${batch}, inventory_sent_at = ${at}
-      WHERE id = ${host.hostId} AND (inventory_sent_at IS NULL OR inventory_sent_at < ${staleBefore})`;
+    let claimed: number;
+    try {
+      claimed = await db.$executeRaw`UPDATE hosts SET inventory_batch = ${batch}, inventory_sent_at = ${at}
+        WHERE id = ${host.hostId} AND (inventory_sent_at IS NULL OR inventory_sent_at < ${staleBefore})`;
+    } catch (error) {
+      outstanding.release(host.hostId);
+      throw error;
+    }
     // Whether or not another instance got there first, this one now knows a batch is out.
     host.sentAt = at;
-    if (claimed === 0) return {};
+    if (claimed === 0) {
+      outstanding.release(host.hostId);
+      return {};
+    }
     const queries: Record<string, string> = {};
     for (const [part, sql] of Object.entries(statementsFor(host.softwareSource))) queries[`${ID_PREFIX}:${batch}:${part}`] = sql;
     logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
@@ -151,7 +210,8 @@ export function createAgentInventory({ db, store, logger, intervalMs, pendingMs,
   return {
     queriesFor(host) {
       const at = now();
-      return isDue(host, at, intervalMs, pendingMs) ? handOut(host, at) : {};
+      if (!isDue(host, at, intervalMs, pendingMs)) return {};
+      return outstanding.take(host.hostId, at.getTime(), host.requestedAt !== null) ? handOut(host, at) : {};
     },
     async accept(host, write, invalidUtf8 = new Set()) {
       const batches = new Map<string, Map<Part, { rows: unknown; status: number; message: string }>>();
@@ -166,41 +226,57 @@ export function createAgentInventory({ db, store, logger, intervalMs, pendingMs,
         ids.set(batch, [...(ids.get(batch) ?? []), id]);
       }
       if (batches.size === 0) return null;
-      if (batches.size > 1) {
-        logger.warn({ hostId: host.hostId, batches: batches.size }, "a distributed write answered several inventory batches; only the awaited one can be stored");
-        // Only the batch the host row awaits can be stored: the others are neither parsed nor each a
-        // transaction, however many a write names.
-        const [row] = await db.$queryRaw<{ batch: string | null }[]>`SELECT inventory_batch AS batch FROM hosts WHERE id = ${host.hostId}`;
-        const awaited = row?.batch ? batches.get(row.batch) : undefined;
-        if (!awaited) return null;
-        batches.clear();
-        batches.set(row!.batch!, awaited);
+      try {
+        return await storeBatches(host, write, batches, ids, invalidUtf8);
+      } finally {
+        // Answered (stored, failed or resent): the place goes to the next host due.
+        outstanding.release(host.hostId);
       }
-      const at = now();
-      let stored: Snapshot | null = null;
-      for (const [batch, answers] of batches) {
-        let outcome: AgentOutcome;
-        try {
-          outcome = { ok: true, inventory: inventoryOf(answers, host.softwareSource, maxRows, invalidUtf8) };
-          logAlterations(logger, { hostId: host.hostId, source: outcome.inventory.source }, outcome.inventory.apps);
-        } catch (error) {
-          outcome = { ok: false, error: failureReason(error) };
-        }
-        const durationMs = wallTimeMs(write.stats, ids.get(batch)!) ?? (host.sentAt ? Math.max(0, at.getTime() - host.sentAt.getTime()) : 0);
-        const snapshot = await store.recordAgentResult(host.hostId, batch, outcome, { collectedAt: at, durationMs });
-        if (!snapshot) {
-          logger.debug({ hostId: host.hostId, batch }, "inventory batch already stored or no longer awaited; ignored");
-          continue;
-        }
-        // As the store just did to the row (the snapshotUpdated event makes every instance re-read it).
-        if (host.requestedAt && host.sentAt && host.requestedAt <= host.sentAt) host.requestedAt = null;
-        host.sentAt = null;
-        host.inventoryAt = at;
-        if (snapshot.status === "FAILED") logger.warn({ hostId: host.hostId, snapshotId: snapshot.id, reason: snapshot.error }, "agent inventory failed");
-        else logger.info({ hostId: host.hostId, snapshotId: snapshot.id, apps: snapshot.appCount, added: snapshot.added, removed: snapshot.removed }, "agent inventory stored");
-        stored = snapshot;
-      }
-      return stored;
     },
   };
+
+  /** Stores the awaited batch of a write (one, however many the write names). */
+  async function storeBatches(
+    host: AgentHost,
+    write: DistributedWrite,
+    batches: Map<string, Map<Part, { rows: unknown; status: number; message: string }>>,
+    ids: Map<string, string[]>,
+    invalidUtf8: ReadonlySet<object>,
+  ): Promise<Snapshot | null> {
+    if (batches.size > 1) {
+      logger.warn({ hostId: host.hostId, batches: batches.size }, "a distributed write answered several inventory batches; only the awaited one can be stored");
+      // Only the batch the host row awaits can be stored: the others are neither parsed nor each a
+      // transaction, however many a write names.
+      const [row] = await db.$queryRaw<{ batch: string | null }[]>`SELECT inventory_batch AS batch FROM hosts WHERE id = ${host.hostId}`;
+      const awaited = row?.batch ? batches.get(row.batch) : undefined;
+      if (!awaited) return null;
+      batches.clear();
+      batches.set(row!.batch!, awaited);
+    }
+    const at = now();
+    let stored: Snapshot | null = null;
+    for (const [batch, answers] of batches) {
+      let outcome: AgentOutcome;
+      try {
+        outcome = { ok: true, inventory: inventoryOf(answers, host.softwareSource, maxRows, invalidUtf8) };
+        logAlterations(logger, { hostId: host.hostId, source: outcome.inventory.source }, outcome.inventory.apps);
+      } catch (error) {
+        outcome = { ok: false, error: failureReason(error) };
+      }
+      const durationMs = wallTimeMs(write.stats, ids.get(batch)!) ?? (host.sentAt ? Math.max(0, at.getTime() - host.sentAt.getTime()) : 0);
+      const snapshot = await store.recordAgentResult(host.hostId, batch, outcome, { collectedAt: at, durationMs });
+      if (!snapshot) {
+        logger.debug({ hostId: host.hostId, batch }, "inventory batch already stored or no longer awaited; ignored");
+        continue;
+      }
+      // As the store just did to the row (the snapshotUpdated event makes every instance re-read it).
+      if (host.requestedAt && host.sentAt && host.requestedAt <= host.sentAt) host.requestedAt = null;
+      host.sentAt = null;
+      host.inventoryAt = at;
+      if (snapshot.status === "FAILED") logger.warn({ hostId: host.hostId, snapshotId: snapshot.id, reason: snapshot.error }, "agent inventory failed");
+      else logger.info({ hostId: host.hostId, snapshotId: snapshot.id, apps: snapshot.appCount, added: snapshot.added, removed: snapshot.removed }, "agent inventory stored");
+      stored = snapshot;
+    }
+    return stored;
+  }
 }

@@ -62,6 +62,7 @@ export function createFleet({ db, store, pubsub, logger, config, secrets, agentC
       // Longer than any real agent takes to run the statements and answer, several polls at least.
       pendingMs: Math.max(300_000, 3 * config.distributedIntervalSeconds * 1000),
       maxRows,
+      maxOutstanding: config.inventoryConcurrency,
     }),
     logs,
     secrets,

@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
+import type { AgentHost } from "../../src/sources/agent/agent-hosts.js";
+import { createInventoryStore } from "../../src/store/inventory-store.js";
+import { macAnswer, postAgent } from "../helpers/agent-requests.js";
+import { backends } from "../helpers/backends.js";
+import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
+import { fixture, ubuntu } from "../helpers/machine.js";
+
+const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
+const PARTS = ["osquery_info", "os_version", "system_info", "software"];
+
+function enrollment(uuid: string, hostname: string) {
+  const details = structuredClone(enrollFixture["host_details"]) as Record<string, Record<string, string>>;
+  details["system_info"]!["uuid"] = uuid;
+  details["system_info"]!["hostname"] = hostname;
+  return { enroll_secret: TEST_FLEET.secrets[0]!, host_identifier: hostname, platform_type: "21", host_details: details };
+}
+
+/** The write an agent sends back for the queries it was handed. */
+function answer(queries: Record<string, string>) {
+  const write = { queries: {} as Record<string, unknown[]>, statuses: {} as Record<string, number>, messages: {}, stats: {} };
+  for (const id of Object.keys(queries)) {
+    write.queries[id] = macAnswer(id.split(":")[2]!);
+    write.statuses[id] = 0;
+  }
+  return write;
+}
+
+describe.each(backends)("inventories handed out at once are bounded per instance, on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const post = (path: string, body: unknown) => postAgent(origin, path, body, { ca: h.pki!.ca });
+  let uuids = 0;
+  async function enroll(hostname: string) {
+    const uuid = `ad015510-0000-4000-8000-${String(++uuids).padStart(12, "0")}`;
+    const key = (await post("/api/osquery/enroll", enrollment(uuid, hostname))).json!["node_key"] as string;
+    const host = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
+    return { key, hostId: host.id };
+  }
+  const read = async (key: string) => (await post("/api/osquery/distributed/read", { node_key: key })).json!["queries"] as Record<string, string>;
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: { inventoryConcurrency: 2 }, collectLocal: false });
+    origin = await h.listen();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when more new hosts check in than AGENT_INVENTORY_CONCURRENCY, then the others are asked once an answer is stored", async () => {
+    const [a, b, c] = [await enroll("adm-a"), await enroll("adm-b"), await enroll("adm-c")];
+    const handedA = await read(a.key);
+    const handedB = await read(b.key);
+    expect(Object.keys(handedA)).toHaveLength(PARTS.length);
+    expect(Object.keys(handedB)).toHaveLength(PARTS.length);
+    // Two are out: the third waits, and is not marked as handed out (its next check-in asks again).
+    expect(await read(c.key)).toEqual({});
+    expect(await h.db.prisma.host.findUniqueOrThrow({ where: { id: c.hostId }, select: { inventorySentAt: true } })).toEqual({ inventorySentAt: null });
+
+    expect((await post("/api/osquery/distributed/write", { node_key: a.key, ...answer(handedA) })).json).toEqual({});
+    expect(await h.db.prisma.snapshot.count({ where: { hostId: a.hostId, status: "SUCCEEDED" } })).toBe(1);
+    expect(Object.keys(await read(c.key))).toHaveLength(PARTS.length);
+    // b and c are out now.
+    const d = await enroll("adm-d");
+    expect(await read(d.key)).toEqual({});
+  });
+
+  it("when a host that was handed its inventory never answers, then its place is given to another host after outstandingMs", async () => {
+    const [x, y, z] = [await enroll("adm-x"), await enroll("adm-y"), await enroll("adm-z")];
+    let t = Date.parse("2026-12-01T00:00:00Z");
+    const inventory = createAgentInventory({
+      db: h.db.prisma,
+      store: createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" }),
+      logger: createLogger({ level: "silent" }),
+      intervalMs: 3_600_000,
+      pendingMs: 300_000,
+      maxRows: 200_000,
+      maxOutstanding: 1,
+      outstandingMs: 60_000,
+      now: () => new Date(t),
+    });
+    const agentHost = (hostId: number): AgentHost => ({ hostId, softwareSource: "apps", inventoryAt: null, sentAt: null, requestedAt: null });
+    const [hx, hy, hz] = [agentHost(x.hostId), agentHost(y.hostId), agentHost(z.hostId)];
+
+    const handedX = await inventory.queriesFor(hx);
+    expect(Object.keys(handedX)).toHaveLength(PARTS.length);
+    t += 59_999;
+    expect(await inventory.queriesFor(hy)).toEqual({});
+    t += 1;
+    const handedY = await inventory.queriesFor(hy);
+    expect(Object.keys(handedY)).toHaveLength(PARTS.length);
+
+    // collectSnapshot's request is handed out even with every place taken, and takes one itself.
+    hz.requestedAt = new Date(t);
+    expect(Object.keys(await inventory.queriesFor(hz))).toHaveLength(PARTS.length);
+
+    // x answers late: its batch is still the awaited one (pendingMs), so it is stored.
+    expect(await inventory.accept(hx, answer(handedX))).toMatchObject({ hostId: x.hostId, status: "SUCCEEDED" });
+    // y and z still hold the places: a fourth host waits until one answers.
+    const w = await enroll("adm-w");
+    const hw = agentHost(w.hostId);
+    expect(await inventory.queriesFor(hw)).toEqual({});
+    expect(await inventory.accept(hy, answer(handedY))).toMatchObject({ hostId: y.hostId, status: "SUCCEEDED" });
+    expect(await inventory.queriesFor(hw)).toEqual({});
+    // y's place went to z's forced hand-out; once z answers (here: its write fails to parse), w is asked.
+    const batchZ = (await h.db.prisma.host.findUniqueOrThrow({ where: { id: z.hostId } })).inventoryBatch!;
+    const failed = await inventory.accept(hz, { queries: { [`osquery-inventory:${batchZ}:software`]: [] }, statuses: { [`osquery-inventory:${batchZ}:software`]: 1 }, messages: {}, stats: {} });
+    expect(failed).toMatchObject({ hostId: z.hostId, status: "FAILED" });
+    expect(Object.keys(await inventory.queriesFor(hw))).toHaveLength(PARTS.length);
+  });
+});
