@@ -18,7 +18,7 @@ const ChangeKindEnum = builder.enumType(ChangeKind, {
     "(dpkg for deb_packages, rpm for rpm_packages, dotted numbers for macOS bundles and Windows programs).",
 });
 
-const AppChangeRef = builder.objectRef<AppChange>("AppChange").implement({
+export const AppChangeRef = builder.objectRef<AppChange>("AppChange").implement({
   description: "One difference between two snapshots of a host.",
   fields: (t) => ({
     kind: t.expose("kind", { type: ChangeKindEnum }),

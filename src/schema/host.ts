@@ -210,6 +210,36 @@ builder.queryField("hosts", (t) =>
   ),
 );
 
+/** Platforms listed by hostPlatforms at most: a fleet has a handful, and agents name their own. */
+export const MAX_PLATFORMS = 100;
+
+const PlatformCountRef = builder.objectRef<{ platform: string; hostCount: number }>("PlatformCount").implement({
+  description: "A platform and how many hosts have it.",
+  fields: (t) => ({
+    platform: t.exposeString("platform", { description: "As HostFilter.platform takes it." }),
+    hostCount: t.exposeInt("hostCount"),
+  }),
+});
+
+builder.queryField("hostPlatforms", (t) =>
+  t.field({
+    type: [PlatformCountRef],
+    description:
+      `The platforms of the fleet's hosts with their host counts, most hosts first, at most ${MAX_PLATFORMS}. ` +
+      "Hosts that have not reported a platform yet are not counted.",
+    resolve: async (_parent, _args, ctx) => {
+      const groups = await ctx.db.host.groupBy({
+        by: ["platform"],
+        where: { platform: { not: null } },
+        _count: { _all: true },
+        orderBy: [{ _count: { platform: "desc" } }, { platform: "asc" }],
+        take: MAX_PLATFORMS,
+      });
+      return groups.map((g) => ({ platform: g.platform!, hostCount: g._count._all }));
+    },
+  }),
+);
+
 builder.mutationField("revokeHost", (t) =>
   t.prismaField({
     type: "Host",

@@ -1,10 +1,13 @@
 import type { Context } from "../context.js";
+import type { Host, Snapshot } from "../generated/prisma/client.js";
 import { badInput } from "../errors.js";
-import { titleKey, type SoftwareTitle, type SoftwareVersionCount, type TitlePosition } from "../store/software-queries.js";
+import { titleKey, type SoftwareTitle, type SoftwareVersionCount, type TitleChange, type TitlePosition } from "../store/software-queries.js";
 import { AppFilterInput, checkFilter, checkSource } from "./app.js";
 import { builder } from "./builder.js";
+import { AppChangeRef } from "./history.js";
 import { HostRef } from "./host.js";
 import { connectionById, pageSize, type Connection, type PagingArgs } from "./paging.js";
+import { SnapshotRef } from "./snapshot.js";
 import { checkText } from "./text-input.js";
 
 type Title = SoftwareTitle & { versions: SoftwareVersionCount[] };
@@ -136,5 +139,94 @@ builder.queryField("softwareHosts", (t) =>
       }),
     },
     { name: "SoftwareHostEdge" },
+  ),
+);
+
+/** The longest window softwareChanges looks back: a year (RETAIN_DAYS keeps 90 days by default). */
+export const MAX_CHANGE_DAYS = 366;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The start of the window `days` or `since` names (never both; neither is the last 7 days). */
+export function changeWindowStart(args: { days?: number | null | undefined; since?: Date | null | undefined }, now: number): Date {
+  if (args.days != null && args.since != null) throw badInput("pass either days or since, not both", "since");
+  const earliest = now - MAX_CHANGE_DAYS * DAY_MS;
+  if (args.since != null) {
+    if (args.since.getTime() < earliest) throw badInput(`since must be within the last ${MAX_CHANGE_DAYS} days`, "since");
+    return args.since;
+  }
+  const days = args.days ?? 7;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_CHANGE_DAYS) throw badInput(`days must be between 1 and ${MAX_CHANGE_DAYS}, got ${days}`, "days");
+  return new Date(now - days * DAY_MS);
+}
+
+type SoftwareChange = TitleChange & { id: number; host: Host; snapshot: Snapshot | null };
+
+const SoftwareChangeRef = builder.objectRef<SoftwareChange>("SoftwareChange").implement({
+  description: "One snapshot of a host that added, removed or changed the version of an app.",
+  fields: (t) => ({
+    host: t.field({ type: HostRef, resolve: (change) => change.host }),
+    at: t.expose("at", { type: "DateTime", description: "When that snapshot was collected." }),
+    snapshot: t.field({
+      type: SnapshotRef,
+      nullable: true,
+      description: "The snapshot; null once retention has deleted it (`at` and the changes remain).",
+      resolve: (change) => change.snapshot,
+    }),
+    changes: t.field({
+      type: [AppChangeRef],
+      description: "The app's changes at that snapshot, as in snapshotDiff (one per path or copy of it).",
+      resolve: (change) => change.changes,
+    }),
+  }),
+});
+
+builder.queryField("softwareChanges", (t) =>
+  t.connection(
+    {
+      type: SoftwareChangeRef,
+      description:
+        "Which hosts added, removed, upgraded or downgraded an app within the last `days` days (default 7) or `since` an " +
+        "instant: one edge per snapshot that changed it, newest first, with stable cursors. The name is exact, as in " +
+        `softwareHosts. The window reaches back at most ${MAX_CHANGE_DAYS} days, and no further than retention kept history. ` +
+        "A host's first inventory counts as adding every app it has.",
+      args: {
+        name: t.arg.string({ required: true }),
+        source: t.arg.string({ required: false }),
+        days: t.arg.int({ required: false, description: `1 to ${MAX_CHANGE_DAYS}; the window ends now.` }),
+        since: t.arg({ type: "DateTime", required: false, description: `Within the last ${MAX_CHANGE_DAYS} days; instead of days.` }),
+      },
+      resolve: async (_parent, args, ctx) => {
+        checkText(args.name, "name", 4096);
+        const source = args.source == null ? undefined : checkSource(args.source, "source");
+        const since = changeWindowStart(args, Date.now());
+        const filter = { name: args.name, source };
+        const [page, counts] = await Promise.all([
+          connectionById(args, "swchange", "desc", async (range, direction, take) => {
+            const changes = await ctx.software.changes(filter, since, range, direction, take);
+            const [hosts, snapshots] = await Promise.all([
+              ctx.db.host.findMany({ where: { id: { in: [...new Set(changes.map((c) => c.hostId))] } } }),
+              ctx.db.snapshot.findMany({ where: { id: { in: changes.map((c) => c.snapshotId) } } }),
+            ]);
+            const hostById = new Map(hosts.map((host) => [host.id, host]));
+            const snapshotById = new Map(snapshots.map((snapshot) => [snapshot.id, snapshot]));
+            // A host deleted since the query has nothing left to show.
+            return changes.flatMap((change) => {
+              const host = hostById.get(change.hostId);
+              return host ? [{ ...change, id: change.snapshotId, host, snapshot: snapshotById.get(change.snapshotId) ?? null }] : [];
+            });
+          }),
+          ctx.software.countChanges(filter, since),
+        ]);
+        return { ...page, ...counts };
+      },
+    },
+    {
+      name: "SoftwareChangeConnection",
+      fields: (c) => ({
+        totalCount: c.int({ description: "Snapshots that changed it in the window.", resolve: (parent) => (parent as unknown as { snapshots: number }).snapshots }),
+        hostCount: c.int({ description: "Hosts that changed it in the window.", resolve: (parent) => (parent as unknown as { hosts: number }).hosts }),
+      }),
+    },
+    { name: "SoftwareChangeEdge" },
   ),
 );

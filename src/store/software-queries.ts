@@ -1,5 +1,6 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import { escapeLike, exactText, exactTextColumn, type AppFilter } from "./app-queries.js";
+import { APP_COLUMNS, APPS, escapeLike, exactApps, exactText, exactTextColumn, type AppFilter, type StoredApp } from "./app-queries.js";
+import { computeDiff, type AppChange } from "./history.js";
 import { PENDING_TITLE_COUNTS, PENDING_VERSION_COUNTS } from "./software-catalog.js";
 import { sortKeyOf } from "./sort-key.js";
 
@@ -30,6 +31,17 @@ export interface SoftwareHostFilter {
   version?: string | null | undefined;
 }
 
+/** What one snapshot of a host changed in an app: its copies that came, went or changed version there. */
+export interface TitleChange {
+  /** The snapshot where it happened (the position in the fleet-wide order, newest first). */
+  snapshotId: number;
+  hostId: number;
+  /** When that snapshot was collected. */
+  at: Date;
+  /** Ordered as in a diff; an app's version change is one UPGRADED or DOWNGRADED. */
+  changes: AppChange[];
+}
+
 export interface SoftwareQueries {
   /** A page of titles after or before a position, in order; one more than asked tells whether there are more. */
   titles(filter: AppFilter, range: { after: TitlePosition | null; before: TitlePosition | null }, direction: "asc" | "desc", take: number): Promise<SoftwareTitle[]>;
@@ -39,6 +51,13 @@ export interface SoftwareQueries {
   /** Ids of hosts whose newest inventory has the app, within `range`, in `direction`, at most `take`. */
   hostIds(filter: SoftwareHostFilter, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<number[]>;
   countHosts(filter: SoftwareHostFilter): Promise<number>;
+  /**
+   * The snapshots at which hosts gained, lost or changed the version of an app since `since`, newest
+   * (largest snapshot id) first, within `range` of snapshot ids, in `direction`, at most `take`.
+   */
+  changes(filter: Omit<SoftwareHostFilter, "version">, since: Date, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<TitleChange[]>;
+  /** How many snapshots `changes` lists since `since`, and on how many hosts. */
+  countChanges(filter: Omit<SoftwareHostFilter, "version">, since: Date): Promise<{ snapshots: number; hosts: number }>;
 }
 
 export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name]);
@@ -71,6 +90,14 @@ export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
     WHERE t.sort_key = ${Buffer.from(sortKeyOf(filter.name))}::bytea AND t.name = ${filter.name}
       ${filter.source ? Prisma.sql`AND t.source = ${filter.source}` : Prisma.empty}
       ${filter.version === undefined ? Prisma.empty : filter.version === null ? Prisma.sql`AND v.version IS NULL` : Prisma.sql`AND v.version = ${filter.version}`}`;
+  /**
+   * Where the app's rows began or ended since `since`: each row's first snapshot and its last. Rows
+   * change only at SUCCEEDED snapshots, so these are exactly the snapshots that changed it.
+   */
+  const events = (filter: SoftwareHostFilter, since: Date) => Prisma.sql`(SELECT a.host_id, e.snapshot_id, e.at
+      FROM apps a CROSS JOIN LATERAL (VALUES (a.first_seen_snapshot_id, a.first_seen_at), (a.removed_snapshot_id, a.removed_at)) AS e(snapshot_id, at)
+      WHERE a.software_id IN (${softwareIds(filter)}) AND (a.first_seen_at >= ${since}::timestamptz OR a.removed_at >= ${since}::timestamptz)
+        AND e.at >= ${since}::timestamptz) AS e`;
   return {
     async titles(filter, { after, before }, direction, take) {
       const bounds = [
@@ -123,6 +150,37 @@ export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
       const [row] = await db.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT a.host_id)::int AS n FROM apps a
         WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL`;
       return row?.n ?? 0;
+    },
+    async changes(filter, since, range, direction, take) {
+      const bounds = [
+        ...(range.gt !== undefined ? [Prisma.sql`AND e.snapshot_id > ${range.gt}`] : []),
+        ...(range.lt !== undefined ? [Prisma.sql`AND e.snapshot_id < ${range.lt}`] : []),
+      ];
+      const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+      // A snapshot belongs to one host: grouping by it groups by host too.
+      const snapshots = await db.$queryRaw<{ snapshotId: number; hostId: number; at: Date }[]>`SELECT e.snapshot_id AS "snapshotId",
+          min(e.host_id) AS "hostId", max(e.at) AS at
+        FROM ${events(filter, since)} WHERE true ${bounds.length ? Prisma.join(bounds, " ") : Prisma.empty}
+        GROUP BY e.snapshot_id ORDER BY 1 ${order} LIMIT ${take}`;
+      if (snapshots.length === 0) return [];
+      const ids = snapshots.map((s) => s.snapshotId);
+      const rows = exactApps(await db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS}
+        WHERE a.software_id IN (${softwareIds(filter)})
+          AND (a.first_seen_snapshot_id = ANY(${ids}::int[]) OR a.removed_snapshot_id = ANY(${ids}::int[]))`);
+      const at = new Map(ids.map((id) => [id, { removed: [] as StoredApp[], added: [] as StoredApp[] }]));
+      for (const row of rows) {
+        at.get(row.firstSeenSnapshotId)?.added.push(row);
+        if (row.removedSnapshotId !== null) at.get(row.removedSnapshotId)?.removed.push(row);
+      }
+      return snapshots.map((s) => {
+        const { removed, added } = at.get(s.snapshotId)!;
+        return { ...s, changes: computeDiff(removed, added).changes };
+      });
+    },
+    async countChanges(filter, since) {
+      const [row] = await db.$queryRaw<{ snapshots: number; hosts: number }[]>`SELECT count(DISTINCT e.snapshot_id)::int AS snapshots,
+          count(DISTINCT e.host_id)::int AS hosts FROM ${events(filter, since)}`;
+      return row ?? { snapshots: 0, hosts: 0 };
     },
   };
 }

@@ -128,3 +128,49 @@ export const SoftwareHostsQuery = graphql(`
     }
   }
 `);
+
+export const SoftwareChangesQuery = graphql(`
+  query SoftwareChanges($name: String!, $source: String, $days: Int, $since: DateTime, $first: Int, $after: String, $last: Int, $before: String) {
+    softwareChanges(name: $name, source: $source, days: $days, since: $since, first: $first, after: $after, last: $last, before: $before) {
+      totalCount
+      hostCount
+      edges {
+        cursor
+        node {
+          at
+          host {
+            id
+            hostname
+          }
+          snapshot {
+            id
+            collectedAt
+          }
+          changes {
+            kind
+            name
+            source
+            path
+            fromVersion
+            toVersion
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+    }
+  }
+`);
+
+export const HostPlatformsQuery = graphql(`
+  query HostPlatforms {
+    hostPlatforms {
+      platform
+      hostCount
+    }
+  }
+`);

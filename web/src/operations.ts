@@ -247,6 +247,49 @@ export const SoftwareHostsQuery = graphql(`
   }
 `);
 
+export const SoftwareChangesQuery = graphql(`
+  query ConsoleSoftwareChanges($name: String!, $source: String, $days: Int, $first: Int, $after: String) {
+    softwareChanges(name: $name, source: $source, days: $days, first: $first, after: $after) {
+      totalCount
+      hostCount
+      edges {
+        cursor
+        node {
+          at
+          host {
+            id
+            hostname
+            platform
+            osName
+            osVersion
+          }
+          snapshot {
+            id
+          }
+          changes {
+            kind
+            path
+            fromVersion
+            toVersion
+          }
+        }
+      }
+      pageInfo {
+        ...ConsolePageInfo
+      }
+    }
+  }
+`);
+
+export const HostPlatformsQuery = graphql(`
+  query ConsoleHostPlatforms {
+    hostPlatforms {
+      platform
+      hostCount
+    }
+  }
+`);
+
 export const CollectMutation = graphql(`
   mutation ConsoleCollect($hostId: ID!) {
     collectSnapshot(hostId: $hostId) {
