@@ -83,3 +83,63 @@ describe.skipIf(!browser.run)("GraphiQL in Chromium on a machine without interne
     expect(chromium.refused).toEqual([]);
   });
 });
+
+describe.skipIf(!browser.run)("GraphiQL under NODE_ENV=production (GRAPHIQL=true) in Chromium", () => {
+  let database: TestDatabase;
+  let machine: FakeMachine;
+  let service: ServiceProcess;
+  let chromium: OfflineBrowser;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    machine = await createFakeMachine(ubuntu());
+    service = await startService({ ...database.env, OSQUERY_BIN: machine.binary, NODE_ENV: "production", GRAPHIQL: "true" });
+    await service.waitForLog((l) => l.msg === "collection succeeded");
+    chromium = await launchOfflineChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await service?.stop("SIGKILL");
+    await machine?.dispose();
+    await database?.dispose();
+  });
+
+  it("when /graphql is opened, then it comes with a strict Content-Security-Policy that the page never violates, and the editor runs a query", async () => {
+    const page = await chromium.newPage();
+    const violations: string[] = [];
+    const pageErrors: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (event) => {
+        ((window as unknown as { __violations?: string[] }).__violations ??= []).push(`${event.violatedDirective} ${event.blockedURI}`);
+      });
+    });
+    const response = await page.goto(service.endpoint, { waitUntil: "load" });
+    const csp = (await response!.allHeaders())["content-security-policy"] ?? "";
+    // Scripts only by hash: nothing inline but GraphiQL's own, no eval, nothing from elsewhere.
+    expect(csp).toMatch(/^default-src 'none'; script-src ('sha256-[A-Za-z0-9+/]+=*' ?)+;/);
+    expect(csp).not.toMatch(/'unsafe-eval'|script-src[^;]*('unsafe-inline'|https?:|\*)/);
+    expect(csp).toContain("frame-ancestors 'none'");
+
+    const editor = page.locator(".graphiql-query-editor");
+    await editor.waitFor({ state: "visible", timeout: 30_000 });
+    await expect.poll(() => monacoText(editor), { timeout: 15_000 }).toContain("query LatestData($after: String) {");
+    // The editor takes typing (Monaco's workers and styles run under the policy).
+    await editor.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("\n# typed under the policy");
+    await expect.poll(() => monacoText(editor)).toContain("# typed under the policy");
+    await page.getByRole("button", { name: /execute query/i }).click();
+    const result = page.locator(".graphiql-response");
+    await expect.poll(() => monacoText(result), { timeout: 15_000 }).toMatch(/"status": "SUCCEEDED"/);
+    await page.screenshot({ path: await screenshotPath("graphiql-production-csp") });
+
+    expect(await page.evaluate(() => (window as unknown as { __violations?: string[] }).__violations ?? [])).toEqual([]);
+    expect(violations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(chromium.refused).toEqual([]);
+  });
+});
