@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAgent, createSimulatedHost, type Agent, type Platform } from "../helpers/agent-simulator/index.js";
 import { backends } from "../helpers/backends.js";
 import { browserAvailability, launchOfflineChromium, screenshotPath, type OfflineBrowser } from "../helpers/browser.js";
-import { CollectHostMutation, FleetHostsQuery } from "../helpers/fleet-operations.js";
+import { CollectHostMutation, FleetHostsQuery, HostPlatformsQuery, SoftwareChangesQuery } from "../helpers/fleet-operations.js";
+import { SnapshotChangesQuery, SnapshotDiffQuery } from "../helpers/operations.js";
+import type { SqlResult } from "../helpers/agent-simulator/sql.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
 import { ubuntu } from "../helpers/machine.js";
@@ -135,6 +137,12 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
   it("when the hosts are filtered by hostname and platform, then the URL names the filter, and opening that URL shows the same rows", async () => {
     const page = await open("/");
     await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    // The platforms the fleet has, from the API, with their host counts.
+    const platforms = expectNoGraphQLErrors(await gql(HostPlatformsQuery)).hostPlatforms;
+    expect(platforms.map((p) => p.platform).sort()).toEqual([...PLATFORMS].sort());
+    await expect
+      .poll(() => page.getByLabel("Platform").locator("option").allInnerTexts())
+      .toEqual(["all", ...platforms.map((p) => `${p.platform} (${p.hostCount})`)]);
     await page.getByLabel("Platform").selectOption("windows");
     await expect.poll(() => page.url()).toMatch(/platform=windows/);
     await expect.poll(() => rowIds(page)).toHaveLength(HOSTS / 4);
@@ -160,6 +168,185 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await page.getByLabel("Hostname").fill("no-such-host-anywhere");
     await expect(page.getByText("No host matches this filter.").waitFor()).resolves.toBeUndefined();
     await screenshots(page, "hosts-no-match");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when the hosts page is scrolled to its end while snapshots land, then the next pages append in place: every host once, in order, rows still live", async () => {
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    await expect.poll(() => page.locator(".live.on").count(), { timeout: 10_000 }).toBe(1);
+    const first = await rowIds(page);
+    const late = agents[HOSTS - 2]!;
+    const lateId = await hostIdOf(late);
+    // Snapshots land while the page scrolls: one host of the first page, one of the page to come.
+    const landing = Promise.all([collect(agents[11]!, await hostIdOf(agents[11]!)), collect(late, lateId)]);
+    await page.mouse.wheel(0, 20_000);
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(HOSTS);
+    const [, lateSnapshot] = await landing;
+    const all = await rowIds(page);
+    expect(all.slice(0, PAGE_SIZE)).toEqual(first);
+    expect(all).toEqual(expectNoGraphQLErrors(await gql(FleetHostsQuery, { first: 100 })).hosts.edges.map((e) => e.node.id));
+    // Scrolling is no navigation: the URL still names the first page, and there is no page after the last.
+    expect(page.url()).toBe(`${origin}/`);
+    await expect(page.getByRole("button", { name: "Next →" }).isDisabled()).resolves.toBe(true);
+    await expect(page.locator("button.load-more").count()).resolves.toBe(0);
+    // A row of an appended page follows its host's snapshots like any other.
+    await expect.poll(() => page.locator(`tr[data-host-id="${lateId}"]`).getAttribute("data-snapshot-id"), { timeout: 10_000 }).toBe(lateSnapshot.id);
+    expect(await rowIds(page)).toEqual(all);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when rows are walked with the keyboard, then j/k and the arrows move a visible focus, Enter opens, and typing in a field is left alone", async () => {
+    const page = await open("/");
+    await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
+    const ids = await rowIds(page);
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-host-id") ?? document.activeElement?.tagName ?? null);
+    await page.keyboard.press("j");
+    await expect.poll(focused).toBe(ids[0]);
+    await page.keyboard.press("j");
+    await page.keyboard.press("j");
+    await expect.poll(focused).toBe(ids[2]);
+    await page.keyboard.press("k");
+    await expect.poll(focused).toBe(ids[1]);
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(focused).toBe(ids[3]);
+    await page.keyboard.press("ArrowUp");
+    await expect.poll(focused).toBe(ids[2]);
+    // The focus shows (an outline in the accent colour), in both themes.
+    expect(await page.evaluate(() => document.activeElement!.matches(":focus-visible"))).toBe(true);
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe("solid");
+    await screenshots(page, "hosts-keyboard", { fullPage: false });
+
+    // In the hostname field, j is a letter of the filter.
+    await page.getByLabel("Hostname").focus();
+    await page.keyboard.type("jk");
+    await expect.poll(() => page.getByLabel("Hostname").inputValue()).toBe("jk");
+    expect(await focused()).toBe("INPUT");
+    await page.getByLabel("Hostname").fill("");
+    await expect.poll(() => page.url()).toBe(`${origin}/`);
+    await expect.poll(() => rowIds(page)).toEqual(ids);
+    await page.locator("h1").click();
+    await page.keyboard.press("j");
+    await page.keyboard.press("j");
+    await expect.poll(focused).toBe(ids[1]);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(ids[1]!)}`);
+
+    // On a host, the same keys walk its apps; Enter opens an app's history.
+    const firstApp = page.locator(".apps .app-row").first();
+    await firstApp.waitFor({ timeout: 20_000 });
+    const appName = await firstApp.locator(".app-name a").innerText();
+    await page.keyboard.press("j");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.querySelector(".app-name a")?.textContent ?? null)).toBe(appName);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.url()).toContain(`/app?name=${encodeURIComponent(appName).replace(/%20/g, "+")}`);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when an agent's inventory query fails, then the host page shows the failed snapshot with its reason, and so does the snapshot's page", async () => {
+    const agent = agents[9]!;
+    const hostId = await hostIdOf(agent);
+    const host = agent.host as { query: (sql: string) => SqlResult };
+    const query = host.query;
+    const message = `no such table: ${agent.host.softwareTable}`;
+    host.query = (sql) => {
+      const result = query(sql);
+      return sql.includes(agent.host.softwareTable) ? { ok: false, message } : result;
+    };
+    let failed;
+    try {
+      failed = await collect(agent, hostId);
+    } finally {
+      host.query = query;
+    }
+    expect(failed.status).toBe("FAILED");
+    expect(failed.error).toContain(message);
+
+    const page = await open(`/hosts/${encodeURIComponent(hostId)}`);
+    const newest = page.locator(".timeline li").first();
+    await expect.poll(() => newest.getAttribute("class"), { timeout: 20_000 }).toBe("failed");
+    await expect.poll(() => newest.locator(".badge").innerText()).toBe("failed: AGENT_QUERY_FAILED");
+    await expect.poll(() => newest.locator(".reason").innerText()).toContain(message);
+    await screenshots(page, "host-failed-snapshot", { fullPage: false });
+    // Its row on the hosts page says it too.
+    const list = await open(`/?hostname=${encodeURIComponent(agent.host.hostname)}`);
+    await expect.poll(() => list.locator(`tr[data-host-id="${hostId}"] .badge-bad`).innerText(), { timeout: 20_000 }).toBe("failed: AGENT_QUERY_FAILED");
+    await expect(list.locator(`tr[data-host-id="${hostId}"] .badge-bad`).getAttribute("title")).resolves.toContain(message);
+
+    await newest.locator("a").click();
+    await expect.poll(() => page.url()).toContain(`/snapshots/${encodeURIComponent(failed.id)}`);
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.innerText(), { timeout: 20_000 }).toMatch(/^This collection failed \(AGENT_QUERY_FAILED\)\./);
+    expect(await alert.innerText()).toContain(message);
+    await screenshots(page, "snapshot-failed");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when another snapshot is picked to compare with, then the URL names it and the diff is the API's between the two", async () => {
+    const agent = agents[12]!;
+    const hostId = await hostIdOf(agent);
+    await collect(agent, hostId);
+    const newest = await collect(agent, hostId);
+    const page = await open(`/hosts/${encodeURIComponent(hostId)}/snapshots/${encodeURIComponent(newest.id)}`);
+    await expect.poll(() => page.locator("h2", { hasText: "Changes since the previous snapshot" }).count(), { timeout: 20_000 }).toBe(1);
+    const select = page.getByLabel("Compare with");
+    // The host's other snapshots, newest first: the oldest is its first inventory.
+    await expect.poll(() => select.locator("option").count(), { timeout: 20_000 }).toBe(3);
+    const oldest = await select.locator("option").last().getAttribute("value");
+    await select.selectOption(oldest!);
+    await expect.poll(() => page.url()).toContain(`against=${encodeURIComponent(oldest!)}`);
+    await expect.poll(() => page.locator("h2", { hasText: /^Changes from .* to this snapshot$/ }).count(), { timeout: 20_000 }).toBe(1);
+    const diff = expectNoGraphQLErrors(await gql(SnapshotDiffQuery, { from: oldest!, to: newest.id, first: 100 })).snapshotDiff;
+    const { added, removed, upgraded, downgraded } = diff.counts;
+    await expect.poll(() => page.locator(".counts").innerText()).toBe(`+${added} added · −${removed} removed · ${upgraded} upgraded · ${downgraded} downgraded`);
+    expect(added + removed + upgraded + downgraded).toBeGreaterThan(0);
+    const rows = page.locator("table.changes tbody tr:not(.skeleton-row)");
+    await expect.poll(() => rows.count()).toBe(Math.min(diff.totalCount, 100));
+    expect((await rows.locator("td:nth-child(2) a").allInnerTexts()).slice(0, 10)).toEqual(diff.edges.slice(0, 10).map((e) => e.node.name));
+    await screenshots(page, "snapshot-against");
+    // Back to the previous snapshot: the choice leaves the URL.
+    await select.selectOption("");
+    await expect.poll(() => page.url()).not.toContain("against=");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when a title's changes are opened, then the hosts that changed it in the last N days are listed as the API has them, and the window is in the URL", async () => {
+    // An app the churn of host 12's newest snapshot changed (an upgrade where there is one).
+    const agent = agents[12]!;
+    const hostId = await hostIdOf(agent);
+    const page = await open(`/hosts/${encodeURIComponent(hostId)}`);
+    const latest = page.locator(".timeline li a").first();
+    await latest.waitFor({ timeout: 20_000 });
+    const snapshotId = decodeURIComponent(/\/snapshots\/([^/?]+)/.exec((await latest.getAttribute("href"))!)![1]!);
+    const node = expectNoGraphQLErrors(await gql(SnapshotChangesQuery, { id: snapshotId, first: 100 })).node;
+    const edges = node && "changes" in node ? node.changes!.edges : [];
+    const change = (edges.find((e) => e.node.kind === "UPGRADED") ?? edges[0])!.node;
+
+    await page.goto(`${origin}/software/title?name=${encodeURIComponent(change.name)}&source=${change.source}`);
+    await page.locator("nav.tabs").getByRole("link", { name: "Changes", exact: true }).click();
+    await expect.poll(() => page.url()).toContain("days=7");
+    const api = expectNoGraphQLErrors(await gql(SoftwareChangesQuery, { name: change.name, source: change.source, days: 7, first: 50 })).softwareChanges;
+    expect(api.edges.some((e) => e.node.host.id === hostId)).toBe(true);
+    const rows = page.locator("table.title-changes-table tbody tr:not(.skeleton-row)");
+    await expect.poll(() => rows.locator("td:first-child a").allInnerTexts(), { timeout: 20_000 }).toEqual(api.edges.map((e) => e.node.host.hostname));
+    await expect.poll(() => page.locator(".title-changes > p.muted").innerText()).toMatch(new RegExp(`^${api.hostCount} hosts? changed it \\(${api.totalCount} snapshots?\\)`));
+    const row = rows.filter({ has: page.locator(`a[href="/hosts/${encodeURIComponent(hostId)}"]`) }).first();
+    await expect(row.locator(".change").first().innerText()).resolves.toContain(change.kind.toLowerCase());
+    await screenshots(page, "software-changes");
+
+    // Another window: the URL follows, and opening that URL shows it again.
+    await page.getByRole("button", { name: "30 days" }).click();
+    await expect.poll(() => page.url()).toContain("days=30");
+    await expect.poll(() => page.getByRole("button", { name: "30 days" }).getAttribute("aria-pressed")).toBe("true");
+    const deep = await open(new URL(page.url()).pathname + new URL(page.url()).search);
+    await expect.poll(() => deep.locator("#changes-title").innerText(), { timeout: 20_000 }).toBe("Hosts that changed it in the last 30 days");
+    const month = expectNoGraphQLErrors(await gql(SoftwareChangesQuery, { name: change.name, source: change.source, days: 30, first: 50 })).softwareChanges;
+    await expect.poll(() => deep.locator("table.title-changes-table tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBe(month.edges.length);
+    // The hosts tab is one click away and leaves the window out of the URL.
+    await deep.locator("nav.tabs").getByRole("link", { name: "Hosts", exact: true }).click();
+    await expect.poll(() => deep.url()).not.toContain("days=");
+    await expect.poll(() => deep.locator("table.hosts tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
   });
 

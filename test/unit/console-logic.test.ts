@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { createCoalescer } from "../../web/src/coalesce.js";
 import { codeOf, describeError, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
-import { count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
-import { href, hostsRoute, parseRoute, type Route } from "../../web/src/route.js";
+import { changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
+import { DEFAULT_CHANGE_DAYS, href, hostsRoute, parseRoute, titleRoute, type Route } from "../../web/src/route.js";
+import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/src/keys.js";
+import { graphiqlCsp } from "../../src/server/graphiql.js";
 import { effectiveTheme, nextTheme, parseTheme } from "../../web/src/theme.js";
 import { createTokenStore, type TokenStorage } from "../../web/src/token.js";
 
@@ -26,9 +29,13 @@ describe("console routes", () => {
     ["/hosts/a/snapshots/b?against=c", { page: "snapshot", hostId: "a", id: "b", against: "c" }],
     ["/software", { page: "software", name: "", after: null, before: null }],
     ["/software?name=zip&after=x", { page: "software", name: "zip", after: "x", before: null }],
-    ["/software/title?name=python3.11&source=deb_packages", { page: "title", name: "python3.11", source: "deb_packages", version: null }],
-    ["/software/title?name=7-Zip&source=programs&version=", { page: "title", name: "7-Zip", source: "programs", version: "" }],
-    ["/software/title?name=a%2Fb%26c&source=apps&version=1.0", { page: "title", name: "a/b&c", source: "apps", version: "1.0" }],
+    ["/software/title?name=python3.11&source=deb_packages", { page: "title", name: "python3.11", source: "deb_packages", version: null, days: null }],
+    ["/software/title?name=7-Zip&source=programs&version=", { page: "title", name: "7-Zip", source: "programs", version: "", days: null }],
+    ["/software/title?name=a%2Fb%26c&source=apps&version=1.0", { page: "title", name: "a/b&c", source: "apps", version: "1.0", days: null }],
+    ["/software/title?name=curl&source=deb_packages&days=30", { page: "title", name: "curl", source: "deb_packages", version: null, days: 30 }],
+    ["/software/title?name=curl&days=366", { page: "title", name: "curl", source: "", version: null, days: 366 }],
+    // Windows the API refuses open the default one instead of an error.
+    ...["0", "367", "-1", "7.5", "x", "", "1e2"].map((days): [string, Route] => [`/software/title?name=curl&days=${days}`, titleRoute("curl", "", { days: DEFAULT_CHANGE_DAYS })]),
   ])("when the URL is %s, then it names %j", (url, route) => {
     expect(parse(url)).toEqual(route);
   });
@@ -48,8 +55,10 @@ describe("console routes", () => {
     { page: "app", hostId: "SG9zdDox", name: "python3.11 & co", source: "deb_packages" },
     { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: "U25hcHNob3Q6Mg==" },
     { page: "software", name: "?#%", after: null, before: "b" },
-    { page: "title", name: "name with / and ? and #", source: "programs", version: "1.2 (x64)" },
-    { page: "title", name: "libc6", source: "deb_packages", version: "" },
+    { page: "title", name: "name with / and ? and #", source: "programs", version: "1.2 (x64)", days: null },
+    { page: "title", name: "libc6", source: "deb_packages", version: "", days: null },
+    titleRoute("libc6", "deb_packages", { days: 1 }),
+    titleRoute("Slack", "apps", { version: "4.1", days: 90 }),
   ])("when a route is written as a URL and read back, then it is the same route: %j", (route) => {
     const url = href(route);
     expect(url.startsWith("/")).toBe(true);
@@ -264,5 +273,85 @@ describe("console token and theme", () => {
     expect(effectiveTheme("system", true)).toBe("dark");
     expect(effectiveTheme("system", false)).toBe("light");
     expect(effectiveTheme("light", true)).toBe("light");
+  });
+});
+
+describe("keyboard row navigation", () => {
+  const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, altKey: false, ctrlKey: false, metaKey: false, ...mods });
+  const free = { typing: false, onRow: false };
+  const onRow = { typing: false, onRow: true };
+
+  it.each<[KeyLike, { typing: boolean; onRow: boolean }, ReturnType<typeof rowKeyAction>]>([
+    [key("j"), free, { kind: "move", by: 1 }],
+    [key("k"), free, { kind: "move", by: -1 }],
+    [key("j"), onRow, { kind: "move", by: 1 }],
+    [key("ArrowDown"), onRow, { kind: "move", by: 1 }],
+    [key("ArrowUp"), onRow, { kind: "move", by: -1 }],
+    [key("Enter"), onRow, { kind: "open" }],
+    // Arrows scroll and Enter does nothing special until a row has focus.
+    [key("ArrowDown"), free, null],
+    [key("ArrowUp"), free, null],
+    [key("Enter"), free, null],
+    // Typing in a field is never taken over, nor are shortcuts with a modifier.
+    [key("j"), { typing: true, onRow: false }, null],
+    [key("ArrowDown"), { typing: true, onRow: true }, null],
+    [key("j", { ctrlKey: true }), free, null],
+    [key("k", { metaKey: true }), onRow, null],
+    [key("Enter", { altKey: true }), onRow, null],
+    [key("J"), free, null],
+    [key("x"), onRow, null],
+  ])("when %j is pressed (%j), then the action is %j", (event, where, action) => {
+    expect(rowKeyAction(event, where)).toEqual(action);
+  });
+
+  it.each<[number, number, 1 | -1, number | null]>([
+    [-1, 5, 1, 0],
+    [-1, 5, -1, 0],
+    [0, 5, 1, 1],
+    [3, 5, -1, 2],
+    [4, 5, 1, 4],
+    [0, 5, -1, 0],
+    [7, 5, 1, 0],
+    [-1, 0, 1, null],
+  ])("when the focused row is %i of %i and the move is %i, then the next is %s", (current, rows, by, next) => {
+    expect(nextRow(current, rows, by)).toBe(next);
+  });
+
+  it("when the key's target is a field or editable, then it counts as typing", () => {
+    const inside = (matches: boolean) => ({ closest: (selector: string) => (matches && selector.includes("input") ? {} : null) });
+    expect(isTypingTarget(inside(true) as unknown as EventTarget)).toBe(true);
+    expect(isTypingTarget(inside(false) as unknown as EventTarget)).toBe(false);
+    expect(isTypingTarget(null)).toBe(false);
+  });
+});
+
+describe("the versions of a change", () => {
+  it.each([
+    [{ kind: "ADDED", fromVersion: null, toVersion: "7.1" }, "7.1"],
+    [{ kind: "REMOVED", fromVersion: "7.0", toVersion: null }, "7.0"],
+    [{ kind: "UPGRADED", fromVersion: "7.0", toVersion: "7.1" }, "7.0 → 7.1"],
+    [{ kind: "DOWNGRADED", fromVersion: "2:1.0", toVersion: null }, "2:1.0 → —"],
+    [{ kind: "ADDED", fromVersion: null, toVersion: null }, "—"],
+  ] as const)("when the change is %j, then it reads %s", (change, text) => {
+    expect(changeVersions(change)).toBe(text);
+  });
+});
+
+describe("GraphiQL's Content-Security-Policy", () => {
+  const sha = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+
+  it("when the page has inline scripts, then exactly those are allowed by hash, and scripts with a src are not hashed", () => {
+    const one = "window.a = 1; const s = '<div>';";
+    const two = "\n  boot({ \"é\": 2 })\n";
+    const html = `<!doctype html><html><head><style>body{}</style><script>${one}</script><script type="module">${two}</script><script src="/x.js"></script></head></html>`;
+    const csp = graphiqlCsp(html);
+    const scriptSrc = csp.split("; ").find((d) => d.startsWith("script-src "))!;
+    expect(scriptSrc).toBe(`script-src ${sha(one)} ${sha(two)}`);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toMatch(/'unsafe-eval'|script-src[^;]*'unsafe-inline'/);
+  });
+
+  it("when the page has no inline script, then no script may run", () => {
+    expect(graphiqlCsp("<p>nothing</p>")).toContain("script-src 'none'");
   });
 });

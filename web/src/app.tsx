@@ -10,6 +10,7 @@ import { SoftwarePage, TitlePage } from "./pages/software.js";
 import { Link, RouterProvider, useRouter } from "./router.js";
 import { effectiveTheme, nextTheme, parseTheme, THEME_KEY, type ThemeChoice } from "./theme.js";
 import { createTokenStore } from "./token.js";
+import { useRowKeys } from "./ui.js";
 
 function storage(kind: "localStorage" | "sessionStorage"): Storage | null {
   try {
@@ -121,6 +122,7 @@ export function App() {
   const [attempt, setAttempt] = useState(0);
   const [live, setLive] = useState(false);
   const [theme, cycleTheme] = useTheme();
+  useRowKeys();
   const { client, dispose } = useMemo(() => {
     const base = `${location.protocol}//${location.host}/graphql`;
     return createConsoleClient({
@@ -154,6 +156,9 @@ export function App() {
         <main key={attempt}>
           {authRequired ? null : <LiveUpdates />}
           {authRequired ? null : <Page />}
+          <p class="keys hide-narrow">
+            <kbd>j</kbd> <kbd>k</kbd> move between rows · <kbd>Enter</kbd> opens · <kbd>/</kbd> searches
+          </p>
         </main>
         {authRequired ? (
           <TokenPrompt

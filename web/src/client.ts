@@ -53,9 +53,13 @@ const EMBEDDED = [
   "HostEdge",
   "LatestDataConnection",
   "PageInfo",
+  "PlatformCount",
   "SnapshotConnection",
   "SnapshotDiffConnection",
   "SnapshotEdge",
+  "SoftwareChange",
+  "SoftwareChangeConnection",
+  "SoftwareChangeEdge",
   "SoftwareHostConnection",
   "SoftwareHostEdge",
   "SoftwareTitle",
@@ -118,7 +122,7 @@ export function createConsoleClient({ url, wsUrl, token, onAuthRequired, onLive,
       cacheExchange({
         keys: Object.fromEntries(EMBEDDED.map((t) => [t, () => null])),
         resolvers: {
-          Query: { latestData: relayPagination(), snapshots: relayPagination(), snapshotDiff: relayPagination(), softwareHosts: relayPagination() },
+          Query: { latestData: relayPagination(), snapshots: relayPagination(), snapshotDiff: relayPagination(), softwareHosts: relayPagination(), softwareChanges: relayPagination() },
           Snapshot: { changes: relayPagination() },
         },
         updates: {

@@ -50,3 +50,10 @@ export function platformLabel(platform: string | null | undefined, osName: strin
 export function count(n: number, one: string, many = `${one}s`, locale = "en"): string {
   return `${n.toLocaleString(locale)} ${n === 1 ? one : many}`;
 }
+
+/** The versions of a change as a person reads them: "7.1" added, "7.0" removed, "7.0 → 7.1" otherwise. */
+export function changeVersions(change: { kind: "ADDED" | "REMOVED" | "UPGRADED" | "DOWNGRADED"; fromVersion?: string | null | undefined; toVersion?: string | null | undefined }): string {
+  const from = change.fromVersion ?? "—";
+  const to = change.toVersion ?? "—";
+  return change.kind === "ADDED" ? to : change.kind === "REMOVED" ? from : `${from} → ${to}`;
+}

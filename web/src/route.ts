@@ -9,10 +9,22 @@ export type Route =
   | { page: "app"; hostId: string; name: string; source: string }
   | { page: "snapshot"; hostId: string; id: string; against: string | null }
   | { page: "software"; name: string; after: string | null; before: string | null }
-  | { page: "title"; name: string; source: string; version: string | null }
+  /** days: the "changed in the last N days" view of the title; null, its hosts. */
+  | { page: "title"; name: string; source: string; version: string | null; days: number | null }
   | { page: "not-found"; path: string };
 
 const segment = (s: string) => encodeURIComponent(s);
+
+/** The windows the title page offers for "changed in the last N days"; the API takes 1 to 366. */
+export const CHANGE_DAYS = [1, 7, 30, 90] as const;
+export const DEFAULT_CHANGE_DAYS = 7;
+const MAX_CHANGE_DAYS = 366;
+
+/** A whole number of days the API takes, else the default: a hand-edited URL still opens the page. */
+function changeDays(value: string | null): number {
+  const n = value !== null && /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  return n >= 1 && n <= MAX_CHANGE_DAYS ? n : DEFAULT_CHANGE_DAYS;
+}
 
 function decode(s: string): string | null {
   try {
@@ -46,7 +58,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (a === "software" && b === undefined) return { page: "software", name: param(q, "name"), after: optional(q, "after"), before: optional(q, "before") };
   if (a === "software" && b === "title" && c === undefined && q.get("name") !== null) {
-    return { page: "title", name: param(q, "name"), source: param(q, "source"), version: q.has("version") ? param(q, "version") : null };
+    return { page: "title", name: param(q, "name"), source: param(q, "source"), version: q.has("version") ? param(q, "version") : null, days: q.has("days") ? changeDays(q.get("days")) : null };
   }
   return { page: "not-found", path: pathname };
 }
@@ -74,6 +86,7 @@ export function href(route: Route): string {
     case "title": {
       const q = new URLSearchParams({ name: route.name, source: route.source });
       if (route.version !== null) q.set("version", route.version);
+      if (route.days !== null) q.set("days", String(route.days));
       return `/software/title?${q.toString()}`;
     }
     case "not-found":
@@ -82,3 +95,12 @@ export function href(route: Route): string {
 }
 
 export const hostsRoute = (over: Partial<Extract<Route, { page: "hosts" }>> = {}): Route => ({ page: "hosts", hostname: "", platform: "", after: null, before: null, ...over });
+
+export const titleRoute = (name: string, source: string, over: Partial<Extract<Route, { page: "title" }>> = {}): Route => ({
+  page: "title",
+  name,
+  source,
+  version: null,
+  days: null,
+  ...over,
+});

@@ -2,6 +2,37 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError, type ErrorLike } from "./errors.js";
 import { exactTime, relativeTime } from "./format.js";
+import { isTypingTarget, nextRow, rowKeyAction } from "./keys.js";
+
+/** Spread on a table row that j/k and the arrow keys move to, and Enter opens (its first link). */
+export const NAV_ROW = { "data-nav": "", tabIndex: -1 } as const;
+
+/** Keyboard row navigation for every page (keys.ts): one listener, on the document. */
+export function useRowKeys(): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const active = document.activeElement;
+      const onRow = active instanceof HTMLElement && active.matches("[data-nav]");
+      const action = rowKeyAction(event, { typing: isTypingTarget(event.target), onRow });
+      if (!action) return;
+      if (action.kind === "open") {
+        const link = (active as HTMLElement).querySelector<HTMLElement>("a[href]");
+        if (!link) return;
+        event.preventDefault();
+        link.click();
+        return;
+      }
+      const rows = [...document.querySelectorAll<HTMLElement>("[data-nav]")];
+      const next = nextRow(onRow ? rows.indexOf(active as HTMLElement) : -1, rows.length, action.by);
+      if (next === null) return;
+      event.preventDefault();
+      rows[next]!.focus({ preventScroll: true });
+      rows[next]!.scrollIntoView({ block: "nearest" });
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+}
 
 /** The current time, ticking every `ms`: relative times stay true without refetching. */
 export function useNow(ms = 15_000): number {
@@ -38,6 +69,13 @@ export function Badge({ tone, children, title }: { tone: "ok" | "bad" | "warn" |
       {children}
     </span>
   );
+}
+
+const KIND_TONE = { ADDED: "ok", REMOVED: "bad", UPGRADED: "info", DOWNGRADED: "warn" } as const;
+
+/** added, removed, upgraded or downgraded, in the colour each has everywhere in the console. */
+export function ChangeKindBadge({ kind }: { kind: keyof typeof KIND_TONE }) {
+  return <Badge tone={KIND_TONE[kind]}>{kind.toLowerCase()}</Badge>;
 }
 
 export function ErrorBox({ error, children }: { error: ErrorLike; children?: ComponentChildren }) {

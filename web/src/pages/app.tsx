@@ -1,7 +1,7 @@
 import { useQuery } from "@urql/preact";
 import { exactTime } from "../format.js";
 import { AppHistoryQuery } from "../operations.js";
-import type { Route } from "../route.js";
+import { titleRoute, type Route } from "../route.js";
 import { Link } from "../router.js";
 import { Badge, ErrorBox, SkeletonRows, Time, useNow } from "../ui.js";
 
@@ -20,7 +20,7 @@ export function AppPage({ route }: { route: Extract<Route, { page: "app" }> }) {
         </p>
         <h1>{route.name}</h1>
         <p class="muted">
-          {route.source || "any source"} · <Link to={{ page: "title", name: route.name, source: route.source, version: null }}>on other hosts</Link>
+          {route.source || "any source"} · <Link to={titleRoute(route.name, route.source)}>on other hosts</Link>
         </p>
       </header>
       <h2>Versions on this host</h2>

@@ -7,7 +7,7 @@ import { count, formatBytes, platformLabel } from "../format.js";
 import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
 import type { Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { Badge, ErrorBox, LoadMore, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
+import { Badge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
 import { OnlineBadge } from "./hosts.js";
 
 const APPS_PAGE_SIZE = 100;
@@ -79,7 +79,7 @@ class AppChunk extends Component<{ hostId: string; edges: AppEdge[] }> {
     return (
       <div class="grid-chunk" role="rowgroup">
         {this.props.edges.map(({ node }) => (
-          <div class="grid-row app-row" role="row" key={node.id}>
+          <div class="grid-row app-row" role="row" key={node.id} {...NAV_ROW}>
             <span role="cell" class="app-name">
               <Link to={{ page: "app", hostId: this.props.hostId, name: node.name, source: node.source }}>{node.name}</Link>
               {node.path ? <small class="path">{node.path}</small> : null}
@@ -195,7 +195,7 @@ function Timeline({ hostId }: { hostId: string }) {
         {snapshots.edges.map(({ node }) => {
           const failure = snapshotFailure(node.error);
           return (
-            <li key={node.id} class={node.status === "FAILED" ? "failed" : ""}>
+            <li key={node.id} class={node.status === "FAILED" ? "failed" : ""} {...NAV_ROW}>
               <Link to={{ page: "snapshot", hostId, id: node.id, against: null }}>
                 <Time iso={node.collectedAt} now={now} />
               </Link>{" "}

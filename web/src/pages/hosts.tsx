@@ -1,15 +1,14 @@
 import { useQuery } from "@urql/preact";
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import type { HostRowFragment } from "../gql/graphql.js";
 import { count, platformLabel } from "../format.js";
 import { snapshotFailure } from "../errors.js";
-import { HostsQuery } from "../operations.js";
-import { hostsRoute, type Route } from "../route.js";
+import { HostPlatformsQuery, HostsQuery } from "../operations.js";
+import { href, hostsRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { Badge, ErrorBox, SearchInput, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
+import { Badge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
 
 export const HOSTS_PAGE_SIZE = 25;
-const PLATFORMS = ["darwin", "ubuntu", "debian", "rhel", "centos", "fedora", "amzn", "windows", "freebsd"];
 
 export function OnlineBadge({ host, now }: { host: Pick<HostRowFragment, "online" | "lastSeenAt" | "local">; now: number }) {
   if (host.online) return <Badge tone="ok">{host.local ? "this machine" : "online"}</Badge>;
@@ -86,6 +85,43 @@ function EmptyFleet() {
   );
 }
 
+type Filter = { hostnameContains?: string; platform?: string };
+type PageEnd = { hasNextPage: boolean; endCursor: string | null };
+
+function HostRow({ host, now }: { host: HostRowFragment; now: number }) {
+  return (
+    <tr data-host-id={host.id} data-snapshot-id={host.latestSnapshot?.id} {...NAV_ROW}>
+      <HostRowCells host={host} now={now} />
+    </tr>
+  );
+}
+
+/**
+ * A page that infinite scroll appended after the route's own page. Hosts are ordered by id, which
+ * snapshots never change: each page stays where it is as they land, and its rows update in place
+ * through the cache.
+ */
+function MoreHosts({ filter, after, now, onEnd }: { filter: Filter; after: string; now: number; onEnd: (after: string, end: PageEnd) => void }) {
+  const [{ data, error }] = useQuery({ query: HostsQuery, variables: { first: HOSTS_PAGE_SIZE, after, filter } });
+  const page = data?.hosts;
+  useEffect(() => {
+    if (page) onEnd(after, { hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor ?? null });
+  }, [page?.pageInfo.hasNextPage, page?.pageInfo.endCursor]);
+  return (
+    <tbody>
+      {!page && !error ? <SkeletonRows rows={3} columns={6} /> : null}
+      {error && !page ? (
+        <tr>
+          <td colSpan={6}>
+            <ErrorBox error={error} />
+          </td>
+        </tr>
+      ) : null}
+      {page?.edges.map(({ node }) => <HostRow key={node.id} host={node} now={now} />)}
+    </tbody>
+  );
+}
+
 export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> }) {
   const { navigate } = useRouter();
   const now = useNow();
@@ -96,14 +132,35 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
     if (settled !== route.hostname) navigate(hostsRoute({ hostname: settled, platform: route.platform }), { replace: true });
   }, [settled]);
 
-  const filter = { ...(route.hostname ? { hostnameContains: route.hostname } : {}), ...(route.platform ? { platform: route.platform } : {}) };
+  const filter: Filter = { ...(route.hostname ? { hostnameContains: route.hostname } : {}), ...(route.platform ? { platform: route.platform } : {}) };
   const paging = route.before ? { last: HOSTS_PAGE_SIZE, before: route.before } : { first: HOSTS_PAGE_SIZE, after: route.after };
   const [{ data, error, fetching }] = useQuery({ query: HostsQuery, variables: { ...paging, filter } });
+  const [platforms] = useQuery({ query: HostPlatformsQuery });
   const hosts = data?.hosts;
   const filtered = Boolean(route.hostname || route.platform);
 
+  // Pages appended by scrolling (the cursor each starts after), and where each ended; a new route starts over.
+  const [more, setMore] = useState<string[]>([]);
+  const [ends, setEnds] = useState<Record<string, PageEnd>>({});
+  const routeKey = href(route);
+  useEffect(() => {
+    setMore([]);
+    setEnds({});
+  }, [routeKey]);
+  const onEnd = useCallback((after: string, end: PageEnd) => setEnds((known) => ({ ...known, [after]: end })), []);
+  const first: PageEnd | null = hosts ? { hasNextPage: route.before !== null || hosts.pageInfo.hasNextPage, endCursor: hosts.pageInfo.endCursor ?? null } : null;
+  const lastAfter = more.at(-1);
+  const last = lastAfter === undefined ? first : (ends[lastAfter] ?? null);
+  const loadingMore = lastAfter !== undefined && !ends[lastAfter];
+  const appendNext = () => {
+    const cursor = last?.hasNextPage ? last.endCursor : null;
+    if (cursor && !loadingMore) setMore((pages) => (pages.includes(cursor) ? pages : [...pages, cursor]));
+  };
+
   const previous = hosts && (route.after !== null || (route.before !== null && hosts.pageInfo.hasPreviousPage));
-  const next = hosts && (route.before !== null || hosts.pageInfo.hasNextPage);
+  const next = Boolean(last?.hasNextPage && last.endCursor);
+  const platformChoices = platforms.data?.hostPlatforms ?? [];
+  const listed = new Set(platformChoices.map((p) => p.platform));
 
   return (
     <section>
@@ -117,11 +174,12 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
           <span>Platform</span>
           <select name="platform" value={route.platform} onChange={(e) => navigate(hostsRoute({ hostname: route.hostname, platform: e.currentTarget.value }))}>
             <option value="">all</option>
-            {[...new Set([...PLATFORMS, ...(route.platform ? [route.platform] : [])])].map((p) => (
-              <option key={p} value={p}>
-                {p}
+            {platformChoices.map((p) => (
+              <option key={p.platform} value={p.platform}>
+                {p.platform} ({p.hostCount.toLocaleString()})
               </option>
             ))}
+            {route.platform && !listed.has(route.platform) ? <option value={route.platform}>{route.platform}</option> : null}
           </select>
         </label>
       </form>
@@ -130,7 +188,7 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
         <EmptyFleet />
       ) : (
         <div class="table-wrap">
-          <table class="hosts" aria-busy={fetching}>
+          <table class="hosts" aria-busy={fetching || loadingMore}>
             <thead>
               <tr>
                 <th>Hostname</th>
@@ -143,11 +201,7 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
             </thead>
             <tbody>
               {!hosts && !error ? <SkeletonRows rows={8} columns={6} /> : null}
-              {hosts?.edges.map(({ node }) => (
-                <tr key={node.id} data-host-id={node.id} data-snapshot-id={node.latestSnapshot?.id}>
-                  <HostRowCells host={node} now={now} />
-                </tr>
-              ))}
+              {hosts?.edges.map(({ node }) => <HostRow key={node.id} host={node} now={now} />)}
               {hosts && hosts.edges.length === 0 ? (
                 <tr>
                   <td colSpan={6} class="empty-row">
@@ -156,15 +210,19 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
                 </tr>
               ) : null}
             </tbody>
+            {more.map((after) => (
+              <MoreHosts key={after} filter={filter} after={after} now={now} onEnd={onEnd} />
+            ))}
           </table>
         </div>
       )}
+      {hosts && next ? <LoadMore busy={loadingMore} label="More hosts" onVisible={appendNext} /> : null}
       {hosts && hosts.totalCount > 0 ? (
         <nav class="pager" aria-label="Pages of hosts">
           <button type="button" disabled={!previous} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, before: hosts.pageInfo.startCursor ?? null }))}>
             ← Previous
           </button>
-          <button type="button" disabled={!next} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, after: hosts.pageInfo.endCursor ?? null }))}>
+          <button type="button" disabled={!next} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, after: last?.endCursor ?? null }))}>
             Next →
           </button>
         </nav>

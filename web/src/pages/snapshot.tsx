@@ -2,15 +2,13 @@ import { useQuery } from "@urql/preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ConsoleDiffFragment } from "../gql/graphql.js";
 import { snapshotFailure } from "../errors.js";
-import { count, exactTime } from "../format.js";
+import { changeVersions, count, exactTime } from "../format.js";
 import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../operations.js";
-import type { Route } from "../route.js";
+import { titleRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { Badge, ErrorBox, LoadMore, SkeletonBlock, SkeletonRows, Time, useNow } from "../ui.js";
+import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SkeletonBlock, SkeletonRows, Time, useNow } from "../ui.js";
 
 const CHANGES_PAGE_SIZE = 100;
-
-const KIND_TONE = { ADDED: "ok", REMOVED: "bad", UPGRADED: "info", DOWNGRADED: "warn" } as const;
 
 function Changes({ diff, fetching, onMore }: { diff: ConsoleDiffFragment | null | undefined; fetching: boolean; onMore: (cursor: string | null) => void }) {
   return (
@@ -34,17 +32,15 @@ function Changes({ diff, fetching, onMore }: { diff: ConsoleDiffFragment | null 
           <tbody>
             {!diff ? <SkeletonRows rows={5} columns={4} /> : null}
             {diff?.edges.map(({ node }, i) => (
-              <tr key={i}>
+              <tr key={i} {...NAV_ROW}>
                 <td>
-                  <Badge tone={KIND_TONE[node.kind]}>{node.kind.toLowerCase()}</Badge>
+                  <ChangeKindBadge kind={node.kind} />
                 </td>
                 <td>
-                  <Link to={{ page: "title", name: node.name, source: node.source, version: null }}>{node.name}</Link>
+                  <Link to={titleRoute(node.name, node.source)}>{node.name}</Link>
                   {node.path ? <small class="path">{node.path}</small> : null}
                 </td>
-                <td>
-                  {node.kind === "ADDED" ? node.toVersion ?? "—" : node.kind === "REMOVED" ? node.fromVersion ?? "—" : `${node.fromVersion ?? "—"} → ${node.toVersion ?? "—"}`}
-                </td>
+                <td>{changeVersions(node)}</td>
                 <td class="hide-narrow">{node.source}</td>
               </tr>
             ))}

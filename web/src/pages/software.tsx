@@ -1,10 +1,10 @@
 import { useQuery } from "@urql/preact";
 import { useEffect, useState } from "preact/hooks";
-import { count } from "../format.js";
-import { SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
-import type { Route } from "../route.js";
+import { changeVersions, count, platformLabel } from "../format.js";
+import { SoftwareChangesQuery, SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
+import { CHANGE_DAYS, DEFAULT_CHANGE_DAYS, titleRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { ErrorBox, LoadMore, SearchInput, SkeletonBlock, SkeletonRows, useDebounced, useNow } from "../ui.js";
+import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
 import { HostRowCells } from "./hosts.js";
 
 const TITLES_PAGE_SIZE = 50;
@@ -45,9 +45,9 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
           <tbody>
             {!software && !error ? <SkeletonRows rows={8} columns={4} /> : null}
             {software?.edges.map(({ node }) => (
-              <tr key={`${node.source}\u0000${node.name}`}>
+              <tr key={`${node.source}\u0000${node.name}`} {...NAV_ROW}>
                 <td>
-                  <Link to={{ page: "title", name: node.name, source: node.source, version: null }} class="strong">
+                  <Link to={titleRoute(node.name, node.source)} class="strong">
                     {node.name}
                   </Link>
                 </td>
@@ -83,16 +83,9 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
 export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> }) {
   const { navigate } = useRouter();
   const now = useNow();
-  const [after, setAfter] = useState<string | null>(null);
-  useEffect(() => setAfter(null), [route.name, route.source, route.version]);
   // The title's versions: the software list narrowed to its name, and the exact title picked from it.
   const [titles] = useQuery({ query: SoftwareQuery, variables: { first: 100, filter: { nameContains: route.name, ...(route.source ? { source: route.source } : {}) } } });
   const title = titles.data?.software.edges.map((e) => e.node).find((t) => t.name === route.name && (!route.source || t.source === route.source));
-  const [hosts] = useQuery({
-    query: SoftwareHostsQuery,
-    variables: { name: route.name, first: 50, after, ...(route.source ? { source: route.source } : {}), ...(route.version !== null ? { version: route.version } : {}) },
-  });
-  const connection = hosts.data?.softwareHosts;
   return (
     <section>
       <header class="page-head">
@@ -112,7 +105,12 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
       {title ? (
         <ul class="versions" role="list">
           <li>
-            <button type="button" class={route.version === null ? "chip active" : "chip"} aria-pressed={route.version === null} onClick={() => navigate({ ...route, version: null })}>
+            <button
+              type="button"
+              class={route.version === null && route.days === null ? "chip active" : "chip"}
+              aria-pressed={route.version === null && route.days === null}
+              onClick={() => navigate({ ...route, version: null, days: null })}
+            >
               all versions <span class="muted">{title.hostCount}</span>
             </button>
           </li>
@@ -120,11 +118,11 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
             <li key={String(v.version)}>
               <button
                 type="button"
-                class={route.version === (v.version ?? "") ? "chip active" : "chip"}
-                aria-pressed={route.version === (v.version ?? "")}
+                class={route.version === (v.version ?? "") && route.days === null ? "chip active" : "chip"}
+                aria-pressed={route.version === (v.version ?? "") && route.days === null}
                 disabled={v.version == null}
                 title={v.version == null ? "hosts without a version cannot be listed by version" : undefined}
-                onClick={() => navigate({ ...route, version: v.version ?? "" })}
+                onClick={() => navigate({ ...route, version: v.version ?? "", days: null })}
               >
                 {v.version ?? "no version"} <span class="muted">{v.hostCount}</span>
               </button>
@@ -132,7 +130,30 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
           ))}
         </ul>
       ) : null}
-      <h2>Hosts{route.version !== null ? ` with version ${route.version}` : ""}</h2>
+      <nav class="tabs" aria-label="Views of this software">
+        <Link to={{ ...route, days: null }} aria-current={route.days === null ? "page" : undefined}>
+          Hosts{route.version !== null ? ` with version ${route.version}` : ""}
+        </Link>
+        <Link to={{ ...route, days: DEFAULT_CHANGE_DAYS }} aria-current={route.days !== null ? "page" : undefined}>
+          Changes
+        </Link>
+      </nav>
+      {route.days === null ? <TitleHosts route={route} now={now} /> : <TitleChanges route={route} days={route.days} now={now} />}
+    </section>
+  );
+}
+
+function TitleHosts({ route, now }: { route: Extract<Route, { page: "title" }>; now: number }) {
+  const [after, setAfter] = useState<string | null>(null);
+  useEffect(() => setAfter(null), [route.name, route.source, route.version]);
+  const [hosts] = useQuery({
+    query: SoftwareHostsQuery,
+    variables: { name: route.name, first: 50, after, ...(route.source ? { source: route.source } : {}), ...(route.version !== null ? { version: route.version } : {}) },
+  });
+  const connection = hosts.data?.softwareHosts;
+  return (
+    <>
+      <h2 class="visually-hidden">Hosts{route.version !== null ? ` with version ${route.version}` : ""}</h2>
       {hosts.error && !connection ? <ErrorBox error={hosts.error} /> : null}
       <div class="table-wrap">
         <table class="hosts">
@@ -149,7 +170,7 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
           <tbody>
             {!connection && !hosts.error ? <SkeletonRows rows={4} columns={6} /> : null}
             {connection?.edges.map(({ node }) => (
-              <tr key={node.id}>
+              <tr key={node.id} {...NAV_ROW}>
                 <HostRowCells host={node} now={now} />
               </tr>
             ))}
@@ -164,6 +185,88 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
         </table>
       </div>
       {connection?.pageInfo.hasNextPage ? <LoadMore busy={hosts.fetching} label="More hosts" onVisible={() => !hosts.fetching && setAfter(connection.pageInfo.endCursor ?? null)} /> : null}
+    </>
+  );
+}
+
+const CHANGES_PAGE_SIZE = 50;
+
+/** "Which hosts changed this app in the last N days": the window is part of the URL (?days=). */
+function TitleChanges({ route, days, now }: { route: Extract<Route, { page: "title" }>; days: number; now: number }) {
+  const { navigate } = useRouter();
+  const [after, setAfter] = useState<string | null>(null);
+  useEffect(() => setAfter(null), [route.name, route.source, days]);
+  const [{ data, error, fetching }] = useQuery({
+    query: SoftwareChangesQuery,
+    variables: { name: route.name, days, first: CHANGES_PAGE_SIZE, after, ...(route.source ? { source: route.source } : {}) },
+  });
+  const changes = data?.softwareChanges;
+  const windows = CHANGE_DAYS.includes(days as (typeof CHANGE_DAYS)[number]) ? CHANGE_DAYS : [...CHANGE_DAYS, days].sort((a, b) => a - b);
+  return (
+    <section class="title-changes" aria-labelledby="changes-title">
+      <h2 id="changes-title">Hosts that changed it in the last {count(days, "day")}</h2>
+      <ul class="versions" role="list" aria-label="Window">
+        {windows.map((n) => (
+          <li key={n}>
+            <button type="button" class={days === n ? "chip active" : "chip"} aria-pressed={days === n} onClick={() => navigate({ ...route, days: n }, { replace: true })}>
+              {count(n, "day")}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <p class="muted">
+        {changes
+          ? changes.totalCount === 0
+            ? `No host added, removed or changed the version of ${route.name} in the last ${count(days, "day")}.`
+            : `${count(changes.hostCount, "host")} changed it (${count(changes.totalCount, "snapshot")}), newest first. A host's first inventory counts as adding it.`
+          : "\u00a0"}
+      </p>
+      {error && !changes ? <ErrorBox error={error} /> : null}
+      {changes?.totalCount === 0 ? null : (
+        <div class="table-wrap" hidden={Boolean(error && !changes)}>
+          <table class="changes title-changes-table" aria-busy={fetching}>
+            <thead>
+              <tr>
+                <th>Hostname</th>
+                <th>Change</th>
+                <th class="hide-narrow">Platform and OS</th>
+                <th>When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {!changes && !error ? <SkeletonRows rows={3} columns={4} /> : null}
+              {changes?.edges.map(({ node, cursor }) => (
+                <tr key={cursor} {...NAV_ROW}>
+                  <td>
+                    <Link to={{ page: "host", id: node.host.id, apps: "" }} class="strong">
+                      {node.host.hostname}
+                    </Link>
+                  </td>
+                  <td>
+                    {node.changes.map((change, i) => (
+                      <div key={i} class="change">
+                        <ChangeKindBadge kind={change.kind} /> {changeVersions(change)}
+                        {change.path ? <small class="path">{change.path}</small> : null}
+                      </div>
+                    ))}
+                  </td>
+                  <td class="hide-narrow">{platformLabel(node.host.platform, node.host.osName, node.host.osVersion)}</td>
+                  <td>
+                    {node.snapshot ? (
+                      <Link to={{ page: "snapshot", hostId: node.host.id, id: node.snapshot.id, against: null }}>
+                        <Time iso={node.at} now={now} />
+                      </Link>
+                    ) : (
+                      <Time iso={node.at} now={now} />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {changes?.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="More changes" onVisible={() => !fetching && setAfter(changes.pageInfo.endCursor ?? null)} /> : null}
     </section>
   );
 }
