@@ -14,6 +14,7 @@ const BENCHES = {
   fleet: "fleet.ts",
   "first-inventories": "first-inventories.ts",
   "cache-scope": "cache-scope.ts",
+  "software-changes": "software-changes.ts",
   console: "console.ts",
 } as const;
 
