@@ -101,11 +101,11 @@ function HostRow({ host, now }: { host: HostRowFragment; now: number }) {
  * snapshots never change: each page stays where it is as they land, and its rows update in place
  * through the cache.
  */
-function MoreHosts({ filter, after, now, onEnd }: { filter: Filter; after: string; now: number; onEnd: (after: string, end: PageEnd) => void }) {
+function MoreHosts({ filter, after, pageKey, now, onEnd }: { filter: Filter; after: string; pageKey: string; now: number; onEnd: (pageKey: string, end: PageEnd) => void }) {
   const [{ data, error }] = useQuery({ query: HostsQuery, variables: { first: HOSTS_PAGE_SIZE, after, filter } });
   const page = data?.hosts;
   useEffect(() => {
-    if (page) onEnd(after, { hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor ?? null });
+    if (page) onEnd(pageKey, { hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor ?? null });
   }, [page?.pageInfo.hasNextPage, page?.pageInfo.endCursor]);
   return (
     <tbody>
@@ -139,22 +139,21 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
   const hosts = data?.hosts;
   const filtered = Boolean(route.hostname || route.platform);
 
-  // Pages appended by scrolling (the cursor each starts after), and where each ended; a new route starts over.
-  const [more, setMore] = useState<string[]>([]);
-  const [ends, setEnds] = useState<Record<string, PageEnd>>({});
+  // Pages appended by scrolling (the cursor each starts after), and where each ended. They belong to
+  // the route they were scrolled on: another route starts with none, in the same render.
   const routeKey = href(route);
-  useEffect(() => {
-    setMore([]);
-    setEnds({});
-  }, [routeKey]);
-  const onEnd = useCallback((after: string, end: PageEnd) => setEnds((known) => ({ ...known, [after]: end })), []);
+  const [appended, setAppended] = useState<{ route: string; cursors: string[] }>({ route: routeKey, cursors: [] });
+  const more = appended.route === routeKey ? appended.cursors : [];
+  const [ends, setEnds] = useState<Record<string, PageEnd>>({});
+  const onEnd = useCallback((pageKey: string, end: PageEnd) => setEnds((known) => ({ ...known, [pageKey]: end })), []);
+  const pageKey = (after: string) => `${routeKey}\u0000${after}`;
   const first: PageEnd | null = hosts ? { hasNextPage: route.before !== null || hosts.pageInfo.hasNextPage, endCursor: hosts.pageInfo.endCursor ?? null } : null;
   const lastAfter = more.at(-1);
-  const last = lastAfter === undefined ? first : (ends[lastAfter] ?? null);
-  const loadingMore = lastAfter !== undefined && !ends[lastAfter];
+  const last = lastAfter === undefined ? first : (ends[pageKey(lastAfter)] ?? null);
+  const loadingMore = lastAfter !== undefined && !ends[pageKey(lastAfter)];
   const appendNext = () => {
     const cursor = last?.hasNextPage ? last.endCursor : null;
-    if (cursor && !loadingMore) setMore((pages) => (pages.includes(cursor) ? pages : [...pages, cursor]));
+    if (cursor && !loadingMore && !more.includes(cursor)) setAppended({ route: routeKey, cursors: [...more, cursor] });
   };
 
   const previous = hosts && (route.after !== null || (route.before !== null && hosts.pageInfo.hasPreviousPage));
@@ -211,7 +210,7 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
               ) : null}
             </tbody>
             {more.map((after) => (
-              <MoreHosts key={after} filter={filter} after={after} now={now} onEnd={onEnd} />
+              <MoreHosts key={after} filter={filter} after={after} pageKey={pageKey(after)} now={now} onEnd={onEnd} />
             ))}
           </table>
         </div>
