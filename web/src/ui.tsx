@@ -115,7 +115,11 @@ export function SkeletonBlock({ lines = 3 }: { lines?: number }) {
   );
 }
 
-/** Calls onVisible whenever the sentinel scrolls into view: infinite scrolling that also has a button. */
+/**
+ * Calls onVisible when the sentinel is in view and the page has been scrolled: infinite scrolling
+ * that also has a button. Never at the top of the page, so a window tall enough for the whole first
+ * page (or a full-page screenshot) does not load the next one by itself; there the button does.
+ */
 export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; busy: boolean; label: string }) {
   const ref = useRef<HTMLButtonElement>(null);
   const latest = useRef(onVisible);
@@ -123,11 +127,20 @@ export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; bu
   useEffect(() => {
     const element = ref.current;
     if (!element || typeof IntersectionObserver === "undefined") return;
+    let inView = false;
+    const maybeLoad = () => {
+      if (inView && scrollY > 0) latest.current();
+    };
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) latest.current();
+      inView = entries.some((e) => e.isIntersecting);
+      maybeLoad();
     }, { rootMargin: "200px" });
     observer.observe(element);
-    return () => observer.disconnect();
+    addEventListener("scroll", maybeLoad, { passive: true });
+    return () => {
+      observer.disconnect();
+      removeEventListener("scroll", maybeLoad);
+    };
   }, []);
   return (
     <button ref={ref} type="button" class="load-more" disabled={busy} onClick={() => latest.current()}>

@@ -182,6 +182,17 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
           </select>
         </label>
       </form>
+      {/* Above the table: scrolling down to the end appends the next page instead. */}
+      {hosts && hosts.totalCount > 0 ? (
+        <nav class="pager top" aria-label="Pages of hosts">
+          <button type="button" disabled={!previous} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, before: hosts.pageInfo.startCursor ?? null }))}>
+            ← Previous
+          </button>
+          <button type="button" disabled={!next} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, after: last?.endCursor ?? null }))}>
+            Next →
+          </button>
+        </nav>
+      ) : null}
       {error && !hosts ? <ErrorBox error={error} /> : null}
       {error && !hosts ? null : hosts && hosts.totalCount === 0 && !filtered ? (
         <EmptyFleet />
@@ -216,16 +227,6 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
         </div>
       )}
       {hosts && next ? <LoadMore busy={loadingMore} label="More hosts" onVisible={appendNext} /> : null}
-      {hosts && hosts.totalCount > 0 ? (
-        <nav class="pager" aria-label="Pages of hosts">
-          <button type="button" disabled={!previous} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, before: hosts.pageInfo.startCursor ?? null }))}>
-            ← Previous
-          </button>
-          <button type="button" disabled={!next} onClick={() => navigate(hostsRoute({ hostname: route.hostname, platform: route.platform, after: last?.endCursor ?? null }))}>
-            Next →
-          </button>
-        </nav>
-      ) : null}
     </section>
   );
 }
