@@ -4,7 +4,7 @@ import { SnapshotSource, SnapshotStatus, type AppAlteration as StoredAlteration 
 import type { AppAlteration, AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
 import { APPS, exactText, exactTextColumn } from "./app-queries.js";
 import { appIdentity } from "./identity.js";
-import { appendCountChanges, countChanges, ensureSoftware, type CatalogEntry, type SoftwareCounts } from "./software-catalog.js";
+import { appendCountChanges, countChanges, createCatalogCache, ensureSoftware, type CatalogCache, type CatalogEntry, type SoftwareCounts } from "./software-catalog.js";
 
 export interface RunMeta {
   collectedAt: Date;
@@ -38,6 +38,8 @@ export interface InventoryStoreOptions {
   fallbackHostname: string;
   /** Told after each committed collection, to fold the fleet's software counts. */
   counts?: SoftwareCounts;
+  /** Where software already is in the catalog; a cache of its own by default. */
+  catalogCache?: CatalogCache;
 }
 
 // Rows per INSERT: the rows travel as arrays (a fixed number of bind parameters), so this only bounds
@@ -134,7 +136,7 @@ async function localHost(tx: Tx, inventory: Inventory): Promise<number> {
 }
 
 /** Writes the snapshot of one successful collection of `hostId`, under a row lock on the host. */
-async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: RunMeta & { source: SnapshotSource }): Promise<Snapshot> {
+async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: RunMeta & { source: SnapshotSource }, cache: CatalogCache): Promise<Snapshot> {
   // Serialises collections of one host (also across service instances sharing a database), so two
   // runs never compute their changes against the same previous state.
   await tx.$queryRaw`SELECT id FROM hosts WHERE id = ${hostId} FOR UPDATE`;
@@ -174,7 +176,7 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
   }
   const removedIds = [...openByIdentity.values()].map((app) => app.id);
   const catalog: CatalogEntry[] = [];
-  for (const batch of chunks(added, WRITE_CHUNK)) catalog.push(...(await ensureSoftware(tx, batch)));
+  for (const batch of chunks(added, WRITE_CHUNK)) catalog.push(...(await ensureSoftware(tx, batch, cache)));
 
   const snapshot = await tx.snapshot.create({
     data: {
@@ -207,7 +209,7 @@ function writeFailure(tx: Tx, hostId: number, error: string, meta: RunMeta & { s
   });
 }
 
-export function createInventoryStore({ db, fallbackHostname, counts }: InventoryStoreOptions): InventoryStore {
+export function createInventoryStore({ db, fallbackHostname, counts, catalogCache = createCatalogCache() }: InventoryStoreOptions): InventoryStore {
   const local = { source: SnapshotSource.LOCAL };
   const committed = <T>(result: T): T => {
     counts?.changed();
@@ -216,7 +218,7 @@ export function createInventoryStore({ db, fallbackHostname, counts }: Inventory
   return {
     async recordSuccess(inventory, meta) {
       return committed(
-        await db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }), TRANSACTION_OPTIONS),
+        await db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }, catalogCache), TRANSACTION_OPTIONS),
       );
     },
 
@@ -239,7 +241,7 @@ export function createInventoryStore({ db, fallbackHostname, counts }: Inventory
               inventory_requested_at = CASE WHEN inventory_requested_at <= inventory_sent_at THEN NULL ELSE inventory_requested_at END
             WHERE id = ${hostId} AND inventory_batch = ${batch}`;
           if (claimed === 0) throw new StaleBatch();
-          return outcome.ok ? writeSuccess(tx, hostId, outcome.inventory, agent) : writeFailure(tx, hostId, outcome.error, agent);
+          return outcome.ok ? writeSuccess(tx, hostId, outcome.inventory, agent, catalogCache) : writeFailure(tx, hostId, outcome.error, agent);
         }, TRANSACTION_OPTIONS));
       } catch (error) {
         if (error instanceof StaleBatch) return null;

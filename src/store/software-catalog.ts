@@ -57,11 +57,89 @@ async function ensure<T>(
 }
 
 /**
- * The catalog ids of each record (titles, versions and software rows inserted where new). Rows are
- * inserted in fingerprint order, so two collections adding the same new software wait for each
- * other in one order and never deadlock.
+ * Where records already are in the catalog, as one instance has seen them: a record's software row
+ * never changes (its fingerprint is unique) and ids are never reused, so an entry is either right or
+ * its row is gone (retention deleted it), which ensureSoftware checks on every use. Bounded; the
+ * oldest entries go first.
  */
-export async function ensureSoftware(tx: Tx, records: AppRecord[]): Promise<CatalogEntry[]> {
+export interface CatalogCache {
+  get(key: string): CatalogEntry | undefined;
+  set(key: string, entry: CatalogEntry): void;
+  delete(key: string): void;
+  readonly size: number;
+}
+
+/**
+ * `maxEntries`: 100,000 by default, a few times the distinct records of a 10,000-host fleet
+ * (bench/fleet.ts: 65,000), about 25 MB when full.
+ */
+export function createCatalogCache(maxEntries = 100_000): CatalogCache {
+  const entries = new Map<string, CatalogEntry>();
+  return {
+    get: (key) => entries.get(key),
+    set(key, entry) {
+      if (entries.size >= maxEntries && !entries.has(key)) {
+        // A tenth at a time, oldest first (insertion order): eviction is rare, and hits never reorder.
+        let drop = Math.max(1, Math.floor(maxEntries / 10));
+        for (const old of entries.keys()) {
+          entries.delete(old);
+          if (--drop === 0) break;
+        }
+      }
+      entries.set(key, entry);
+    },
+    delete: (key) => void entries.delete(key),
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+/** What makes a record one software row: its fingerprint's fields, as a cache key. */
+export function softwareKey(r: AppRecord): string {
+  return JSON.stringify([r.source, r.name, r.version, r.path, r.bundleIdentifier, r.publisher, r.alterations]);
+}
+
+/**
+ * The catalog ids of each record (titles, versions and software rows inserted where new), in input
+ * order. Records the cache knows cost one statement for all of them: their rows are locked FOR KEY
+ * SHARE (as insertSoftware's are) and any found gone are looked up again. In a fleet most of a new
+ * host's software is already in the catalog, so a first inventory sends ids, not its text three
+ * times over.
+ */
+export async function ensureSoftware(tx: Tx, records: AppRecord[], cache?: CatalogCache): Promise<CatalogEntry[]> {
+  if (!cache) return insertSoftware(tx, records);
+  const keys = records.map(softwareKey);
+  const found = keys.map((key) => cache.get(key));
+  const cachedIds = [...new Set(found.flatMap((entry) => (entry ? [entry.softwareId] : [])))];
+  if (cachedIds.length > 0) {
+    const present = new Set(
+      (await tx.$queryRaw<{ id: number }[]>`SELECT id FROM software WHERE id = ANY(${cachedIds}::int[]) FOR KEY SHARE`).map((row) => row.id),
+    );
+    found.forEach((entry, i) => {
+      if (entry && !present.has(entry.softwareId)) {
+        cache.delete(keys[i]!);
+        found[i] = undefined;
+      }
+    });
+  }
+  const missing = found.flatMap((entry, i) => (entry ? [] : [i]));
+  if (missing.length > 0) {
+    // Cached before the transaction commits: should it roll back, the next use finds the rows gone.
+    const inserted = await insertSoftware(tx, missing.map((i) => records[i]!));
+    missing.forEach((i, j) => {
+      found[i] = inserted[j]!;
+      cache.set(keys[i]!, inserted[j]!);
+    });
+  }
+  return found as CatalogEntry[];
+}
+
+/**
+ * Finds or creates the catalog rows of each record. Rows are inserted in fingerprint order, so two
+ * collections adding the same new software wait for each other in one order and never deadlock.
+ */
+async function insertSoftware(tx: Tx, records: AppRecord[]): Promise<CatalogEntry[]> {
   if (records.length === 0) return [];
   const titleIds = await ensure(
     records,
