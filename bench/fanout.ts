@@ -26,6 +26,7 @@ import { createFakeMachine, generatedPackages, ubuntu } from "../test/helpers/ma
 import type { PlainSnapshotEvent } from "./fanout/plain-server.js";
 import { spawnService } from "../test/helpers/service.js";
 import { startSubscriberPool, type RoundReport, type SubscriberPool } from "./fanout/pool.js";
+import { buildService } from "./compiled.js";
 import { formatTable, percentile } from "./measure.js";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 
@@ -176,6 +177,7 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
       ...(process.env["BENCH_SERVICE_NODE_FLAGS"]?.split(/\s+/).filter(Boolean) ?? []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ],
+    "compiled",
   );
   track(service.child);
   let endpoint: string;
@@ -471,6 +473,7 @@ async function main(): Promise<boolean> {
     void cleanup.runAll().finally(() => process.exit(130));
   });
 
+  buildService();
   const scratch: ScratchDatabase = await createScratchDatabase(adminUrl);
   cleanup.add("drop the scratch database", () => scratch.drop());
   log(`scratch database ${scratch.name} on ${redactUrl(adminUrl)}; subscriber counts ${counts.map(grouped).join(", ")}`);

@@ -12,13 +12,12 @@
  *   BENCH_MEMORY_RUNTIMES  compiled,tsx (default both)
  *   BENCH_MEMORY_IDLE_S    seconds idle before sampling (default 20)
  */
-import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createFakeMachine, generatedPackages, ubuntu } from "../test/helpers/machine.js";
 import { spawnService, type Runtime, type ServiceProcess } from "../test/helpers/service.js";
 import { makeTempDir } from "../test/helpers/temp.js";
+import { buildService } from "./compiled.js";
 import { formatTable } from "./measure.js";
 import { benchMain } from "./scratch-database.js";
 
@@ -27,7 +26,6 @@ const PACKAGES = 2000;
 const IDLE_MS = Number(process.env["BENCH_MEMORY_IDLE_S"] ?? 20) * 1000;
 const SAMPLES = 5;
 const TARGET_POSTGRES_IDLE_MB = 150;
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface Sample {
   backend: string;
@@ -87,10 +85,7 @@ benchMain(async (postgresUrl, out) => {
   const runs = Number(process.env["BENCH_MEMORY_RUNS"] ?? 3);
   const databases = listOf("BENCH_MEMORY_DATABASES", ["pglite", "postgres"] as const);
   const runtimes = listOf("BENCH_MEMORY_RUNTIMES", ["compiled", "tsx"] as const);
-  if (runtimes.includes("compiled")) {
-    const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
-    if (built.status !== 0) throw new Error("npm run build failed");
-  }
+  if (runtimes.includes("compiled")) buildService();
   const machine = await createFakeMachine(ubuntu(generatedPackages(PACKAGES)));
   const dir = await makeTempDir("bench-memory");
   const samples: Sample[] = [];
