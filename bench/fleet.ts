@@ -18,16 +18,15 @@
  * BENCH_FLEET_RAMP_SECONDS, BENCH_FLEET_STEADY_SECONDS, BENCH_FLEET_WRK_ROUNDS and
  * BENCH_FLEET_WRK_SECONDS tune the phases.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { backendIsLocal, clockTicksPerSecond, cpuTicks, startChildServer, type ChildServer } from "./latest-data/processes.js";
 import { createBackendMeter } from "./fleet/backends.js";
 import { startFleetService } from "./fleet/service.js";
+import { startSimulator, type Simulator } from "./fleet/simulator.js";
 import { LISTENING } from "./latest-data/serve-baseline.js";
 import { runWrk, wrkFailure } from "./latest-data/wrk.js";
 import { formatTable, percentile } from "./measure.js";
@@ -61,62 +60,6 @@ function withApplicationName(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set("application_name", name);
   return parsed.toString();
-}
-
-interface Simulator {
-  pid: number;
-  /** The report so far (SIGUSR2), added up over the simulator's processes. */
-  interim(): Promise<StatsReport>;
-  /** SIGTERM, then the final report. */
-  stop(): Promise<StatsReport>;
-}
-
-/** Runs the simulator CLI as a child process (itself spreading hosts over child processes) until stopped. */
-function startSimulator(url: string, dir: string): Simulator {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import", "tsx", "test/helpers/agent-simulator/cli.ts",
-      "--url", url, "--enroll-secret-file", join(dir, "secret"), "--hosts", String(HOSTS), "--processes", String(SIM_PROCESSES),
-      // A cap in case the benchmark dies without stopping it.
-      "--duration", String(INVENTORY_TIMEOUT_S + 1200), "--distributed-interval", String(INTERVAL_S), "--ramp-up", String(RAMP_S),
-      "--host-identifier", "uuid", "--logger-tls-period", "60",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const waiting: ((report: StatsReport) => void)[] = [];
-  let final: StatsReport | undefined;
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    let report: StatsReport & { interim?: boolean };
-    try {
-      report = JSON.parse(line) as StatsReport & { interim?: boolean };
-    } catch {
-      return;
-    }
-    if (report.interim) waiting.shift()?.(report);
-    else final = report;
-  });
-  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
-  const running = () => child.exitCode === null && child.signalCode === null;
-  return {
-    pid: child.pid!,
-    interim: () =>
-      new Promise<StatsReport>((resolve, reject) => {
-        if (!running()) return reject(new Error(`the simulator exited (${child.exitCode ?? child.signalCode}) early`));
-        const timer = setTimeout(() => reject(new Error("the simulator sent no interim report within 30 s")), 30_000);
-        waiting.push((report) => {
-          clearTimeout(timer);
-          resolve(report);
-        });
-        child.kill("SIGUSR2");
-      }),
-    async stop() {
-      if (running()) child.kill("SIGTERM");
-      const code = await closed;
-      if (!final) throw new Error(`the simulator exited ${code} without a report`);
-      return final;
-    },
-  };
 }
 
 /** CPU of a node process and of its PostgreSQL backends, in seconds, between start() and the call it returns. */
@@ -155,7 +98,16 @@ benchMain(async (databaseUrl, out) => {
     // ---- first inventories
     const inventoryCpu = await cpuMeter(service, monitor, "fleet-service", countBackends);
     const started = performance.now();
-    simulator = startSimulator(origin, dir);
+    simulator = startSimulator({
+      url: origin,
+      secretFile: join(dir, "secret"),
+      hosts: HOSTS,
+      processes: SIM_PROCESSES,
+      durationSeconds: INVENTORY_TIMEOUT_S + 1200,
+      distributedIntervalSeconds: INTERVAL_S,
+      rampUpSeconds: RAMP_S,
+      args: ["--host-identifier", "uuid", "--logger-tls-period", "60"],
+    });
     let storedAt = 0;
     let stored = 0;
     let lastProgress = started;

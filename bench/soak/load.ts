@@ -1,6 +1,9 @@
 /**
  * The soak's query load: a few closed loops, each cycling through a fixed mix of the reads a
  * dashboard makes (first pages, full cursor walks, filters, history, diffs, node lookups, hosts).
+ * In fleet mode the host-scoped reads name the service's own host, and the mix adds what a fleet's
+ * dashboard reads: hosts pages with their newest snapshots, another host's apps, fleet-wide software
+ * titles and the hosts of one.
  * Every request is timed; a non-200, a body that is not a GraphQL result, any GraphQL error, or an
  * answer that contradicts itself (a walk that repeats an app, a diff whose counts do not add up)
  * is an error.
@@ -12,8 +15,8 @@ const REMEMBERED = 100;
 const ERROR_SAMPLES = 20;
 
 const LATEST_DATA = /* GraphQL */ `
-  query SoakLatestData($first: Int, $after: String, $filter: AppFilter) {
-    latestData(first: $first, after: $after, filter: $filter) {
+  query SoakLatestData($first: Int, $after: String, $filter: AppFilter, $hostId: ID) {
+    latestData(first: $first, after: $after, filter: $filter, hostId: $hostId) {
       totalCount
       snapshot { id }
       edges { cursor node { id name version source } }
@@ -23,8 +26,8 @@ const LATEST_DATA = /* GraphQL */ `
 `;
 
 const SNAPSHOTS = /* GraphQL */ `
-  query SoakSnapshots($first: Int) {
-    snapshots(first: $first) {
+  query SoakSnapshots($first: Int, $hostId: ID) {
+    snapshots(first: $first, hostId: $hostId) {
       edges { node { id status collectedAt appCount added removed } }
       pageInfo { hasNextPage endCursor }
     }
@@ -53,14 +56,36 @@ const NODE = /* GraphQL */ `
 `;
 
 const HOSTS = /* GraphQL */ `
-  query SoakHosts {
-    hosts(first: 10) { edges { node { id hostname platform latestSnapshot { id appCount } } } }
+  query SoakHosts($after: String) {
+    hosts(first: 10, after: $after) {
+      edges { node { id hostname platform latestSnapshot { id appCount } } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 `;
 
 const APP_HISTORY = /* GraphQL */ `
-  query SoakAppHistory($name: String!) {
-    appHistory(name: $name) { version source firstSeenAt removedAt }
+  query SoakAppHistory($name: String!, $hostId: ID) {
+    appHistory(name: $name, hostId: $hostId) { version source firstSeenAt removedAt }
+  }
+`;
+
+const SOFTWARE = /* GraphQL */ `
+  query SoakSoftware($first: Int, $after: String, $filter: AppFilter) {
+    software(first: $first, after: $after, filter: $filter) {
+      totalCount
+      edges { node { name source hostCount versions { version hostCount } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+const SOFTWARE_HOSTS = /* GraphQL */ `
+  query SoakSoftwareHosts($name: String!, $source: String) {
+    softwareHosts(name: $name, source: $source, first: 20) {
+      totalCount
+      edges { node { id hostname } }
+    }
   }
 `;
 
@@ -98,6 +123,30 @@ interface NodeResult {
 
 interface AppHistoryResult {
   appHistory: { version: string | null }[];
+}
+
+interface HostsResult {
+  hosts: {
+    edges: { node: { id: string; latestSnapshot: { id: string; appCount: number } | null } }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+interface SoftwareResult {
+  software: {
+    totalCount: number;
+    edges: { node: { name: string; source: string; hostCount: number; versions: { hostCount: number }[] } }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+interface SoftwareHostsResult {
+  softwareHosts: { totalCount: number; edges: { node: { id: string } }[] };
+}
+
+/** Fleet mode: the service's own host (the one the local collector reports), whose history the checks know. */
+export interface FleetLoad {
+  localHostId: string;
 }
 
 export interface OpStats {
@@ -149,6 +198,10 @@ export function createLoadStats() {
 interface Memory {
   apps: AppNode[];
   snapshots: string[];
+  /** Fleet mode: other hosts seen in hosts pages, and software titles seen. */
+  hosts: string[];
+  titles: { name: string; source: string }[];
+  hostsAfter: string | null;
   added: number;
 }
 
@@ -166,7 +219,9 @@ type Operation = (memory: Memory, turn: number) => Promise<void>;
  * Runs `concurrency` loops until `signal` aborts; each finishes the request it is in, so no request is
  * cut off and counted as an error by the benchmark's own doing.
  */
-export async function runQueryLoad(endpoint: string, concurrency: number, signal: AbortSignal, stats: LoadStats): Promise<void> {
+export async function runQueryLoad(endpoint: string, concurrency: number, signal: AbortSignal, stats: LoadStats, fleet: FleetLoad | null = null): Promise<void> {
+  // Undefined leaves the variable out of the request: outside fleet mode there is only one host.
+  const hostId = fleet?.localHostId;
   const post = async <T>(op: string, query: string, variables: Record<string, unknown> = {}): Promise<T | null> => {
     const started = performance.now();
     let failure: string | null = null;
@@ -199,7 +254,7 @@ export async function runQueryLoad(endpoint: string, concurrency: number, signal
   };
 
   const firstPage: Operation = async (memory) => {
-    const data = await post<LatestDataResult>("latestData first page", LATEST_DATA, { first: PAGE });
+    const data = await post<LatestDataResult>("latestData first page", LATEST_DATA, { first: PAGE, hostId });
     for (const { node } of data?.latestData.edges ?? []) remember(memory.apps, node, memory);
   };
 
@@ -214,7 +269,7 @@ export async function runQueryLoad(endpoint: string, concurrency: number, signal
     let lastName = "";
     for (;;) {
       if (signal.aborted) return;
-      const data: LatestDataResult | null = await post<LatestDataResult>(op, LATEST_DATA, { first: PAGE, after });
+      const data: LatestDataResult | null = await post<LatestDataResult>(op, LATEST_DATA, { first: PAGE, after, hostId });
       if (!data) return;
       const page: LatestDataResult["latestData"] = data.latestData;
       snapshot ??= page.snapshot?.id;
@@ -240,18 +295,19 @@ export async function runQueryLoad(endpoint: string, concurrency: number, signal
     const data = await post<LatestDataResult>("latestData filter", LATEST_DATA, {
       first: 20,
       filter: { nameContains: term, source: "deb_packages" },
+      hostId,
     });
     const stray = data?.latestData.edges.find(({ node }) => !node.name.toLowerCase().includes(term.toLowerCase()));
     if (stray) stats.inconsistent("latestData filter", `"${stray.node.name}" does not contain "${term}"`);
   };
 
   const snapshots: Operation = async (memory) => {
-    const data = await post<SnapshotsResult>("snapshots", SNAPSHOTS, { first: 10 });
+    const data = await post<SnapshotsResult>("snapshots", SNAPSHOTS, { first: 10, hostId });
     for (const { node } of data?.snapshots.edges ?? []) remember(memory.snapshots, node.id, memory);
   };
 
   const diff: Operation = async () => {
-    const recent = await post<SnapshotsResult>("snapshots", SNAPSHOTS, { first: 5 });
+    const recent = await post<SnapshotsResult>("snapshots", SNAPSHOTS, { first: 5, hostId });
     const succeeded = recent?.snapshots.edges.filter(({ node }) => node.status === "SUCCEEDED") ?? [];
     const [to, from] = succeeded;
     if (!to || !from) return;
@@ -271,25 +327,67 @@ export async function runQueryLoad(endpoint: string, concurrency: number, signal
     if (data && data.node?.id !== id) stats.inconsistent("node", `node(${id}) answered ${JSON.stringify(data.node)}`);
   };
 
-  const hosts: Operation = async () => {
-    const data = await post<{ hosts: { edges: unknown[] } }>("hosts", HOSTS);
-    if (data && data.hosts.edges.length !== 1) stats.inconsistent("hosts", `${data.hosts.edges.length} hosts, expected 1`);
+  const hosts: Operation = async (memory) => {
+    if (!fleet) {
+      const data = await post<HostsResult>("hosts", HOSTS);
+      if (data && data.hosts.edges.length !== 1) stats.inconsistent("hosts", `${data.hosts.edges.length} hosts, expected 1`);
+      return;
+    }
+    // Page on through the fleet, ten hosts a request, from the start again at the end.
+    const data = await post<HostsResult>("hosts page", HOSTS, { after: memory.hostsAfter });
+    if (!data) return;
+    memory.hostsAfter = data.hosts.pageInfo.hasNextPage ? data.hosts.pageInfo.endCursor : null;
+    for (const { node } of data.hosts.edges) if (node.id !== fleet.localHostId && node.latestSnapshot) remember(memory.hosts, node.id, memory);
   };
 
   const history: Operation = async (memory, turn) => {
     const app = pick(memory.apps, turn);
     if (!app) return firstPage(memory, turn);
-    const data = await post<AppHistoryResult>("appHistory", APP_HISTORY, { name: app.name });
+    const data = await post<AppHistoryResult>("appHistory", APP_HISTORY, { name: app.name, hostId });
     if (data && data.appHistory.length === 0) stats.inconsistent("appHistory", `no history for ${app.name}, which was listed`);
+  };
+
+  const otherHost: Operation = async (memory, turn) => {
+    const other = pick(memory.hosts, turn);
+    if (!other) return hosts(memory, turn);
+    const data = await post<LatestDataResult>("latestData another host", LATEST_DATA, { first: PAGE, hostId: other });
+    if (data && data.latestData.totalCount < data.latestData.edges.length) {
+      stats.inconsistent("latestData another host", `totalCount ${data.latestData.totalCount} below ${data.latestData.edges.length} edges`);
+    }
+  };
+
+  const softwareTerms = ["", "lib", "python", "Microsoft", "kernel", "no-such-title"];
+  const software: Operation = async (memory, turn) => {
+    const term = pick(softwareTerms, turn)!;
+    const data = await post<SoftwareResult>("software", SOFTWARE, { first: 50, ...(term ? { filter: { nameContains: term } } : {}) });
+    for (const { node } of data?.software.edges ?? []) {
+      const versions = node.versions.reduce((sum, v) => sum + v.hostCount, 0);
+      if (node.hostCount < 1 || versions < node.hostCount) {
+        stats.inconsistent("software", `${node.name} on ${node.hostCount} hosts, its versions on ${versions}`);
+        return;
+      }
+      remember(memory.titles, { name: node.name, source: node.source }, memory);
+    }
+  };
+
+  const softwareHosts: Operation = async (memory, turn) => {
+    const title = pick(memory.titles, turn);
+    if (!title) return software(memory, turn);
+    const data = await post<SoftwareHostsResult>("softwareHosts", SOFTWARE_HOSTS, title);
+    // A title listed a moment ago can have left every host since; a page is never longer than its total.
+    if (data && data.softwareHosts.edges.length > data.softwareHosts.totalCount) {
+      stats.inconsistent("softwareHosts", `${data.softwareHosts.edges.length} hosts of totalCount ${data.softwareHosts.totalCount}`);
+    }
   };
 
   // A walk is 20 requests; one per two rounds of the rest keeps it under half of the traffic.
   const round: Operation[] = [firstPage, node, filter, snapshots, diff, firstPage, node, hosts, filter, history, node, diff];
-  const mix: Operation[] = [...round, walk, ...round];
+  const fleetRound: Operation[] = [hosts, otherHost, software, softwareHosts, otherHost, hosts];
+  const mix: Operation[] = fleet ? [...round, ...fleetRound, walk, ...round, ...fleetRound] : [...round, walk, ...round];
 
   await Promise.all(
     Array.from({ length: concurrency }, async (_, loop) => {
-      const memory: Memory = { apps: [], snapshots: [], added: 0 };
+      const memory: Memory = { apps: [], snapshots: [], hosts: [], titles: [], hostsAfter: null, added: 0 };
       // Loops start at different points of the mix so the server sees all of it at once.
       for (let turn = loop * 3; !signal.aborted; turn++) await mix[turn % mix.length]!(memory, turn);
     }),

@@ -44,13 +44,14 @@ interface Worker {
   request<T extends FromWorker>(message: ToWorker & { requestId: number }, type: T["type"]): Promise<T>;
 }
 
-export function startSubscriberPool(endpoint: string, workers: number, perWorker: number): SubscriberPool {
+/** `hostFilters[i]`: the host ID worker i's clients subscribe to, or undefined for every host's snapshots. */
+export function startSubscriberPool(endpoint: string, workers: number, perWorker: number, hostFilters: readonly (string | undefined)[] = []): SubscriberPool {
   const problems: string[] = [];
   let closing = false;
   let nextRequest = 1;
 
-  const startWorker = (label: string): Worker => {
-    const child = fork(WORKER, [endpoint, String(perWorker), label], {
+  const startWorker = (label: string, hostId: string | undefined): Worker => {
+    const child = fork(WORKER, [endpoint, String(perWorker), label, ...(hostId === undefined ? [] : [hostId])], {
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -106,7 +107,7 @@ export function startSubscriberPool(endpoint: string, workers: number, perWorker
     return { child, counts, ready, closed, exited, request };
   };
 
-  const pool = Array.from({ length: workers }, (_, i) => startWorker(`subscribers-${i + 1}`));
+  const pool = Array.from({ length: workers }, (_, i) => startWorker(`subscribers-${i + 1}`, hostFilters[i]));
 
   return {
     size: workers * perWorker,

@@ -1,6 +1,6 @@
 /** Messages between the soak's parent process and its subscriber workers (Node IPC, JSON-serialized). */
 
-export const SUBSCRIPTION = "subscription { snapshotUpdated { id status added removed } }";
+export const SUBSCRIPTION = "subscription SoakSnapshots($hostId: ID) { snapshotUpdated(hostId: $hostId) { id status added removed host { id } } }";
 
 export type ProblemKind =
   /** A graphql-ws error that is not a socket closing: the server refused or broke the subscription. */
@@ -9,9 +9,9 @@ export type ProblemKind =
   | "closed"
   /** The server ended the subscription on its own; snapshotUpdated never ends. */
   | "complete"
-  /** An event with GraphQL errors, without a snapshot, or for a FAILED collection. */
+  /** An event with GraphQL errors, without a snapshot, for a FAILED collection, or of a host not subscribed to. */
   | "bad-event"
-  /** A snapshot id at or below one this subscriber already had: a repeat or an out-of-order event. */
+  /** A snapshot id at or below one this subscriber already had of that host: a repeat or an out-of-order event. */
   | "repeat"
   /** The connection never got to connection_ack. */
   | "connect";

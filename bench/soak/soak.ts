@@ -1,15 +1,25 @@
 /**
- * Soak benchmark (not part of CI): the real service process, on PostgreSQL (or PGlite with --pglite),
- * against a fake osqueryi with ~2,000 deb packages, collecting every 10 s, with 1% of the inventory
- * changed before each collection, 1,000 graphql-ws subscribers in two worker processes and a mixed
- * query load from this one. It samples the server's RSS every 10 s and ends with a summary; it exits
- * non-zero on any error, any missed subscription event, or RSS that grew more than 20%.
+ * Soak benchmark (not part of CI): the real service process, compiled as `npm start` runs it, on
+ * PostgreSQL (or PGlite with --pglite), against a fake osqueryi with ~2,000 deb packages, collecting
+ * every 10 s, with 1% of the inventory changed before each collection, 1,000 graphql-ws subscribers in
+ * two worker processes and a mixed query load from this one. With --fleet it is also a fleet server:
+ * simulated osqueryd agents (test/helpers/agent-simulator) enroll, check in every 10 s, send their
+ * inventories every minute and their logs, half the subscribers listen to the service's own host and
+ * half to every host, and the query load adds the fleet's reads (hosts, other hosts' apps, software).
  *
- * Run: node --import tsx bench/soak/soak.ts [--pglite]
- *   SOAK_SECONDS        how long the load runs (default 600)
- *   BENCH_DATABASE_URL  PostgreSQL server for the scratch database (default postgres://postgres@127.0.0.1:5432/postgres)
+ * Every 10 s it samples the server's RSS and, through the inspector it starts the service with
+ * (loopback, a random port), forces a full garbage collection and reads process.memoryUsage(): the heap
+ * that is still reachable. It ends with a summary and exits non-zero on any error, any missed
+ * subscription event, RSS that grew more than 20%, or a heap that kept growing after the warm-up.
+ *
+ * Run: npm run bench:soak [-- --pglite] [-- --fleet]
+ *   SOAK_SECONDS         how long the load runs (default 600)
+ *   SOAK_AGENTS          simulated agents with --fleet (default 100)
+ *   SOAK_HEAP_SNAPSHOTS  a directory: a heap snapshot is written there after the warm-up and another at
+ *                        the end of the load (compare them: npm run bench:heap-diff -- A B)
+ *   BENCH_DATABASE_URL   PostgreSQL server for the scratch database (default postgres://postgres@127.0.0.1:5432/postgres)
  */
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LogLine, ServiceProcess } from "../../test/helpers/service.js";
@@ -19,9 +29,14 @@ import { makeTempDir } from "../../test/helpers/temp.js";
 import type { AppRecord } from "../../src/inventory/types.js";
 import { redactUrl } from "../../src/logger.js";
 import { createChurn } from "../churn.js";
+import { buildService } from "../compiled.js";
+import { startSimulator, type Simulator } from "../fleet/simulator.js";
+import type { StatsReport } from "../../test/helpers/agent-simulator/stats.js";
+import { ENDPOINTS } from "../../test/helpers/agent-simulator/stats.js";
+import { connectInspector, inspectorUrl, isInspectorNotice, type HeapProbe } from "./inspector.js";
 import { formatTable, percentile } from "../measure.js";
 import { createScratchDatabase } from "../scratch-database.js";
-import { createLoadStats, runQueryLoad, type LoadStats } from "./load.js";
+import { createLoadStats, runQueryLoad, type FleetLoad, type LoadStats } from "./load.js";
 import { startSubscriberPool, type PoolReport, type SubscriberPool } from "./pool.js";
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -44,6 +59,34 @@ const QUERY_LOOPS = 8;
 const SAMPLE_EVERY_MS = 10_000;
 const MINUTE_S = 60;
 const RSS_GROWTH_LIMIT = 0.2;
+/**
+ * The heap after a forced full GC, from this many seconds on, must not grow faster than the limit: the
+ * first minutes fill what the service fills once (code compiled on first use, the response cache, the
+ * software catalog's name index, connection pools), a leak keeps going.
+ */
+const HEAP_WARMUP_S = 120;
+const HEAP_SLOPE_LIMIT_MB_PER_MIN = 0.1;
+/** The first heap snapshot (SOAK_HEAP_SNAPSHOTS) is taken once the warm-up is over. */
+const FIRST_HEAP_SNAPSHOT_S = HEAP_WARMUP_S;
+
+const AGENT_SECRET = "soak-enroll-secret-000000000001";
+const DEFAULT_AGENTS = 100;
+/** The fastest the service allows (AGENT_INVENTORY_INTERVAL_SECONDS): each agent sends its inventory every minute. */
+const AGENT_INVENTORY_INTERVAL_S = 60;
+const AGENT_DISTRIBUTED_INTERVAL_S = 10;
+const AGENT_LOGGER_PERIOD_S = 10;
+const AGENT_RAMP_UP_S = 20;
+/**
+ * Scheduled queries, so the agents also send result logs (the TLS logger, every
+ * AGENT_LOGGER_PERIOD_S): a snapshot query, and a differential one whose answer changes every run.
+ */
+const AGENT_CONFIG = {
+  schedule: {
+    soak_info: { query: "SELECT version, build_platform FROM osquery_info", interval: 60, snapshot: true },
+    soak_clock: { query: "SELECT unix_time FROM time", interval: 30 },
+  },
+};
+const FIRST_INVENTORIES_TIMEOUT_MS = 180_000;
 /** Once the load stops, how long every subscriber gets to hear the last collection. */
 const DELIVERY_WAIT_MS = 15_000;
 
@@ -51,6 +94,9 @@ interface Options {
   seconds: number;
   backend: "postgres" | "pglite";
   adminUrl: string;
+  /** Simulated agents, 0 without --fleet. */
+  agents: number;
+  heapSnapshots: string | null;
 }
 
 interface Sample {
@@ -58,6 +104,19 @@ interface Sample {
   t: number;
   rssMb: number;
   fds: number;
+  /** process.memoryUsage() after a full GC, in MB; null when the inspector did not answer. */
+  heap: { usedMb: number; totalMb: number; externalMb: number; arrayBuffersMb: number } | null;
+}
+
+/** Fleet mode: the agents and what the service logged of them. */
+interface FleetResult {
+  agents: number;
+  report: StatsReport | null;
+  reportError: string | null;
+  /** "agent inventory stored" lines during the load, and how many hosts they came from. */
+  inventories: number;
+  inventoryHosts: number;
+  failedInventories: number;
 }
 
 interface Collection {
@@ -87,23 +146,39 @@ interface SoakResult {
   exit: { code: number | null; signal: NodeJS.Signals | null };
   stopMs: number;
   closeCodes: Map<number, number>;
+  fleet: FleetResult | null;
+  heapSnapshots: string[];
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const unknown = argv.filter((a) => a !== "--pglite");
-  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(" ")} (the only flag is --pglite)`);
+  const unknown = argv.filter((a) => a !== "--pglite" && a !== "--fleet");
+  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(" ")} (the flags are --pglite and --fleet)`);
   const seconds = Number(env["SOAK_SECONDS"] ?? DEFAULT_SECONDS);
   if (!Number.isInteger(seconds) || seconds < 30) throw new Error(`SOAK_SECONDS must be a whole number of seconds, at least 30 (got ${env["SOAK_SECONDS"]})`);
-  return { seconds, backend: argv.includes("--pglite") ? "pglite" : "postgres", adminUrl: env["BENCH_DATABASE_URL"] || DEFAULT_DATABASE_URL };
+  const agents = Number(env["SOAK_AGENTS"] ?? DEFAULT_AGENTS);
+  if (!Number.isInteger(agents) || agents < 1) throw new Error(`SOAK_AGENTS must be a whole number, at least 1 (got ${env["SOAK_AGENTS"]})`);
+  return {
+    seconds,
+    backend: argv.includes("--pglite") ? "pglite" : "postgres",
+    adminUrl: env["BENCH_DATABASE_URL"] || DEFAULT_DATABASE_URL,
+    agents: argv.includes("--fleet") ? agents : 0,
+    heapSnapshots: env["SOAK_HEAP_SNAPSHOTS"] || null,
+  };
 }
 
 const scenarioOf = (apps: AppRecord[]) => ubuntu(apps.map((app) => ({ name: app.name, version: app.version ?? "" })));
 
-async function sampleProcess(pid: number, t: number): Promise<Sample> {
+const MB = 1024 * 1024;
+
+/** RSS first, as the process has it; then the forced GC the heap figures need. */
+async function sampleProcess(pid: number, t: number, probe: HeapProbe): Promise<Sample> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
   if (!Number.isFinite(kb)) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return { t, rssMb: kb / 1024, fds: (await readdir(`/proc/${pid}/fd`)).length };
+  const fds = (await readdir(`/proc/${pid}/fd`)).length;
+  const usage = await probe.usageAfterGc().catch(() => null);
+  const heap = usage && { usedMb: usage.heapUsed / MB, totalMb: usage.heapTotal / MB, externalMb: usage.external / MB, arrayBuffersMb: usage.arrayBuffers / MB };
+  return { t, rssMb: kb / 1024, fds, heap };
 }
 
 const timeOf = (line: LogLine) => Date.parse(String(line["time"]));
@@ -169,19 +244,38 @@ function progressLine(sample: Sample, load: LoadStats, from: number, previous: S
   const failed = collections.filter((c) => !c.ok).length;
   const subs = pool.latest();
   return (
-    `[${String(Math.round(sample.t)).padStart(4)} s] rss ${mb(sample.rssMb)} MB, fds ${sample.fds}` +
+    `[${String(Math.round(sample.t)).padStart(4)} s] rss ${mb(sample.rssMb)} MB, heap ${sample.heap ? `${mb(sample.heap.usedMb)} MB` : "?"}, fds ${sample.fds}` +
     ` | queries ${grouped(load.requests)} (${rate}, p99 ${p99}), errors ${load.errors}` +
     ` | collections ${collections.length}${failed ? ` (${failed} FAILED)` : ""}` +
     ` | subscriber events ${grouped(subs.events)}, open ${subs.open}, problems ${subs.problems}`
   );
 }
 
-async function soak(options: Options, service: ServiceProcess, advanceInventory: () => Promise<void>, stopEarly: AbortSignal): Promise<SoakResult> {
+interface SoakDeps {
+  service: ServiceProcess;
+  advanceInventory: () => Promise<void>;
+  stopEarly: AbortSignal;
+  probe: HeapProbe;
+  /** Fleet mode: the service's own host, and the agents already running. */
+  fleet: (FleetLoad & { simulator: Simulator }) | null;
+}
+
+async function soak(options: Options, { service, advanceInventory, stopEarly, probe, fleet }: SoakDeps): Promise<SoakResult> {
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const pid = service.child.pid!;
   let interrupted: string | null = null;
+  const heapSnapshots: string[] = [];
+  const heapSnapshot = async (name: string) => {
+    if (!options.heapSnapshots) return;
+    const path = join(options.heapSnapshots, `soak-${process.pid}-${name}.heapsnapshot`);
+    const started = Date.now();
+    await probe.snapshot(path);
+    heapSnapshots.push(path);
+    out(`heap snapshot ${path} (${((Date.now() - started) / 1000).toFixed(1)} s, the service paused meanwhile)`);
+  };
 
-  const pool = startSubscriberPool(service.endpoint, SUBSCRIBER_WORKERS, SUBSCRIBERS_PER_WORKER);
+  // Half the subscribers listen to the service's own host, half to every host: both paths of the fan-out.
+  const pool = startSubscriberPool(service.endpoint, SUBSCRIBER_WORKERS, SUBSCRIBERS_PER_WORKER, fleet ? [fleet.localHostId] : []);
   try {
     const connectStarted = Date.now();
     const ready = await pool.ready;
@@ -201,7 +295,7 @@ async function soak(options: Options, service: ServiceProcess, advanceInventory:
     service.child.once("exit", onExit);
 
     const load = createLoadStats();
-    const querying = runQueryLoad(service.endpoint, QUERY_LOOPS, loadPhase.signal, load);
+    const querying = runQueryLoad(service.endpoint, QUERY_LOOPS, loadPhase.signal, load, fleet && { localHostId: fleet.localHostId });
 
     const churning = (async () => {
       let steps = 0;
@@ -223,15 +317,17 @@ async function soak(options: Options, service: ServiceProcess, advanceInventory:
         if (due > readyAt + options.seconds * 1000) break;
         await sleep(Math.max(0, due - Date.now()), undefined, { signal: stopEarly }).catch(() => {});
         if (stopEarly.aborted || interrupted) break;
-        const sample = await sampleProcess(pid, (Date.now() - readyAt) / 1000).catch(() => null);
+        const sample = await sampleProcess(pid, (Date.now() - readyAt) / 1000, probe).catch(() => null);
         if (!sample) break;
         out(progressLine(sample, load, from, samples.at(-1), service, readyAt, pool));
         from = load.latencies.length;
         samples.push(sample);
+        if (heapSnapshots.length === 0 && sample.t >= FIRST_HEAP_SNAPSHOT_S) await heapSnapshot(`${Math.round(sample.t)}s`);
       }
     })();
 
     await Promise.all([querying, sampling]);
+    if (heapSnapshots.length > 0 && !stopEarly.aborted && !interrupted) await heapSnapshot(`${Math.round((Date.now() - readyAt) / 1000)}s-end`);
     const churnSteps = await churning;
     clearTimeout(timer);
     service.child.off("exit", onExit);
@@ -247,7 +343,30 @@ async function soak(options: Options, service: ServiceProcess, advanceInventory:
       delivery = await pool.report();
     }
 
+    let fleetResult: FleetResult | null = null;
+    if (fleet) {
+      // The agents stop first: a check-in cut off by the service's shutdown would count as their failure.
+      let report: StatsReport | null = null;
+      let reportError: string | null = null;
+      try {
+        report = await fleet.simulator.stop();
+      } catch (error) {
+        reportError = (error as Error).message;
+      }
+      const stored = service.logs.filter((l) => (l.msg === "agent inventory stored" || l.msg === "agent inventory failed") && timeOf(l) > readyAt && timeOf(l) <= cutoff);
+      fleetResult = {
+        agents: options.agents,
+        report,
+        reportError,
+        inventories: stored.filter((l) => l.msg === "agent inventory stored").length,
+        inventoryHosts: new Set(stored.map((l) => l["hostId"])).size,
+        failedInventories: stored.filter((l) => l.msg === "agent inventory failed").length,
+      };
+    }
+
     out("stopping: SIGTERM to the service with every subscriber still connected");
+    // A process with an inspector session attached waits at exit until the session goes.
+    probe.close();
     await pool.expectClose();
     const stopAt = Date.now();
     const exit = await service.stop("SIGTERM");
@@ -272,6 +391,8 @@ async function soak(options: Options, service: ServiceProcess, advanceInventory:
       exit,
       stopMs,
       closeCodes,
+      fleet: fleetResult,
+      heapSnapshots,
     };
   } finally {
     pool.kill();
@@ -292,6 +413,12 @@ function summarize(result: SoakResult, cleanupFailures: string[]): Verdict {
     if (ok === false) failures.push(failure ?? `${measure}: ${value}`);
   };
   const { load, window, delivery, samples } = result;
+  // Each heap snapshot stops the service for seconds (20 s at a 50 MB heap) and V8 keeps the memory it
+  // used for it: requests time out, agents retry, RSS jumps. A run that takes them is for finding what
+  // grows; those checks are shown but not judged.
+  const paused = result.heapSnapshots.length > 0;
+  const pausable = (ok: boolean) => (paused && !ok ? undefined : ok);
+  if (paused) row("heap snapshots taken", "errors, agent failures and RSS growth are not judged in this run (each snapshot paused the service)");
 
   // ---- the run ----------------------------------------------------------------------------------
   row("backend", result.options.backend === "postgres" ? `PostgreSQL (${redactUrl(result.options.adminUrl)}, scratch database)` : "PGlite (in the service process)");
@@ -313,7 +440,7 @@ function summarize(result: SoakResult, cleanupFailures: string[]): Verdict {
 
   // ---- queries ------------------------------------------------------------------------------------
   row("query requests", grouped(load.requests));
-  row("query errors", grouped(load.errors), load.errors === 0);
+  row("query errors", grouped(load.errors), pausable(load.errors === 0));
   if (load.requests > 0) {
     row("query latency", `p50 ${ms(percentile(load.latencies, 50))} ms, p99 ${ms(percentile(load.latencies, 99))} ms, max ${ms(maxOf(load.latencies))} ms`);
     row("query throughput", `${grouped(load.requests / result.seconds)}/s over ${QUERY_LOOPS} loops`);
@@ -340,18 +467,60 @@ function summarize(result: SoakResult, cleanupFailures: string[]): Verdict {
     const steady = samples.filter((s) => s.t >= MINUTE_S).map((s) => ({ x: s.t / MINUTE_S, y: s.rssMb }));
     row("RSS first minute avg", `${mb(firstAvg)} MB (${first.length} samples)`);
     row("RSS last minute avg", `${mb(lastAvg)} MB (${final.length} samples)`);
-    row("RSS growth first → last minute", `${growth >= 0 ? "+" : ""}${(growth * 100).toFixed(1)}% (limit +${RSS_GROWTH_LIMIT * 100}%)`, growth <= RSS_GROWTH_LIMIT);
+    row("RSS growth first → last minute", `${growth >= 0 ? "+" : ""}${(growth * 100).toFixed(1)}% (limit +${RSS_GROWTH_LIMIT * 100}%)`, pausable(growth <= RSS_GROWTH_LIMIT));
     row("RSS max", `${mb(maxOf(samples.map((s) => s.rssMb)))} MB`);
     row("RSS slope after the first minute", steady.length >= 2 ? `${slope(steady) >= 0 ? "+" : ""}${slope(steady).toFixed(2)} MB/min (${steady.length} samples)` : "-");
     row("open file descriptors first → last", `${samples[0]!.fds} → ${samples.at(-1)!.fds}`);
   } else {
     row("RSS", "fewer than 2 samples", false);
   }
+  const heaps = samples.filter((s): s is Sample & { heap: NonNullable<Sample["heap"]> } => s.heap !== null);
+  const settled = heaps.filter((s) => s.t >= HEAP_WARMUP_S);
+  if (settled.length >= 3) {
+    const perMinute = (value: (s: (typeof settled)[number]) => number) => slope(settled.map((s) => ({ x: s.t / MINUTE_S, y: value(s) })));
+    const signed = (n: number, digits = 3) => `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`;
+    const used = perMinute((s) => s.heap.usedMb);
+    const at = (t: number) => heaps.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
+    const [from, to] = [at(HEAP_WARMUP_S), heaps.at(-1)!];
+    row("heap used after GC (forced, every 10 s)", `${mb(heaps[0]!.heap.usedMb)} MB at ${Math.round(heaps[0]!.t)} s, ${mb(from.heap.usedMb)} MB at ${Math.round(from.t)} s, ${mb(to.heap.usedMb)} MB at ${Math.round(to.t)} s`);
+    row(
+      `heap used slope from ${HEAP_WARMUP_S} s`,
+      `${signed(used)} MB/min (${settled.length} samples; limit +${HEAP_SLOPE_LIMIT_MB_PER_MIN} MB/min)`,
+      used <= HEAP_SLOPE_LIMIT_MB_PER_MIN,
+      `the heap kept growing after the warm-up: ${signed(used)} MB/min`,
+    );
+    row("external / array buffers slope", `${signed(perMinute((s) => s.heap.externalMb))} / ${signed(perMinute((s) => s.heap.arrayBuffersMb))} MB/min`);
+  } else {
+    row("heap used after GC", `${heaps.length} samples (the inspector did not answer, or the soak ended before ${HEAP_WARMUP_S} s)`, false);
+  }
+  if (result.heapSnapshots.length > 0) row("heap snapshots", result.heapSnapshots.join(", "));
+
+  // ---- agents -------------------------------------------------------------------------------------
+  if (result.fleet) {
+    const f = result.fleet;
+    row("agents", `${f.agents} simulated, inventories every ${AGENT_INVENTORY_INTERVAL_S} s, check-ins every ${AGENT_DISTRIBUTED_INTERVAL_S} s, logs every ${AGENT_LOGGER_PERIOD_S} s`);
+    row("agent inventories stored during the load", `${grouped(f.inventories)} from ${f.inventoryHosts} hosts, ${f.failedInventories} failed`, f.inventories > 0 && f.failedInventories === 0);
+    if (f.report) {
+      const r = f.report;
+      const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+      const perEndpoint = ENDPOINTS.filter((e) => r.requests[e] > 0).map((e) => `${e} ${grouped(r.requests[e])} (p99 ${ms(r.latencyMs[e].p99)} ms)`);
+      row("agent requests", perEndpoint.join(", "));
+      const statuses = Object.entries(r.httpStatus).map(([code, n]) => `${code} ×${grouped(n)}`).join(", ");
+      row("agent HTTP statuses", statuses || "none", pausable(Object.keys(r.httpStatus).every((code) => code === "200")));
+      row(
+        "agent failures / transport errors / re-enrollments",
+        `${sum(r.failures)} / ${sum(r.transportErrors)} / ${r.reenrollments}`,
+        pausable(sum(r.failures) === 0 && sum(r.transportErrors) === 0 && r.reenrollments === 0),
+      );
+    } else {
+      row("agent report", f.reportError ?? "none", false);
+    }
+  }
 
   // ---- the server's own view, and its shutdown ----------------------------------------------------
   const serverErrors = result.logsBeforeStop.filter((l) => l.level === "error" || l.level === "fatal");
   const warnings = result.logsBeforeStop.filter((l) => l.level === "warn");
-  row("server error logs", grouped(serverErrors.length), serverErrors.length === 0);
+  row("server error logs", grouped(serverErrors.length), pausable(serverErrors.length === 0));
   row("server warning logs", warnings.length === 0 ? "0" : [...groupBy(warnings, (l) => l.msg)].map(([msg, ls]) => `${ls.length}× ${msg}`).join("; "));
   row("service exit on SIGTERM", `code ${result.exit.code}${result.exit.signal ? `, signal ${result.exit.signal}` : ""} after ${result.stopMs} ms`, result.exit.code === 0);
   const closes = [...result.closeCodes].sort(([a], [b]) => a - b);
@@ -374,6 +543,8 @@ function summarize(result: SoakResult, cleanupFailures: string[]): Verdict {
   if (samples.length > 0) {
     const byMinute = groupBy(samples, (s) => Math.min(Math.floor(s.t / MINUTE_S), Math.floor((samples.at(-1)!.t - 1) / MINUTE_S)));
     lines.push("", `RSS by minute (avg MB): ${[...byMinute.values()].map((ss) => mb(average(ss.map((s) => s.rssMb)))).join("  ")}`);
+    const heapOf = (ss: Sample[]) => ss.map((s) => s.heap?.usedMb).filter((v): v is number => v !== undefined);
+    lines.push(`heap used after GC by minute (avg MB): ${[...byMinute.values()].map((ss) => (heapOf(ss).length > 0 ? mb(average(heapOf(ss))) : "?")).join("  ")}`);
   }
   if (load.errorSamples.length > 0) lines.push("", "query errors (first ones):", ...load.errorSamples.map((e) => `  ${e}`));
   if (result.subscriberProblems.length > 0) lines.push("", "subscriber problems (first ones):", ...result.subscriberProblems.slice(0, 20).map((p) => `  ${p}`));
@@ -382,7 +553,12 @@ function summarize(result: SoakResult, cleanupFailures: string[]): Verdict {
   if (missedBy.length > 0) {
     lines.push("", "collections not heard by every subscriber:", ...missedBy.map((c) => `  snapshot ${c.snapshotId} at ${new Date(c.at).toISOString()}: ${delivery.bySnapshot.get(c.snapshotId!) ?? 0} of ${result.subscribers.wanted}`));
   }
-  if (result.stderr.trim()) lines.push("", "service stderr:", result.stderr.trim().slice(-2000));
+  const stderr = result.stderr
+    .split("\n")
+    .filter((line) => !isInspectorNotice(line.trim()))
+    .join("\n")
+    .trim();
+  if (stderr) lines.push("", "service stderr:", stderr.slice(-2000));
   return { lines, failures };
 }
 
@@ -416,9 +592,31 @@ async function main(): Promise<number> {
     cleanup.push(["remove the fake osqueryi", machine.dispose]);
 
     out(`soak: ${options.seconds} s on ${options.backend}, ${INVENTORY} packages, a collection every ${COLLECT_EVERY_MS / 1000} s, ` +
-      `${SUBSCRIBER_WORKERS * SUBSCRIBERS_PER_WORKER} subscribers, ${QUERY_LOOPS} query loops`);
+      `${SUBSCRIBER_WORKERS * SUBSCRIBERS_PER_WORKER} subscribers, ${QUERY_LOOPS} query loops` +
+      (options.agents > 0 ? `, ${options.agents} simulated agents` : ""));
+    if (options.heapSnapshots) await mkdir(options.heapSnapshots, { recursive: true });
+    let fleetEnv: Record<string, string> = {};
+    let agentDir = "";
+    if (options.agents > 0) {
+      const dir = await makeTempDir("soak-agents");
+      cleanup.push(["remove the agents' secret and config", dir.remove]);
+      agentDir = dir.path;
+      await writeFile(join(agentDir, "secret"), `${AGENT_SECRET}\n`);
+      await writeFile(join(agentDir, "agent-config.json"), JSON.stringify(AGENT_CONFIG));
+      fleetEnv = {
+        ENROLL_SECRET: AGENT_SECRET,
+        // Every simulated agent enrolls from 127.0.0.1.
+        ENROLL_RATE_PER_MINUTE: "1000000",
+        AGENT_INVENTORY_INTERVAL_SECONDS: String(AGENT_INVENTORY_INTERVAL_S),
+        AGENT_DISTRIBUTED_INTERVAL_SECONDS: String(AGENT_DISTRIBUTED_INTERVAL_S),
+        AGENT_LOGGER_PERIOD_SECONDS: String(AGENT_LOGGER_PERIOD_S),
+        AGENT_CONFIG_FILE: join(agentDir, "agent-config.json"),
+      };
+    }
+    buildService();
     const service = await startService({
       ...databaseEnv,
+      ...fleetEnv,
       OSQUERY_BIN: machine.binary,
       COLLECT_SCHEDULE,
       COLLECT_RATE_PER_MINUTE: "10000",
@@ -428,12 +626,47 @@ async function main(): Promise<number> {
       // which is what the summary counts collections from (and how startService learns the port); warn
       // would hide both.
       LOG_LEVEL: "info",
-    });
+    }, "compiled", ["--inspect=127.0.0.1:0"]);
     cleanup.push(["stop the service", () => service.stop("SIGKILL")]);
+    const probe = await connectInspector(await inspectorUrl(service.stderr, 10_000));
+    cleanup.push(["close the inspector", async () => probe.close()]);
     await service.waitForLog((l) => l.msg === "collection succeeded" || l.msg === "collection failed", 60_000);
     out(`service pid ${service.child.pid} at ${service.endpoint}; first collection done`);
 
-    result = await soak(options, service, () => machine.set(scenarioOf(churn.step())), stopEarly.signal);
+    let fleet: SoakDeps["fleet"] = null;
+    if (options.agents > 0) {
+      // Before any agent enrolls, the only host is the service's own.
+      const answer = await fetch(service.endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ hosts(first: 2) { edges { node { id } } } }" }),
+      });
+      const hosts = ((await answer.json()) as { data?: { hosts: { edges: { node: { id: string } }[] } } }).data?.hosts.edges ?? [];
+      if (hosts.length !== 1) throw new Error(`expected the service's own host alone before the agents, found ${hosts.length} hosts`);
+      const simulator = startSimulator({
+        url: service.origin,
+        secretFile: join(agentDir, "secret"),
+        hosts: options.agents,
+        processes: 1,
+        durationSeconds: options.seconds + 600,
+        distributedIntervalSeconds: AGENT_DISTRIBUTED_INTERVAL_S,
+        rampUpSeconds: AGENT_RAMP_UP_S,
+        args: ["--host-identifier", "uuid"],
+      });
+      cleanup.push(["stop the agents", () => simulator.stop().catch(() => undefined)]);
+      fleet = { localHostId: hosts[0]!.node.id, simulator };
+      // The load starts from a fleet whose first inventories are in: those are a one-time cost, not the steady state.
+      const started = Date.now();
+      for (;;) {
+        const reported = new Set(service.logs.filter((l) => l.msg === "agent inventory stored").map((l) => l["hostId"])).size;
+        if (reported >= options.agents) break;
+        if (Date.now() - started > FIRST_INVENTORIES_TIMEOUT_MS) throw new Error(`only ${reported} of ${options.agents} agents' first inventories were stored within ${FIRST_INVENTORIES_TIMEOUT_MS / 1000} s`);
+        await sleep(1000);
+      }
+      out(`${options.agents} agents enrolled and their first inventories stored in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+
+    result = await soak(options, { service, advanceInventory: () => machine.set(scenarioOf(churn.step())), stopEarly: stopEarly.signal, probe, fleet });
   } catch (error) {
     failure = error;
   }

@@ -4,7 +4,8 @@
  * that fanning out 500 sockets' worth of frames never competes with the parent's query load or with
  * the server for an event loop.
  *
- * Started by soak.ts as: subscribers.ts <graphql endpoint> <count> <label>
+ * Started by soak.ts as: subscribers.ts <graphql endpoint> <count> <label> [<host ID>]; with a host
+ * ID every client subscribes to that host's snapshots only, without one to every host's.
  */
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { createClient, type Client } from "graphql-ws";
@@ -20,7 +21,7 @@ const STATS_EVERY_MS = 5000;
 const DETAILED_PROBLEMS = 50;
 
 interface SnapshotEvent {
-  snapshotUpdated?: { id: string; status: string; added: number; removed: number } | null;
+  snapshotUpdated?: { id: string; status: string; added: number; removed: number; host: { id: string } } | null;
 }
 
 const isCloseEvent = (value: unknown): value is { code: number; reason?: unknown } =>
@@ -42,7 +43,7 @@ function snapshotNumber(globalId: string): number {
 }
 
 async function main(): Promise<void> {
-  const [endpoint, countText, label = "subscribers"] = process.argv.slice(2);
+  const [endpoint, countText, label = "subscribers", hostId] = process.argv.slice(2);
   const count = Number(countText);
   if (!endpoint || !Number.isInteger(count) || count < 1 || !process.send) {
     throw new Error("usage: forked by soak.ts with <graphql endpoint> <count> [label]");
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
     new Promise((resolve) => {
       let connected = false;
       let settled = false;
-      let lastSnapshot = 0;
+      // Snapshot ids grow per host; two hosts' snapshots can commit in either order.
+      const lastSnapshot = new Map<string, number>();
       const settle = (ok: boolean) => {
         if (settled) return;
         settled = true;
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
       });
       clients.push(client);
       client.subscribe<SnapshotEvent>(
-        { query: SUBSCRIPTION },
+        { query: SUBSCRIPTION, variables: hostId === undefined ? {} : { hostId } },
         {
           next: (result) => {
             events++;
@@ -121,8 +123,11 @@ async function main(): Promise<void> {
               problem(index, "bad-event", describe(error));
               return;
             }
-            if (number <= lastSnapshot) problem(index, "repeat", `snapshot ${number} after ${lastSnapshot}`);
-            lastSnapshot = Math.max(lastSnapshot, number);
+            const host = snapshot.host.id;
+            const previous = lastSnapshot.get(host) ?? 0;
+            if (number <= previous) problem(index, "repeat", `snapshot ${number} of ${host} after ${previous}`);
+            if (hostId !== undefined && host !== hostId) problem(index, "bad-event", `snapshot ${number} of ${host}, subscribed to ${hostId}`);
+            lastSnapshot.set(host, Math.max(previous, number));
             bySnapshot.set(number, (bySnapshot.get(number) ?? 0) + 1);
             if (snapshot.status !== "SUCCEEDED") problem(index, "bad-event", `snapshot ${number} is ${snapshot.status}`);
           },

@@ -117,8 +117,8 @@ export function spawnService(env: Record<string, string>, args: string[] = [], n
 }
 
 /** Starts the service and waits until it listens. */
-export async function startService(env: Record<string, string>, runtime: Runtime = "tsx"): Promise<ServiceProcess> {
-  const service = spawnService(env, [], [], runtime);
+export async function startService(env: Record<string, string>, runtime: Runtime = "tsx", nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const service = spawnService(env, [], nodeArgs, runtime);
   const listening = await service.waitForLog((l) => l.msg === "GraphQL server listening", 90_000);
   service.endpoint = String(listening["url"]);
   service.origin = service.endpoint.replace(/\/graphql$/, "");
