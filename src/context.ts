@@ -86,13 +86,13 @@ export interface ContextDeps {
   /** @default false */
   demo?: boolean;
   inventory: Pick<InventoryStore, "localHostId">;
-  /** See HistoryOptions.cacheSize. */
-  historyCacheSize?: number;
+  /** See HistoryOptions.cacheBytes. */
+  historyCacheBytes?: number;
   /** collectSnapshot calls per client and minute. @default 6 */
   collectRatePerMinute?: number;
 }
 
-export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, fleet = null, demo = false, ...deps }: ContextDeps): SharedContext {
+export function createContext({ db, historyCacheBytes, collectRatePerMinute = 6, fleet = null, demo = false, ...deps }: ContextDeps): SharedContext {
   return {
     ...deps,
     fleet,
@@ -101,7 +101,7 @@ export function createContext({ db, historyCacheSize, collectRatePerMinute = 6, 
     apps: createAppQueries(db),
     snapshots: createNewestSnapshots(db),
     software: createSoftwareQueries(db),
-    history: createHistory({ db, ...(historyCacheSize !== undefined ? { cacheSize: historyCacheSize } : {}) }),
+    history: createHistory({ db, ...(historyCacheBytes !== undefined ? { cacheBytes: historyCacheBytes } : {}) }),
     collectLimiter: createRateLimiter({ perMinute: collectRatePerMinute }),
   };
 }

@@ -74,7 +74,7 @@ export interface HarnessOptions {
   /** The collector's clock (snapshot collectedAt). */
   now?: () => Date;
   /** Diffs the history keeps in memory; 0 makes every read hit the database. @default 64 */
-  historyCacheSize?: number;
+  historyCacheBytes?: number;
   /** Access control and limits of the server. @default OPEN_SECURITY */
   security?: SecurityOptions;
   /** collectSnapshot calls per client and minute; high, so only the tests about it meet it. @default 10000 */
@@ -178,7 +178,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
     fleet: fleet?.context ?? null,
     inventory,
     collectRatePerMinute: options.collectRatePerMinute ?? 10_000,
-    ...(options.historyCacheSize !== undefined ? { historyCacheSize: options.historyCacheSize } : {}),
+    ...(options.historyCacheBytes !== undefined ? { historyCacheBytes: options.historyCacheBytes } : {}),
   });
   const server = createServer({
     schema,

@@ -83,7 +83,7 @@ describe.each(backends)("history properties on %s", (backend) => {
 
   beforeAll(async () => {
     // No diff cache: every read after pruning must come from the database.
-    h = await createHarness(backend, ubuntu([]), { now: () => new Date(clock), historyCacheSize: 0 });
+    h = await createHarness(backend, ubuntu([]), { now: () => new Date(clock), historyCacheBytes: 0 });
   });
   afterAll(async () => {
     await h?.dispose();

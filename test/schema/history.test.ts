@@ -213,7 +213,7 @@ describe.each(backends)("retention on %s", (backend) => {
 
   beforeAll(async () => {
     // No diff cache: every read after pruning must come from the database.
-    h = await createHarness(backend, ubuntu([]), { now: () => new Date(clock), historyCacheSize: 0 });
+    h = await createHarness(backend, ubuntu([]), { now: () => new Date(clock), historyCacheBytes: 0 });
     let packages = generatedPackages(30);
     for (let day = 0; day < 12; day++) {
       clock = t0 + day * DAY;

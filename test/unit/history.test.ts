@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import type { StoredApp } from "../../src/store/app-queries.js";
-import { computeDiff, createHistory } from "../../src/store/history.js";
+import { computeDiff, createHistory, DIFF_BYTES, diffBytes } from "../../src/store/history.js";
 import { sortKeyOf } from "../../src/store/sort-key.js";
 
 let nextId = 1;
@@ -76,10 +76,17 @@ describe("the diff cache", () => {
     return { db, calls: () => calls, failOnce: () => (failNext = true) };
   }
   const s = (id: number) => ({ id, hostId: 1 });
+  /** Room for exactly `n` diffs of `changes` changes each. */
+  const roomFor = (n: number, changes: number) => n * (DIFF_BYTES.perDiff + changes * DIFF_BYTES.perChange);
+
+  it("when a diff is estimated, then it costs its own bytes plus each change's, even with no changes", () => {
+    expect(diffBytes(computeDiff([], []))).toBe(DIFF_BYTES.perDiff);
+    expect(diffBytes(computeDiff([app("vim", "9.0")], [app("vim", "9.1"), app("curl", "8")]))).toBe(DIFF_BYTES.perDiff + 2 * DIFF_BYTES.perChange);
+  });
 
   it("when the same diff is asked for twice, then the database is asked once", async () => {
     const fake = fakeDb(() => 3);
-    const history = createHistory({ db: fake.db, cacheSize: 100 });
+    const history = createHistory({ db: fake.db, cacheBytes: roomFor(10, 3) });
     expect((await history.diff(s(1), s(2))).changes).toHaveLength(3);
     await history.diff(s(1), s(2));
     expect(fake.calls()).toBe(2);
@@ -87,9 +94,17 @@ describe("the diff cache", () => {
     expect(fake.calls()).toBe(4);
   });
 
-  it("when the cache is full, then the least recently used diff goes first and oversized diffs are not kept", async () => {
+  it("when the same diff is asked for again while it is computed, then both wait for one computation", async () => {
+    const fake = fakeDb(() => 3);
+    const history = createHistory({ db: fake.db, cacheBytes: 0 });
+    const [a, b] = await Promise.all([history.diff(s(1), s(2)), history.diff(s(1), s(2))]);
+    expect(a).toBe(b);
+    expect(fake.calls()).toBe(2);
+  });
+
+  it("when the cache's bytes are used up, then the least recently used diff goes first and oversized diffs are not kept", async () => {
     const fake = fakeDb(() => 4);
-    const history = createHistory({ db: fake.db, cacheSize: 8 });
+    const history = createHistory({ db: fake.db, cacheBytes: roomFor(2, 4) });
     await history.diff(s(1), s(2));
     await history.diff(s(1), s(3));
     await history.diff(s(1), s(2));
@@ -101,21 +116,58 @@ describe("the diff cache", () => {
     expect(fake.calls()).toBe(before + 2);
 
     const big = fakeDb(() => 9);
-    const small = createHistory({ db: big.db, cacheSize: 8 });
+    const small = createHistory({ db: big.db, cacheBytes: roomFor(1, 8) });
     await small.diff(s(1), s(2));
     await small.diff(s(1), s(2));
     expect(big.calls()).toBe(4);
   });
 
+  it("when diffs have no changes, then they still count: at most cacheEntries are kept, and their bytes", async () => {
+    const fake = fakeDb(() => 0);
+    const history = createHistory({ db: fake.db, cacheBytes: roomFor(1000, 0), cacheEntries: 3 });
+    for (let to = 2; to <= 5; to++) await history.diff(s(1), s(to));
+    const before = fake.calls();
+    await history.diff(s(1), s(5));
+    expect(fake.calls()).toBe(before);
+    await history.diff(s(1), s(2));
+    expect(fake.calls()).toBe(before + 2);
+
+    const bytes = fakeDb(() => 0);
+    const byBytes = createHistory({ db: bytes.db, cacheBytes: roomFor(2, 0) });
+    for (let to = 2; to <= 4; to++) await byBytes.diff(s(1), s(to));
+    const after = bytes.calls();
+    await byBytes.diff(s(1), s(2));
+    expect(bytes.calls()).toBe(after + 2);
+  });
+
+  it("when nobody asks for a diff for cacheIdleMs, then it is dropped; asking again keeps it longer", async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeDb(() => 2);
+      const history = createHistory({ db: fake.db, cacheBytes: roomFor(10, 2), cacheIdleMs: 1000, now: () => Date.now() });
+      await history.diff(s(1), s(2));
+      await vi.advanceTimersByTimeAsync(800);
+      await history.diff(s(1), s(2));
+      await vi.advanceTimersByTimeAsync(800);
+      await history.diff(s(1), s(2));
+      expect(fake.calls()).toBe(2);
+      await vi.advanceTimersByTimeAsync(1100);
+      await history.diff(s(1), s(2));
+      expect(fake.calls()).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("when a diff fails or the cache is off, then nothing is kept", async () => {
     const fake = fakeDb(() => 1);
-    const history = createHistory({ db: fake.db, cacheSize: 100 });
+    const history = createHistory({ db: fake.db, cacheBytes: roomFor(10, 1) });
     fake.failOnce();
     await expect(history.diff(s(1), s(2))).rejects.toThrow("connection lost");
     await history.diff(s(1), s(2));
     expect(fake.calls()).toBe(4);
     const off = fakeDb(() => 1);
-    const uncached = createHistory({ db: off.db, cacheSize: 0 });
+    const uncached = createHistory({ db: off.db, cacheBytes: 0 });
     await uncached.diff(s(1), s(2));
     await uncached.diff(s(1), s(2));
     expect(off.calls()).toBe(4);
