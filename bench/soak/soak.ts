@@ -491,7 +491,9 @@ function summarize(result: SoakResult, cleanupFailures: string[]): Verdict {
     );
     row("external / array buffers slope", `${signed(perMinute((s) => s.heap.externalMb))} / ${signed(perMinute((s) => s.heap.arrayBuffersMb))} MB/min`);
   } else {
-    row("heap used after GC", `${heaps.length} samples (the inspector did not answer, or the soak ended before ${HEAP_WARMUP_S} s)`, false);
+    // A soak asked to be shorter than the warm-up cannot judge the slope; one cut short can.
+    const tooShort = result.options.seconds < HEAP_WARMUP_S + 3 * (SAMPLE_EVERY_MS / 1000);
+    row("heap used after GC", `${heaps.length} samples (${tooShort ? `SOAK_SECONDS is too short to judge: the slope starts at ${HEAP_WARMUP_S} s` : "the inspector did not answer, or the soak ended early"})`, tooShort ? undefined : false);
   }
   if (result.heapSnapshots.length > 0) row("heap snapshots", result.heapSnapshots.join(", "));
 
