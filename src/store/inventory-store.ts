@@ -138,8 +138,11 @@ async function localHost(tx: Tx, inventory: Inventory): Promise<number> {
 /** Writes the snapshot of one successful collection of `hostId`, under a row lock on the host. */
 async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: RunMeta & { source: SnapshotSource }, cache: CatalogCache): Promise<Snapshot> {
   // Serialises collections of one host (also across service instances sharing a database), so two
-  // runs never compute their changes against the same previous state.
-  await tx.$queryRaw`SELECT id FROM hosts WHERE id = ${hostId} FOR UPDATE`;
+  // runs never compute their changes against the same previous state. NO KEY UPDATE, the lock an
+  // UPDATE of the row takes anyway: FOR UPDATE would also wait for every transaction holding the
+  // KEY SHARE lock a foreign key check takes (an agent's log batch inserting its lines, then
+  // counting them on the row), and that one waiting for us in turn is a deadlock.
+  await tx.$queryRaw`SELECT id FROM hosts WHERE id = ${hostId} FOR NO KEY UPDATE`;
   const { os } = inventory;
   await tx.host.update({
     where: { id: hostId },

@@ -112,3 +112,40 @@ describe.each(backends)("inventories handed out at once are bounded per instance
     expect(Object.keys(await inventory.queriesFor(hw))).toHaveLength(PARTS.length);
   });
 });
+
+describe.each(backends)("an agent's log batches and inventory writes at the same time, on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const post = (path: string, body: unknown) => postAgent(origin, path, body, { ca: h.pki!.ca });
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: {}, collectLocal: false });
+    origin = await h.listen();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when result lines arrive while the host's inventory is stored, then both are stored and neither waits on the other in a deadlock", async () => {
+    const uuid = "ad015510-1111-4000-8000-000000000001";
+    const key = (await post("/api/osquery/enroll", enrollment(uuid, "logs-and-writes"))).json!["node_key"] as string;
+    const hostId = (await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } })).id;
+    let lines = 0;
+    for (let round = 0; round < 12; round++) {
+      await h.db.prisma.host.update({ where: { id: hostId }, data: { inventoryRequestedAt: new Date() } });
+      h.fleet!.hosts.forget(hostId);
+      const handed = (await post("/api/osquery/distributed/read", { node_key: key })).json!["queries"] as Record<string, string>;
+      expect(Object.keys(handed)).toHaveLength(PARTS.length);
+      const batches = Array.from({ length: 6 }, (_, i) => ({
+        node_key: key,
+        log_type: "result",
+        data: [{ name: "pack_x", hostIdentifier: "logs-and-writes", unixTime: 1796068800 + round, counter: round * 100 + i, columns: { n: String(i) } }],
+      }));
+      lines += batches.length;
+      const replies = await Promise.all([post("/api/osquery/distributed/write", { node_key: key, ...answer(handed) }), ...batches.map((b) => post("/api/osquery/log", b))]);
+      for (const reply of replies) expect(reply.json, reply.text).toEqual({});
+    }
+    expect(await h.db.prisma.snapshot.count({ where: { hostId, status: "SUCCEEDED" } })).toBe(12);
+    expect((await h.db.prisma.host.findUniqueOrThrow({ where: { id: hostId } })).resultLines).toBe(BigInt(lines));
+  });
+});
