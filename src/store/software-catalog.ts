@@ -235,15 +235,21 @@ export function countChanges(before: Iterable<Omit<CatalogEntry, "softwareId">>,
   return changes;
 }
 
+/** Appends one collection's count changes to the queue: one row, whatever their number. */
 export async function appendCountChanges(tx: Tx, changes: CountChange[]): Promise<void> {
   if (changes.length === 0) return;
-  await tx.$executeRaw`INSERT INTO software_count_changes (title_id, version_id, delta)
-    SELECT * FROM unnest(${changes.map((c) => c.titleId)}::int[], ${changes.map((c) => c.versionId)}::int[], ${changes.map((c) => c.delta)}::int[])`;
+  const titles = changes.filter((c) => c.versionId === null);
+  const versions = changes.filter((c) => c.versionId !== null);
+  await tx.$executeRaw`INSERT INTO software_count_changes (title_ids, title_deltas, version_ids, version_deltas)
+    VALUES (${titles.map((c) => c.titleId)}::int[], ${titles.map((c) => c.delta)}::int[],
+      ${versions.map((c) => c.versionId)}::int[], ${versions.map((c) => c.delta)}::int[])`;
 }
 
 /** SQL: the changes to title and version host counts not folded yet. */
-export const PENDING_TITLE_COUNTS = `SELECT title_id, sum(delta)::int AS delta FROM software_count_changes WHERE version_id IS NULL GROUP BY title_id`;
-export const PENDING_VERSION_COUNTS = `SELECT version_id, sum(delta)::int AS delta FROM software_count_changes WHERE version_id IS NOT NULL GROUP BY version_id`;
+export const PENDING_TITLE_COUNTS = `SELECT u.title_id, sum(u.delta)::int AS delta
+  FROM software_count_changes c, unnest(c.title_ids, c.title_deltas) AS u(title_id, delta) GROUP BY u.title_id`;
+export const PENDING_VERSION_COUNTS = `SELECT u.version_id, sum(u.delta)::int AS delta
+  FROM software_count_changes c, unnest(c.version_ids, c.version_deltas) AS u(version_id, delta) GROUP BY u.version_id`;
 
 export interface SoftwareCounts {
   /** Folds every pending change into the counts; resolves the number of changes folded. */
@@ -259,9 +265,9 @@ export interface SoftwareCountsOptions {
   logger: Logger;
   /** Wait after a change before folding, so that a burst of collections folds once. @default 1000 */
   delayMs?: number;
-  /** Changes folded per transaction. @default 50000 */
+  /** Collections' changes (queue rows) folded per transaction. @default 200 */
   batchSize?: number;
-  /** Index size of the emptied queue above which it is truncated. @default 8 MiB */
+  /** Size of the emptied queue (table, TOAST and index) above which it is truncated. @default 8 MiB */
   shrinkBytes?: number;
 }
 
@@ -277,7 +283,7 @@ const FOLD_LOCK = 72707370;
  * changes (no lock on a shared counter); this folds them in short transactions. Readers add the
  * pending changes to the folded counts, so every answer is exact whether or not a fold has run.
  */
-export function createSoftwareCounts({ db, logger, delayMs = 1000, batchSize = 50_000, shrinkBytes = 8 * 1024 * 1024 }: SoftwareCountsOptions): SoftwareCounts {
+export function createSoftwareCounts({ db, logger, delayMs = 1000, batchSize = 200, shrinkBytes = 8 * 1024 * 1024 }: SoftwareCountsOptions): SoftwareCounts {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
   let again = false;
@@ -286,36 +292,47 @@ export function createSoftwareCounts({ db, logger, delayMs = 1000, batchSize = 5
   const foldBatch = () =>
     db.$transaction(async (tx) => {
       const [{ locked } = { locked: false }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${FOLD_LOCK}) AS locked`;
-      if (!locked) return 0;
+      if (!locked) return { rows: 0, n: 0 };
       // Changes of a title or version that retention has deleted since are dropped with it (the joins).
-      const [{ n } = { n: 0 }] = await tx.$queryRaw<{ n: number }[]>`WITH moved AS (
+      // Counters that exist are updated in place and new ones inserted: an INSERT ... ON CONFLICT of
+      // every counter tries and fails an insert per existing row first (twice the time, measured).
+      const [{ rows, n } = { rows: 0, n: 0 }] = await tx.$queryRaw<{ rows: number; n: number }[]>`WITH moved AS (
           DELETE FROM software_count_changes WHERE id IN (SELECT id FROM software_count_changes ORDER BY id LIMIT ${batchSize})
-          RETURNING title_id, version_id, delta),
-        titles AS (
+          RETURNING title_ids, title_deltas, version_ids, version_deltas),
+        title_changes AS (
+          SELECT u.title_id, sum(u.delta)::int AS delta FROM moved, unnest(moved.title_ids, moved.title_deltas) AS u(title_id, delta)
+          GROUP BY u.title_id),
+        version_changes AS (
+          SELECT u.version_id, sum(u.delta)::int AS delta FROM moved, unnest(moved.version_ids, moved.version_deltas) AS u(version_id, delta)
+          GROUP BY u.version_id),
+        titles_kept AS (
+          UPDATE software_title_hosts h SET host_count = h.host_count + c.delta FROM title_changes c WHERE h.title_id = c.title_id),
+        titles_new AS (
           INSERT INTO software_title_hosts (title_id, host_count)
-          SELECT m.title_id, m.delta FROM (SELECT title_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NULL GROUP BY title_id) m
-            JOIN software_titles t ON t.id = m.title_id
-          ORDER BY 1
-          ON CONFLICT (title_id) DO UPDATE SET host_count = software_title_hosts.host_count + excluded.host_count),
-        versions AS (
+          SELECT c.title_id, c.delta FROM title_changes c JOIN software_titles t ON t.id = c.title_id
+          WHERE NOT EXISTS (SELECT 1 FROM software_title_hosts h WHERE h.title_id = c.title_id)
+          ORDER BY 1),
+        versions_kept AS (
+          UPDATE software_version_hosts h SET host_count = h.host_count + c.delta FROM version_changes c WHERE h.version_id = c.version_id),
+        versions_new AS (
           INSERT INTO software_version_hosts (version_id, host_count)
-          SELECT m.version_id, m.delta FROM (SELECT version_id, sum(delta)::int AS delta FROM moved WHERE version_id IS NOT NULL GROUP BY version_id) m
-            JOIN software_versions v ON v.id = m.version_id
-          ORDER BY 1
-          ON CONFLICT (version_id) DO UPDATE SET host_count = software_version_hosts.host_count + excluded.host_count)
-        SELECT count(*)::int AS n FROM moved`;
-      return n;
+          SELECT c.version_id, c.delta FROM version_changes c JOIN software_versions v ON v.id = c.version_id
+          WHERE NOT EXISTS (SELECT 1 FROM software_version_hosts h WHERE h.version_id = c.version_id)
+          ORDER BY 1)
+        SELECT count(*)::int AS rows, coalesce(sum(cardinality(title_ids) + cardinality(version_ids)), 0)::int AS n FROM moved`;
+      return { rows, n };
     });
 
   /**
-   * The queue is appended to and emptied all the time, so its key index keeps the size of everything
-   * that ever passed through it (250 MB after 10,000 first inventories) until VACUUM recycles its
-   * pages. Once drained, and only when that index has grown, the table is emptied with TRUNCATE, which
-   * gives the space back at once; if a collection is appending right then, the next fold tries again.
+   * The queue is appended to and emptied all the time, so its pages (the arrays are TOASTed) keep the
+   * size of what passed through them until VACUUM recycles them (when it was a row per change, its
+   * index alone reached 250 MB after 10,000 first inventories). Once drained, and only when it has
+   * grown, the table is emptied with TRUNCATE, which gives the space back at once; if a collection is
+   * appending right then, the next fold tries again.
    */
   const shrink = () =>
     db.$transaction(async (tx) => {
-      const [{ bytes } = { bytes: 0 }] = await tx.$queryRaw<{ bytes: number }[]>`SELECT pg_relation_size('software_count_changes_pkey')::float8 AS bytes`;
+      const [{ bytes } = { bytes: 0 }] = await tx.$queryRaw<{ bytes: number }[]>`SELECT pg_total_relation_size('software_count_changes')::float8 AS bytes`;
       if (bytes < shrinkBytes) return;
       try {
         await tx.$executeRaw`LOCK TABLE software_count_changes IN ACCESS EXCLUSIVE MODE NOWAIT`;
@@ -331,9 +348,9 @@ export function createSoftwareCounts({ db, logger, delayMs = 1000, batchSize = 5
   const fold = async (): Promise<number> => {
     let total = 0;
     for (;;) {
-      const n = await foldBatch();
+      const { rows, n } = await foldBatch();
       total += n;
-      if (n < batchSize) break;
+      if (rows < batchSize) break;
     }
     await shrink();
     return total;
