@@ -11,7 +11,7 @@ import {
   MAX_LOG_LINES,
   MAX_WRITE_QUERIES,
   nestsAtMost,
-  rowsSchema,
+  parseRows,
 } from "../../src/sources/agent/protocol.js";
 
 const fleet = { distributedIntervalSeconds: 10, loggerPeriodSeconds: 60, configRefreshSeconds: 300 };
@@ -192,9 +192,27 @@ describe("every count and length an agent controls is bounded at the edge", () =
   };
 
   it.each([
-    ["columns in a row", () => rowsSchema.safeParse([row(512)]), () => rowsSchema.safeParse([row(513)])],
-    ["a value's length", () => rowsSchema.safeParse([row(1, 64 * 1024)]), () => rowsSchema.safeParse([row(1, 64 * 1024 + 1)])],
-    ["a column name's length", () => rowsSchema.safeParse([row(1, 1, 256)]), () => rowsSchema.safeParse([row(1, 1, 257)])],
+    ["not an array", { name: "x" }, /^body: expected an array/],
+    ["a row that is an array", [["x"]], /^0: expected an object/],
+    ["a null row", [{ name: "a" }, null], /^1: expected an object/],
+    ["a number value", [{ name: "a" }, { name: "b", version: 3 }], /^1\.version: expected a string/],
+    ["a null value", [{ name: null }], /^0\.name: expected a string/],
+  ])("when an agent's rows hold %s, then they are refused and the message says where", (_name, rows, message) => {
+    const parsed = parseRows(rows);
+    expect(parsed.success).toBe(false);
+    expect(parsed.success ? "" : parsed.message).toMatch(message);
+  });
+
+  it("when an agent's rows are rows of strings, then they are returned as they are (no copy)", () => {
+    const rows = [{ name: "Safari", version: "17.4" }, {}];
+    const parsed = parseRows(rows);
+    expect(parsed.success && parsed.data).toBe(rows);
+  });
+
+  it.each([
+    ["columns in a row", () => parseRows([row(512)]), () => parseRows([row(513)])],
+    ["a value's length", () => parseRows([row(1, 64 * 1024)]), () => parseRows([row(1, 64 * 1024 + 1)])],
+    ["a column name's length", () => parseRows([row(1, 1, 256)]), () => parseRows([row(1, 1, 257)])],
     ["query ids in a write", () => distributedWriteSchema.safeParse({ statuses: ids(MAX_WRITE_QUERIES) }), () => distributedWriteSchema.safeParse({ statuses: ids(MAX_WRITE_QUERIES + 1) })],
     ["messages in a write", () => distributedWriteSchema.safeParse({ messages: { a: "m".repeat(64 * 1024) } }), () => distributedWriteSchema.safeParse({ messages: { a: "m".repeat(64 * 1024 + 1) } })],
     ["lines in a log batch", () => logRequestSchema.safeParse({ log_type: "result", data: Array(MAX_LOG_LINES).fill({}) }), () => logRequestSchema.safeParse({ log_type: "result", data: Array(MAX_LOG_LINES + 1).fill({}) })],

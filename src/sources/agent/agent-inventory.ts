@@ -8,7 +8,7 @@ import { softwareSourceFor, type Inventory, type OsqueryResult, type SoftwareSou
 import type { Logger } from "../../logger.js";
 import type { AgentOutcome, InventoryStore } from "../../store/inventory-store.js";
 import type { AgentHost } from "./agent-hosts.js";
-import { describeIssues, rowsSchema, type DistributedWrite } from "./protocol.js";
+import { parseRows, type DistributedWrite } from "./protocol.js";
 
 /** The statements of one inventory, by the name they carry in a distributed query id. */
 const PARTS = ["osquery_info", "os_version", "system_info", "software"] as const;
@@ -112,12 +112,10 @@ function inventoryOf(
       );
     }
     if (answer.rows === "") return { rows: [], invalidUtf8Rows: new Set() };
-    const parsed = rowsSchema.safeParse(answer.rows);
-    if (!parsed.success) throw badOutput(`the agent's rows for ${part} are not rows of strings: ${describeIssues(parsed.error)}`);
-    // The schema checks the agent's row objects and copies them; the originals say which held invalid bytes.
-    const reported = answer.rows as unknown[];
+    const parsed = parseRows(answer.rows);
+    if (!parsed.success) throw badOutput(`the agent's rows for ${part} are not rows of strings: ${parsed.message}`);
     const invalidUtf8Rows = new Set<number>();
-    if (invalidUtf8.size > 0) reported.forEach((row, index) => invalidUtf8.has(row as object) && invalidUtf8Rows.add(index));
+    if (invalidUtf8.size > 0) parsed.data.forEach((row, index) => invalidUtf8.has(row) && invalidUtf8Rows.add(index));
     return { rows: parsed.data, invalidUtf8Rows };
   };
   let total = 0;
