@@ -91,6 +91,9 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
         await agent.distributedCycle();
       }),
     );
+    // Hosts beyond AGENT_INVENTORY_CONCURRENCY are handed their inventory at a later check-in.
+    const inventoried = async () => (await h.db.prisma.snapshot.groupBy({ by: ["hostId"], where: { status: "SUCCEEDED" } })).length;
+    for (let round = 0; round < 10 && (await inventoried()) < HOSTS; round++) await Promise.all(agents.map((agent) => agent.distributedCycle()));
     chromium = await launchOfflineChromium();
   }, 240_000);
   afterAll(async () => {

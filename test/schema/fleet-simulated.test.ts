@@ -105,6 +105,10 @@ describe.each(backends)("fleet mode with simulated osqueryd agents on %s", (back
       await agent.loadConfig();
       await agent.distributedCycle();
     }));
+    // More hosts than AGENT_INVENTORY_CONCURRENCY started at once: the others are handed their
+    // inventory at a later check-in, as osqueryd's next poll would be.
+    const inventoried = async () => (await h.db.prisma.snapshot.groupBy({ by: ["hostId"], where: { status: "SUCCEEDED" } })).length;
+    for (let round = 0; round < 10 && (await inventoried()) < HOSTS; round++) await Promise.all(agents.map((agent) => agent.distributedCycle()));
     const hosts = expectNoGraphQLErrors(await gql(FleetHostsQuery, { first: 100 })).hosts;
     for (const agent of agents) hostIds.set(agent.host, hosts.edges.find((e) => e.node.hostname === agent.host.hostname)!.node.id);
   }, 240_000);
