@@ -224,7 +224,7 @@ async function run(url: string, logger: Logger, out: (line?: string) => void): P
     collect: () => Promise.reject(new Error("the benchmark does not collect through osquery")),
     stop: async () => {},
   };
-  const context = createContext({ db: db.prisma, pubsub: createPubSub(), logger, collector, inventory: store, historyCacheBytes: 0 });
+  const context = createContext({ db: db.prisma, read: db.read, pubsub: createPubSub(), logger, collector, inventory: store, historyCacheBytes: 0 });
   const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });
   try {
     await withConnection(db, (conn) => applyMigrations(conn, MIGRATIONS_DIR, logger));

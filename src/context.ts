@@ -1,11 +1,13 @@
 import type { Collector } from "./sources/local/collector.js";
 import type { AgentRefresh } from "./sources/agent/refresh.js";
+import type { Read } from "./db/read.js";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./events/pubsub.js";
 import { createRateLimiter, type RateLimiter } from "./server/rate-limit.js";
 import { createAppQueries, type AppQueries } from "./store/app-queries.js";
 import { createHistory, type History } from "./store/history.js";
+import { createHostQueries, type HostQueries } from "./store/host-queries.js";
 import { createNewestSnapshots, type NewestSnapshots } from "./store/newest-snapshots.js";
 import type { InventoryStore } from "./store/inventory-store.js";
 import { createSoftwareQueries, type SoftwareQueries } from "./store/software-queries.js";
@@ -68,6 +70,7 @@ export interface SharedContext {
   /** Demo mode: every host is simulated (npm run demo). */
   demo: boolean;
   apps: AppQueries;
+  hosts: HostQueries;
   snapshots: NewestSnapshots;
   software: SoftwareQueries;
   history: History;
@@ -78,6 +81,8 @@ export interface SharedContext {
 
 export interface ContextDeps {
   db: PrismaClient;
+  /** The hot read path's statements (Database.read). */
+  read: Read;
   pubsub: PubSub;
   logger: Logger;
   collector: Collector | null;
@@ -92,13 +97,14 @@ export interface ContextDeps {
   collectRatePerMinute?: number;
 }
 
-export function createContext({ db, historyCacheBytes, collectRatePerMinute = 6, fleet = null, demo = false, ...deps }: ContextDeps): SharedContext {
+export function createContext({ db, read, historyCacheBytes, collectRatePerMinute = 6, fleet = null, demo = false, ...deps }: ContextDeps): SharedContext {
   return {
     ...deps,
     fleet,
     demo,
     db,
-    apps: createAppQueries(db),
+    apps: createAppQueries(read),
+    hosts: createHostQueries(read),
     snapshots: createNewestSnapshots(db),
     software: createSoftwareQueries(db),
     history: createHistory({ db, ...(historyCacheBytes !== undefined ? { cacheBytes: historyCacheBytes } : {}) }),

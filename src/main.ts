@@ -392,6 +392,7 @@ async function main(args: string[]): Promise<void> {
 
     const context = createContext({
       db: db.prisma,
+      read: db.read,
       pubsub,
       logger,
       collector,

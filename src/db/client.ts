@@ -8,11 +8,14 @@ import { StartupError } from "../errors.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
 import { createLocalLocks, createPostgresLocks, type Locks } from "./locks.js";
+import type { Read } from "./read.js";
 import type { SqlConnection } from "./sql-connection.js";
 
 export interface Database {
   kind: Config["database"]["kind"];
   prisma: PrismaClient;
+  /** The hot read path's statements, past Prisma's client (src/db/read.ts). */
+  read: Read;
   /** A session of its own (PostgreSQL) for work that holds session state, such as migration locks. */
   connect(): Promise<SqlConnection>;
   /** Leadership and per-host collection locks among the instances sharing this database. */
@@ -136,6 +139,8 @@ async function openPglite(dataDir: string, logger: Logger, templateDir: string |
   return {
     kind: "pglite",
     prisma,
+    // One session: PGlite queues this behind any transaction Prisma holds open on it.
+    read: async <Row>(statement: { text: string }, values: readonly unknown[]) => (await client.query<Row>(statement.text, [...values])).rows,
     locks: createLocalLocks(),
     async connect() {
       return {
@@ -165,6 +170,8 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
   return {
     kind: "postgres",
     prisma,
+    read: async <Row>(statement: { name: string; text: string }, values: readonly unknown[]) =>
+      (await pool.query({ name: statement.name, text: statement.text, values: [...values] })).rows as Row[],
     locks: createPostgresLocks({ url, logger }),
     async connect() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });

@@ -91,7 +91,7 @@ export function checkFilter(filter: AppFilter | null | undefined): AppFilter {
  */
 async function readCursor(ctx: Context, value: string, argument: string) {
   const [snapshotId, appId] = decodeCursor(CURSOR_KIND, value, 2, argument) as [number, number];
-  const snapshot = await ctx.db.snapshot.findUnique({ where: { id: snapshotId } });
+  const snapshot = await ctx.apps.snapshot(snapshotId);
   const position = snapshot?.status === SnapshotStatus.SUCCEEDED ? await ctx.apps.positionIn(snapshot, appId) : null;
   if (!snapshot || !position) throw badInput(`${argument} is not a valid cursor for latestData; use a cursor it returned`, argument);
   return { snapshot, position };

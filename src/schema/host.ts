@@ -120,15 +120,14 @@ builder.prismaObject("AgentError", {
 export async function resolveHostId(ctx: Context, hostId: string | null | undefined): Promise<number | null> {
   if (hostId != null) {
     const id = decodeId("Host", hostId, "hostId");
-    const host = await ctx.db.host.findUnique({ where: { id }, select: { id: true } });
-    if (!host) throw appError(ErrorCode.HOST_NOT_FOUND, `no host has the ID ${hostId}`, { argument: "hostId" });
-    return host.id;
+    if (!(await ctx.hosts.exists(id))) throw appError(ErrorCode.HOST_NOT_FOUND, `no host has the ID ${hostId}`, { argument: "hostId" });
+    return id;
   }
-  const local = await ctx.db.host.findFirst({ where: { local: true }, select: { id: true }, orderBy: { id: "desc" } });
-  if (local) return local.id;
-  const hosts = await ctx.db.host.findMany({ select: { id: true }, orderBy: { id: "asc" }, take: 2 });
+  const local = await ctx.hosts.local();
+  if (local !== null) return local;
+  const hosts = await ctx.hosts.firstTwo();
   if (hosts.length > 1) throw badInput("hostId is required: this service has more than one host and none is its own machine (see the hosts query)", "hostId");
-  return hosts[0]?.id ?? null;
+  return hosts[0] ?? null;
 }
 
 builder.queryField("host", (t) =>

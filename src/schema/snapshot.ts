@@ -41,7 +41,7 @@ export const SnapshotRef = builder.prismaNode("Snapshot", {
 /** A snapshot named by an argument, which must exist and have succeeded (FAILED ones have no app set). */
 export async function succeededSnapshot(ctx: Context, id: string, argument: string): Promise<Snapshot> {
   const snapshotId = decodeId("Snapshot", id, argument);
-  const snapshot = await ctx.db.snapshot.findUnique({ where: { id: snapshotId } });
+  const snapshot = await ctx.apps.snapshot(snapshotId);
   if (!snapshot) throw appError(ErrorCode.NOT_FOUND, `${argument}: no snapshot has the ID ${id} (it may have been pruned)`, { argument });
   if (snapshot.status !== SnapshotStatus.SUCCEEDED) {
     throw badInput(`${argument}: snapshot ${id} is FAILED and has no app set`, argument);

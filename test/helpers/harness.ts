@@ -172,6 +172,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
   }
   const context = createContext({
     db: db.prisma,
+    read: db.read,
     pubsub,
     logger,
     collector: options.collectLocal === false ? null : collector,

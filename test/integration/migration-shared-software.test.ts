@@ -80,7 +80,7 @@ describe.each(backends)("moving apps to the shared software catalog on %s", (bac
     expect(await db.prisma.app.count()).toBe(7);
 
     // Every app keeps its id, host, snapshots and text.
-    const apps = createAppQueries(db.prisma);
+    const apps = createAppQueries(db.read);
     const byId = await apps.byIds([100, 101, 102, 200, 201, 202, 300, 999]);
     expect(byId.map((a) => a && [a.id, a.hostId, a.name, a.version, a.firstSeenSnapshotId, a.removedSnapshotId])).toEqual([
       [100, 1, "curl", "7.1", 10, null],

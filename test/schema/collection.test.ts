@@ -105,7 +105,7 @@ describe.each(backends)("collection on %s", (backend) => {
   it("when a past snapshot is read through the store, then its exact app set comes back", async () => {
     const snapshots = await prisma().snapshot.findMany({ where: { status: "SUCCEEDED" }, orderBy: { id: "asc" } });
     const first = snapshots[0]!;
-    const apps = createAppQueries(prisma());
+    const apps = createAppQueries(h.db.read);
     const page = await apps.page({ snapshot: first, filter: {}, after: null, before: null, first: 1000, last: null });
     expect(page.apps.map((a) => `${a.name}@${a.version}`).sort()).toEqual(base.map((p) => `${p.name}@${p.version}`).sort());
   });

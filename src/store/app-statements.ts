@@ -1,0 +1,129 @@
+/**
+ * The statements of the latestData read path, as text: the store sends them through Database.read
+ * (src/db/read.ts), and bench/latest-data's baselines import the same text, so the benchmark compares
+ * servers that ask PostgreSQL for exactly the same work.
+ */
+import type { Statement } from "../db/read.js";
+
+/**
+ * PGlite (0.5.16, 0.5.17) decodes each text value with a TextDecoder that drops a leading U+FEFF as a
+ * byte order mark, where osquery reported it as part of the value. Read behind one character, which
+ * exactText takes off again, no value starts with one on the wire. (5,000 rows × 3 columns on
+ * PostgreSQL: about as fast as plain text; as bytea, 3 to 4 times slower.) `column` is SQL, never input.
+ */
+export const exactTextSql = (column: string, alias: string): string => `'.' || ${column} AS "${alias}"`;
+
+/** The apps of hosts (`a`) with their software records (`s`). */
+export const APPS_SQL = `apps a JOIN software s ON s.id = a.software_id`;
+
+/** Every StoredApp column, FROM APPS_SQL (text columns as exactTextSql reads them). */
+export const APP_COLUMNS_SQL = `a.id, a.host_id AS "hostId", a.software_id AS "softwareId", s.source,
+  ${exactTextSql("s.name", "name")}, ${exactTextSql("s.version", "version")}, ${exactTextSql("s.path", "path")},
+  ${exactTextSql("s.bundle_identifier", "bundleIdentifier")}, ${exactTextSql("s.publisher", "publisher")},
+  s.alterations::text[] AS alterations, s.sort_key AS "sortKey",
+  a.first_seen_snapshot_id AS "firstSeenSnapshotId", a.first_seen_at AS "firstSeenAt",
+  a.removed_snapshot_id AS "removedSnapshotId", a.removed_at AS "removedAt"`;
+
+/** Every Snapshot column, named as Prisma's model names them. */
+export const SNAPSHOT_COLUMNS_SQL = `id, host_id AS "hostId", status, collected_at AS "collectedAt", duration_ms AS "durationMs", error,
+  app_count AS "appCount", added, removed, source, altered_apps AS "alteredApps", version_id AS "versionId"`;
+
+/** Apps alive at a snapshot: first seen at or before it, not yet removed at it. */
+const visibleAt = (host: string, snapshot: string) =>
+  `a.host_id = ${host} AND a.first_seen_snapshot_id <= ${snapshot} AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > ${snapshot})`;
+
+export const HOST_STATEMENTS = {
+  /** This service's own machine: the newest local host. */
+  local: { name: "host_local", text: `SELECT id FROM hosts WHERE local ORDER BY id DESC LIMIT 1` },
+  /** Two hosts tell whether there is only one. */
+  firstTwo: { name: "host_first_two", text: `SELECT id FROM hosts ORDER BY id ASC LIMIT 2` },
+  exists: { name: "host_exists", text: `SELECT id FROM hosts WHERE id = $1` },
+} as const satisfies Record<string, Statement>;
+
+export const SNAPSHOT_STATEMENTS = {
+  byId: { name: "snapshot_by_id", text: `SELECT ${SNAPSHOT_COLUMNS_SQL} FROM snapshots WHERE id = $1` },
+  /** One descent of the (host_id, status, id) index. */
+  newestSucceeded: {
+    name: "snapshot_newest_succeeded",
+    text: `SELECT ${SNAPSHOT_COLUMNS_SQL} FROM snapshots WHERE host_id = $1 AND status = 'SUCCEEDED' ORDER BY id DESC LIMIT 1`,
+  },
+} as const satisfies Record<string, Statement>;
+
+export const APP_STATEMENTS = {
+  /** $1 app, $2 host, $3 snapshot: the app's place in the order when the snapshot has it. */
+  position: { name: "app_position", text: `SELECT s.sort_key AS "sortKey", a.id FROM ${APPS_SQL} WHERE a.id = $1 AND ${visibleAt("$2", "$3")}` },
+  byIds: { name: "app_by_ids", text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE a.id = ANY($1::int[])` },
+} as const satisfies Record<string, Statement>;
+
+export interface AppFilterValues {
+  /** Case-insensitive substring of the name. */
+  nameContains?: string | null | undefined;
+  source?: string | null | undefined;
+}
+
+/** A row's place in the (sortKey, id) order. */
+export interface AppPosition {
+  sortKey: Uint8Array;
+  id: number;
+}
+
+/** An app set (the host's apps alive at a snapshot), narrowed by a filter. */
+export interface AppSetQuery {
+  hostId: number;
+  snapshotId: number;
+  filter: AppFilterValues;
+}
+
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A Buffer over the same bytes: node-postgres sends Buffers as bytea, other Uint8Arrays as JSON. */
+export const bytes = (value: Uint8Array): Buffer => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+
+/**
+ * The statement's WHERE for an app set and its values, numbered from $1. The statement's name says
+ * which optional parts it has, so each variant is prepared once.
+ */
+function appSet(query: AppSetQuery, bounds: { op: "<" | ">" | "<=" | ">="; position: AppPosition }[]) {
+  const values: unknown[] = [query.hostId, query.snapshotId];
+  const parts = [visibleAt("$1", "$2")];
+  const name: string[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  if (query.filter.nameContains) {
+    parts.push(`s.name ILIKE ${param(`%${escapeLike(query.filter.nameContains)}%`)} ESCAPE '\\'`);
+    name.push("n");
+  }
+  if (query.filter.source) {
+    parts.push(`s.source = ${param(query.filter.source)}`);
+    name.push("s");
+  }
+  for (const { op, position } of bounds) {
+    parts.push(`(s.sort_key, a.id) ${op} (${param(bytes(position.sortKey))}::bytea, ${param(position.id)}::int)`);
+    name.push({ "<": "lt", ">": "gt", "<=": "le", ">=": "ge" }[op]);
+  }
+  return { where: parts.join(" AND "), values, variant: name.map((part) => `_${part}`).join(""), param };
+}
+
+/** Up to `limit` apps of the set after/before the positions, in (sortKey, id) order or its reverse. */
+export function appPageStatement(
+  query: AppSetQuery & { after: AppPosition | null; before: AppPosition | null; direction: "asc" | "desc"; limit: number },
+): [Statement, unknown[]] {
+  const bounds = [...(query.after ? [{ op: ">" as const, position: query.after }] : []), ...(query.before ? [{ op: "<" as const, position: query.before }] : [])];
+  const { where, values, variant, param } = appSet(query, bounds);
+  const order = query.direction === "asc" ? "s.sort_key, a.id" : "s.sort_key DESC, a.id DESC";
+  const text = `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE ${where} ORDER BY ${order} LIMIT ${param(query.limit)}`;
+  return [{ name: `app_page_${query.direction}${variant}`, text }, values];
+}
+
+/** Whether the set has an app at or before (`<=`) / at or after (`>=`) a position. */
+export function appExistsStatement(query: AppSetQuery & { op: "<=" | ">="; position: AppPosition }): [Statement, unknown[]] {
+  const { where, values, variant } = appSet(query, [{ op: query.op, position: query.position }]);
+  return [{ name: `app_exists${variant}`, text: `SELECT 1 AS found FROM ${APPS_SQL} WHERE ${where} LIMIT 1` }, values];
+}
+
+/** How many apps the set has. */
+export function appCountStatement(query: AppSetQuery): [Statement, unknown[]] {
+  const { where, values, variant } = appSet(query, []);
+  return [{ name: `app_count${variant}`, text: `SELECT count(*)::int AS n FROM ${APPS_SQL} WHERE ${where}` }, values];
+}
