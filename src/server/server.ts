@@ -10,6 +10,7 @@ import type { Config } from "../config.js";
 import { responseHints, type Context, type SharedContext, type Viewer } from "../context.js";
 import { ErrorCode } from "../errors.js";
 import { corsFor, createHostCheck, createWebSocketOriginCheck, useCsrfPrevention } from "./cross-site.js";
+import { useCompiledExecution } from "./compiled-execution.js";
 import { createConsoleHandler, type ConsoleOptions } from "./console.js";
 import { createGraphiQLPage, createGraphiQLRenderer, fleetGraphiqlOptions, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
@@ -207,6 +208,8 @@ export function createServer({
       useCsrfPrevention(),
       useRequestParseErrors({ maxBodyBytes: security.http.maxBodyBytes }),
       streams.plugin,
+      // First of the plugins that see execution results: the others may rewrite its errors.
+      useCompiledExecution(),
       authPlugin,
       ...limitPlugins(security.limits, { introspection: security.http.introspection }),
       variableErrors,
