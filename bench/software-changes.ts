@@ -91,7 +91,7 @@ benchMain(async (url, out) => {
   const logger = createLogger({ level: "warn" });
   const db = await openDatabase({ kind: "postgres", url }, logger);
   const collector: Collector = { collect: () => Promise.reject(new Error("not collecting")), stop: async () => {} };
-  const context = createContext({ db: db.prisma, pubsub: createPubSub(), logger, collector, inventory: createInventoryStore({ db: db.prisma, fallbackHostname: "bench" }) });
+  const context = createContext({ db: db.prisma, read: db.read, pubsub: createPubSub(), logger, collector, inventory: createInventoryStore({ db: db.prisma, fallbackHostname: "bench" }) });
   const server = createServer({ schema, context, logger, checkHealth: () => db.ping() });
   try {
     await withConnection(db, (conn) => applyMigrations(conn, MIGRATIONS_DIR, logger));
