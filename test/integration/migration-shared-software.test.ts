@@ -111,3 +111,59 @@ describe.each(backends)("moving apps to the shared software catalog on %s", (bac
     expect(next!.id).toBe(301);
   });
 });
+
+const BATCHES = "20261204000000_count_change_batches";
+
+describe.each(backends)("count changes pending when the queue becomes one row per collection, on %s", (backend) => {
+  let database: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    db = await database.open({ migrate: false });
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  const migrate = async (dir: string) => {
+    const conn = await db.connect();
+    try {
+      return await applyMigrations(conn, dir, quiet);
+    } finally {
+      await conn.release();
+    }
+  };
+
+  it("when changes are pending at the migration, then every one is carried over and the counts read the same", async () => {
+    const temp = await makeTempDir("migrations");
+    try {
+      const before = join(temp.path, "migrations");
+      await cp(MIGRATIONS_DIR, before, { recursive: true });
+      for (const m of await readMigrations(MIGRATIONS_DIR)) if (m.name >= BATCHES) await rm(join(before, m.name), { recursive: true });
+      await migrate(before);
+    } finally {
+      await temp.remove();
+    }
+    const sql = (text: string) => db.prisma.$executeRawUnsafe(text);
+    await sql(`INSERT INTO software_titles (id, fingerprint, source, name, sort_key) VALUES
+      (1, software_title_fingerprint('deb_packages', 'curl'), 'deb_packages', 'curl', '\\x63'), (2, software_title_fingerprint('deb_packages', 'vim'), 'deb_packages', 'vim', '\\x76')`);
+    await sql(`INSERT INTO software_versions (id, fingerprint, title_id, version) VALUES (10, '\\x10', 1, '7.1'), (11, '\\x11', 1, '7.0'), (20, '\\x20', 2, '9.0')`);
+    await sql(`INSERT INTO software_title_hosts (title_id, host_count) VALUES (1, 5)`);
+    await sql(`INSERT INTO software_version_hosts (version_id, host_count) VALUES (11, 5)`);
+    // Pending: two hosts gained curl 7.1 (one of them had 7.0), a third gained vim.
+    await sql(`INSERT INTO software_count_changes (title_id, version_id, delta) VALUES
+      (1, 10, 1), (1, 11, -1), (1, 10, 1), (1, NULL, 1), (2, NULL, 1), (2, 20, 1)`);
+
+    expect(await migrate(MIGRATIONS_DIR)).toContain(BATCHES);
+    const fleet = createSoftwareQueries(db.prisma);
+    expect(await fleet.titles({}, { after: null, before: null }, "asc", 10)).toEqual([
+      { source: "deb_packages", name: "curl", hostCount: 6 },
+      { source: "deb_packages", name: "vim", hostCount: 1 },
+    ]);
+    const versions = await fleet.versions([{ source: "deb_packages", name: "curl" }, { source: "deb_packages", name: "vim" }]);
+    expect([...versions.values()]).toEqual([
+      [{ version: "7.0", hostCount: 4 }, { version: "7.1", hostCount: 2 }],
+      [{ version: "9.0", hostCount: 1 }],
+    ]);
+  });
+});
