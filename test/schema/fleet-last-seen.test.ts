@@ -78,4 +78,32 @@ describe.each(backends)("Host.lastSeenAt and Host.online between last-seen write
     await sleep(ONLINE_WINDOW_MS + 200);
     expect(expectNoGraphQLErrors(await gql(HostQuery, { id })).host!.online).toBe(false);
   });
+  it.runIf(backend === "postgres")("when a collection holds a host's row, then writing last-seen times skips that host instead of waiting, and writes it at a later flush", async () => {
+    const { key, host } = await enroll("77777777-0000-4000-8000-0000000000aa", "held-row");
+    const enrolledSeen = (await h.db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).lastSeenAt;
+    await sleep(5);
+    await post("/api/osquery/distributed/read", { node_key: key });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let markLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (markLocked = resolve));
+    // What a collection of the host does for the length of its write.
+    const collection = h.db.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM hosts WHERE id = ${host.id} FOR NO KEY UPDATE`;
+      markLocked();
+      await released;
+    }, { timeout: 30_000 });
+    await locked;
+    const started = performance.now();
+    await h.fleet!.hosts.flush();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const stored = async () => (await h.db.prisma.host.findUniqueOrThrow({ where: { id: host.id } })).lastSeenAt;
+    expect(await stored()).toEqual(enrolledSeen);
+    const pending = h.fleet!.hosts.lastSeen(host.id);
+    expect(pending!.getTime()).toBeGreaterThan(enrolledSeen?.getTime() ?? 0);
+    release();
+    await collection;
+    await h.fleet!.hosts.flush();
+    expect(await stored()).toEqual(pending);
+  });
 });
