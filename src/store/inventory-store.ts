@@ -4,7 +4,7 @@ import { SnapshotSource, SnapshotStatus, type AppAlteration as StoredAlteration 
 import type { AppAlteration, AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
 import { APPS, exactText, exactTextColumn } from "./app-queries.js";
 import { appIdentity } from "./identity.js";
-import { appendCountChanges, countChanges, createCatalogCache, ensureSoftware, type CatalogCache, type CatalogEntry, type SoftwareCounts } from "./software-catalog.js";
+import { appendCountChanges, countChanges, createCatalogCache, ensureSoftware, primeCatalog, type CatalogCache, type CatalogEntry, type SoftwareCounts } from "./software-catalog.js";
 
 export interface RunMeta {
   collectedAt: Date;
@@ -220,6 +220,7 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
   };
   return {
     async recordSuccess(inventory, meta) {
+      await primeCatalog(db, inventory.apps, catalogCache);
       return committed(
         await db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }, catalogCache), TRANSACTION_OPTIONS),
       );
@@ -236,6 +237,7 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
 
     async recordAgentResult(hostId, batch, outcome, meta) {
       const agent = { ...meta, source: SnapshotSource.AGENT };
+      if (outcome.ok) await primeCatalog(db, outcome.inventory.apps, catalogCache);
       try {
         return committed(await db.$transaction(async (tx) => {
           // Claims the batch: a resent write finds it gone and stores nothing. A refresh asked for after

@@ -135,6 +135,34 @@ export async function ensureSoftware(tx: Tx, records: AppRecord[], cache?: Catal
   return found as CatalogEntry[];
 }
 
+// Records per transaction when priming the catalog: a short transaction holds its new rows briefly.
+const PRIME_CHUNK = 2000;
+
+/**
+ * Puts the records the cache does not know into the catalog in short transactions of their own,
+ * before a collection's transaction, and caches where they are. Inside a collection's transaction, a
+ * row it inserted stays uncommitted until the whole snapshot is written, and every concurrent
+ * collection inserting the same new software waited for it (ON CONFLICT waits for the inserter): a
+ * fleet's first inventories, which all bring the same new software at once, ran one at a time. Rows
+ * primed and then not linked (the collection fails) are unreferenced and go with retention.
+ */
+export async function primeCatalog(db: PrismaClient, records: AppRecord[], cache: CatalogCache): Promise<void> {
+  const unknown: AppRecord[] = [];
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    const key = softwareKey(record);
+    if (seen.has(key) || cache.get(key)) continue;
+    seen.add(key);
+    unknown.push(record);
+    keys.push(key);
+  }
+  for (let i = 0; i < unknown.length; i += PRIME_CHUNK) {
+    const entries = await db.$transaction((tx) => insertSoftware(tx, unknown.slice(i, i + PRIME_CHUNK)));
+    entries.forEach((entry, j) => cache.set(keys[i + j]!, entry));
+  }
+}
+
 /**
  * Finds or creates the catalog rows of each record. Rows are inserted in fingerprint order, so two
  * collections adding the same new software wait for each other in one order and never deadlock.
