@@ -3,14 +3,17 @@ import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import { createLogger } from "../../src/logger.js";
 import { createAgentHosts } from "../../src/sources/agent/agent-hosts.js";
 
-/** A database whose last-seen writes wait until the test lets them finish; it records the ids of each. */
+/**
+ * A database whose last-seen writes wait until the test lets them finish; it records the ids of each
+ * and answers that none of them was busy (held by a collection).
+ */
 function slowDb() {
   const writes: number[][] = [];
   const gates: Array<() => void> = [];
   const db = {
-    $executeRaw: (_strings: TemplateStringsArray, ids: number[]) => {
+    $queryRaw: (_strings: TemplateStringsArray, ids: number[]) => {
       writes.push([...ids]);
-      return new Promise<number>((resolve) => gates.push(() => resolve(ids.length)));
+      return new Promise<{ id: number }[]>((resolve) => gates.push(() => resolve([])));
     },
   } as unknown as PrismaClient;
   const release = async () => {
