@@ -1,4 +1,5 @@
-import { fixtureRows } from "./machine.js";
+import { readFileSync } from "node:fs";
+import { fixture, fixtureRows } from "./machine.js";
 import { request } from "node:https";
 import { gzipSync } from "node:zlib";
 
@@ -96,4 +97,16 @@ export function macAnswer(part: string, apps = MAC_APPS): Record<string, string>
     default:
       return apps;
   }
+}
+
+/**
+ * An enrollment as a macOS osqueryd sends it (test/fixtures/osquery/tls_enroll_request.json), for the
+ * machine `uuid` named `hostname`.
+ */
+export function macEnrollment(secret: string, uuid: string, hostname: string) {
+  const request = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as { host_details: Record<string, Record<string, string>> };
+  const details = request.host_details;
+  details["system_info"]!["uuid"] = uuid;
+  details["system_info"]!["hostname"] = hostname;
+  return { enroll_secret: secret, host_identifier: hostname, platform_type: "21", host_details: details };
 }

@@ -13,6 +13,28 @@ import { makeTempDir } from "../helpers/temp.js";
 const quiet = createLogger({ level: "silent" });
 const SHARED = "20261203000000_shared_software";
 
+async function migrate(db: Database, dir: string): Promise<string[]> {
+  const conn = await db.connect();
+  try {
+    return await applyMigrations(conn, dir, quiet);
+  } finally {
+    await conn.release();
+  }
+}
+
+/** The schema as it was before migration `name`: every migration older than it. */
+async function migrateBefore(db: Database, name: string): Promise<void> {
+  const temp = await makeTempDir("migrations");
+  try {
+    const before = join(temp.path, "migrations");
+    await cp(MIGRATIONS_DIR, before, { recursive: true });
+    for (const m of await readMigrations(MIGRATIONS_DIR)) if (m.name >= name) await rm(join(before, m.name), { recursive: true });
+    await migrate(db, before);
+  } finally {
+    await temp.remove();
+  }
+}
+
 describe.each(backends)("moving apps to the shared software catalog on %s", (backend) => {
   let database: TestDatabase;
   let db: Database;
@@ -24,26 +46,8 @@ describe.each(backends)("moving apps to the shared software catalog on %s", (bac
     await database?.dispose();
   });
 
-  const migrate = async (dir: string) => {
-    const conn = await db.connect();
-    try {
-      return await applyMigrations(conn, dir, quiet);
-    } finally {
-      await conn.release();
-    }
-  };
-
   it("when a database with per-host app rows is migrated, then every app keeps its id, text and history, and counts are exact", async () => {
-    // The schema as it was before: every migration older than the shared catalog.
-    const temp = await makeTempDir("migrations");
-    try {
-      const before = join(temp.path, "migrations");
-      await cp(MIGRATIONS_DIR, before, { recursive: true });
-      for (const m of await readMigrations(MIGRATIONS_DIR)) if (m.name >= SHARED) await rm(join(before, m.name), { recursive: true });
-      await migrate(before);
-    } finally {
-      await temp.remove();
-    }
+    await migrateBefore(db, SHARED);
 
     const sql = (text: string) => db.prisma.$executeRawUnsafe(text);
     await sql(`INSERT INTO hosts (id, hostname, updated_at) VALUES (1, 'a', now()), (2, 'b', now()), (3, 'c', now())`);
@@ -59,7 +63,7 @@ describe.each(backends)("moving apps to the shared software catalog on %s", (bac
       ${app(202, 2, "'vim'", "9.0")},
       ${app(300, 3, "'curl'", "7.0")}`);
 
-    expect(await migrate(MIGRATIONS_DIR)).toEqual([SHARED, ...(await readMigrations(MIGRATIONS_DIR)).map((m) => m.name).filter((n) => n > SHARED)]);
+    expect(await migrate(db, MIGRATIONS_DIR)).toEqual([SHARED, ...(await readMigrations(MIGRATIONS_DIR)).map((m) => m.name).filter((n) => n > SHARED)]);
 
     // One software record per distinct report, shared by hosts.
     // Names read as hex: PGlite's own text decoding would drop a leading U+FEFF.
@@ -125,25 +129,8 @@ describe.each(backends)("count changes pending when the queue becomes one row pe
     await database?.dispose();
   });
 
-  const migrate = async (dir: string) => {
-    const conn = await db.connect();
-    try {
-      return await applyMigrations(conn, dir, quiet);
-    } finally {
-      await conn.release();
-    }
-  };
-
   it("when changes are pending at the migration, then every one is carried over and the counts read the same", async () => {
-    const temp = await makeTempDir("migrations");
-    try {
-      const before = join(temp.path, "migrations");
-      await cp(MIGRATIONS_DIR, before, { recursive: true });
-      for (const m of await readMigrations(MIGRATIONS_DIR)) if (m.name >= BATCHES) await rm(join(before, m.name), { recursive: true });
-      await migrate(before);
-    } finally {
-      await temp.remove();
-    }
+    await migrateBefore(db, BATCHES);
     const sql = (text: string) => db.prisma.$executeRawUnsafe(text);
     await sql(`INSERT INTO software_titles (id, fingerprint, source, name, sort_key) VALUES
       (1, software_title_fingerprint('deb_packages', 'curl'), 'deb_packages', 'curl', '\\x63'), (2, software_title_fingerprint('deb_packages', 'vim'), 'deb_packages', 'vim', '\\x76')`);
@@ -154,7 +141,7 @@ describe.each(backends)("count changes pending when the queue becomes one row pe
     await sql(`INSERT INTO software_count_changes (title_id, version_id, delta) VALUES
       (1, 10, 1), (1, 11, -1), (1, 10, 1), (1, NULL, 1), (2, NULL, 1), (2, 20, 1)`);
 
-    expect(await migrate(MIGRATIONS_DIR)).toContain(BATCHES);
+    expect(await migrate(db, MIGRATIONS_DIR)).toContain(BATCHES);
     const fleet = createSoftwareQueries(db.prisma);
     expect(await fleet.titles({}, { after: null, before: null }, "asc", 10)).toEqual([
       { source: "deb_packages", name: "curl", hostCount: 6 },

@@ -1,22 +1,12 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
 import { MAX_LOG_LINE_DEPTH, MAX_WRITE_QUERIES } from "../../src/sources/agent/protocol.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
-import { MAC_APPS, macAnswer, postAgent } from "../helpers/agent-requests.js";
+import { MAC_APPS, macAnswer, macEnrollment, postAgent } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
-import { fixture, ubuntu } from "../helpers/machine.js";
-
-const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
-
-function enrollment(uuid: string, hostname: string) {
-  const details = structuredClone(enrollFixture["host_details"]) as Record<string, Record<string, string>>;
-  details["system_info"]!["uuid"] = uuid;
-  details["system_info"]!["hostname"] = hostname;
-  return { enroll_secret: TEST_FLEET.secrets[0]!, host_identifier: hostname, platform_type: "21", host_details: details };
-}
+import { ubuntu } from "../helpers/machine.js";
 
 /** A body nested `depth` levels of objects deep. */
 function nested(depth: number): unknown {
@@ -31,7 +21,7 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
   const post = (path: string, body: unknown, headers?: Record<string, string>) => postAgent(origin, path, body, { ca: h.pki!.ca, ...(headers ? { headers } : {}) });
 
   async function enroll(uuid: string, hostname: string) {
-    const key = (await post("/api/osquery/enroll", enrollment(uuid, hostname))).json!["node_key"] as string;
+    const key = (await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, hostname))).json!["node_key"] as string;
     const host = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
     return { key, host };
   }
@@ -138,7 +128,7 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
   });
 
   it("when a machine without a UUID sends a host_identifier with a NUL, then it enrolls (the identifier is storable) rather than failing every attempt", async () => {
-    const request = enrollment("", "nul\u0000host");
+    const request = macEnrollment(TEST_FLEET.secrets[0]!, "", "nul\u0000host");
     (request.host_details as Record<string, Record<string, string>>)["osquery_info"]!["uuid"] = "";
     const reply = await post("/api/osquery/enroll", request);
     expect(reply).toMatchObject({ status: 200, json: { node_key: expect.any(String) } });

@@ -1,23 +1,14 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
 import type { AgentHost } from "../../src/sources/agent/agent-hosts.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
-import { macAnswer, postAgent } from "../helpers/agent-requests.js";
+import { macAnswer, macEnrollment, postAgent } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
-import { fixture, ubuntu } from "../helpers/machine.js";
+import { ubuntu } from "../helpers/machine.js";
 
-const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
 const PARTS = ["osquery_info", "os_version", "system_info", "software"];
-
-function enrollment(uuid: string, hostname: string) {
-  const details = structuredClone(enrollFixture["host_details"]) as Record<string, Record<string, string>>;
-  details["system_info"]!["uuid"] = uuid;
-  details["system_info"]!["hostname"] = hostname;
-  return { enroll_secret: TEST_FLEET.secrets[0]!, host_identifier: hostname, platform_type: "21", host_details: details };
-}
 
 /** The write an agent sends back for the queries it was handed. */
 function answer(queries: Record<string, string>) {
@@ -36,7 +27,7 @@ describe.each(backends)("inventories handed out at once are bounded per instance
   let uuids = 0;
   async function enroll(hostname: string) {
     const uuid = `ad015510-0000-4000-8000-${String(++uuids).padStart(12, "0")}`;
-    const key = (await post("/api/osquery/enroll", enrollment(uuid, hostname))).json!["node_key"] as string;
+    const key = (await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, hostname))).json!["node_key"] as string;
     const host = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
     return { key, hostId: host.id };
   }
@@ -128,7 +119,7 @@ describe.each(backends)("an agent's log batches and inventory writes at the same
 
   it("when result lines arrive while the host's inventory is stored, then both are stored and neither waits on the other in a deadlock", async () => {
     const uuid = "ad015510-1111-4000-8000-000000000001";
-    const key = (await post("/api/osquery/enroll", enrollment(uuid, "logs-and-writes"))).json!["node_key"] as string;
+    const key = (await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, "logs-and-writes"))).json!["node_key"] as string;
     const hostId = (await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } })).id;
     let lines = 0;
     for (let round = 0; round < 12; round++) {

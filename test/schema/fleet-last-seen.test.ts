@@ -1,22 +1,13 @@
-import { readFileSync } from "node:fs";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postAgent } from "../helpers/agent-requests.js";
+import { macEnrollment, postAgent } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
-import { fixture, ubuntu } from "../helpers/machine.js";
+import { ubuntu } from "../helpers/machine.js";
 import { FleetHostsQuery, HostQuery } from "../helpers/fleet-operations.js";
 
-const enrollFixture = JSON.parse(readFileSync(fixture("tls_enroll_request.json"), "utf8")) as Record<string, unknown>;
 const ONLINE_WINDOW_MS = 1500;
-
-function enrollment(uuid: string, hostname: string) {
-  const details = structuredClone(enrollFixture["host_details"]) as Record<string, Record<string, string>>;
-  details["system_info"]!["uuid"] = uuid;
-  details["system_info"]!["hostname"] = hostname;
-  return { enroll_secret: TEST_FLEET.secrets[0]!, host_identifier: hostname, platform_type: "21", host_details: details };
-}
 
 describe.each(backends)("Host.lastSeenAt and Host.online between last-seen writes on %s", (backend) => {
   let h: Harness;
@@ -26,7 +17,7 @@ describe.each(backends)("Host.lastSeenAt and Host.online between last-seen write
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function enroll(uuid: string, hostname: string) {
-    const key = (await post("/api/osquery/enroll", enrollment(uuid, hostname))).json!["node_key"] as string;
+    const key = (await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, hostname))).json!["node_key"] as string;
     const host = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
     return { key, host, id: encodeGlobalID("Host", host.id) };
   }
