@@ -12,9 +12,6 @@
  *   BENCH_FIRST_EXPLAIN=1    log every statement's plan, timings and triggers (auto_explain) to the
  *                            PostgreSQL server's log; slows everything, for finding where the time goes
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { createFleet, createLimiter } from "../test/helpers/agent-simulator/index.js";
 import { backendIsLocal, clockTicksPerSecond, cpuTicks } from "./latest-data/processes.js";
@@ -36,7 +33,6 @@ const SECRET = "bench-first-inventories-secret-01";
 const APPLICATION = "first-inventories";
 
 benchMain(async (databaseUrl, out) => {
-  const dir = await mkdtemp(join(tmpdir(), "osqinv-bench-first-"));
   const monitor = new pg.Client({ connectionString: databaseUrl });
   // Dropping the scratch database at the end terminates this connection.
   monitor.on("error", () => undefined);
@@ -94,6 +90,5 @@ benchMain(async (databaseUrl, out) => {
   } finally {
     await service.stop();
     await monitor.end();
-    await rm(dir, { recursive: true, force: true });
   }
 });
