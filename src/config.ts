@@ -123,6 +123,7 @@ const envSchema = z.object({
   CONSOLE_SOURCE_MAPS: boolean("CONSOLE_SOURCE_MAPS").optional(),
   INTROSPECTION: boolean("INTROSPECTION").optional(),
   MAX_BODY_BYTES: integer("MAX_BODY_BYTES", 1024, 64 * 1024 * 1024).default(100 * 1024),
+  HTTP_KEEP_ALIVE_SECONDS: integer("HTTP_KEEP_ALIVE_SECONDS", 1, 3600).optional(),
   MAX_DEPTH: integer("MAX_DEPTH", 2, 100).default(8),
   MAX_ALIASES: integer("MAX_ALIASES", 0, 1000).default(15),
   MAX_DIRECTIVES: integer("MAX_DIRECTIVES", 0, 1000).default(10),
@@ -188,6 +189,8 @@ export interface Config {
     /** Host header values served (a null port matches any port); null serves any Host. */
     allowedHosts: HostAndPort[] | null;
     maxBodyBytes: number;
+    /** How long an idle keep-alive connection stays open for the client's next request. */
+    keepAliveMs: number;
     graphiql: boolean;
     introspection: boolean;
   };
@@ -335,6 +338,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         corsOrigins: e.CORS_ORIGINS,
         allowedHosts,
         maxBodyBytes: e.MAX_BODY_BYTES,
+        // Node's 5 s closes a polling agent's connection between two polls, so that every check-in
+        // paid a new TCP connection and TLS handshake; a little over one poll keeps it, while the
+        // logger and config connections osqueryd uses rarely still close.
+        keepAliveMs: (e.HTTP_KEEP_ALIVE_SECONDS ?? (fleetOn ? e.AGENT_DISTRIBUTED_INTERVAL_SECONDS + 5 : 5)) * 1000,
         graphiql: e.GRAPHIQL ?? !production,
         introspection: e.INTROSPECTION ?? !production,
       },

@@ -36,7 +36,7 @@ export interface SecurityOptions {
 export const OPEN_SECURITY: SecurityOptions = {
   token: null,
   authReads: false,
-  http: { corsOrigins: [], allowedHosts: null, maxBodyBytes: 100 * 1024, graphiql: true, introspection: true },
+  http: { corsOrigins: [], allowedHosts: null, maxBodyBytes: 100 * 1024, keepAliveMs: 5000, graphiql: true, introspection: true },
   limits: { maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxTokens: 2000, maxCost: 20_000 },
 };
 
@@ -285,6 +285,7 @@ export function createServer({
   };
   // osquery speaks TLS 1.2 or 1.3 only; so does everything else worth serving.
   const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, listener) : createHttpServer(listener);
+  http.keepAliveTimeout = security.http.keepAliveMs;
 
   const sockets = new Set<Socket>();
   http.on("connection", (socket) => {

@@ -36,6 +36,7 @@ describe("parseConfig", () => {
           { hostname: "[::1]", port: null },
         ],
         maxBodyBytes: 100 * 1024,
+        keepAliveMs: 5000,
         graphiql: true,
         introspection: true,
       },
@@ -93,6 +94,7 @@ describe("parseConfig", () => {
         GRAPHIQL: "false",
         INTROSPECTION: "no",
         MAX_BODY_BYTES: "2048",
+        HTTP_KEEP_ALIVE_SECONDS: "30",
         MAX_DEPTH: "5",
         MAX_ALIASES: "3",
         MAX_DIRECTIVES: "2",
@@ -123,6 +125,7 @@ describe("parseConfig", () => {
           { hostname: "localhost", port: 4000 },
         ],
         maxBodyBytes: 2048,
+        keepAliveMs: 30_000,
         graphiql: false,
         introspection: false,
       },
@@ -163,6 +166,7 @@ describe("parseConfig", () => {
     [{ ALLOWED_HOSTS: "inventory.example.com:99999" }, /is not a host name with an optional port/],
     [{ ALLOWED_HOSTS: "inventory.example.com/graphql" }, /is not a host name with an optional port/],
     [{ MAX_BODY_BYTES: "10" }, /^MAX_BODY_BYTES: MAX_BODY_BYTES must be at least 1024/],
+    [{ HTTP_KEEP_ALIVE_SECONDS: "0" }, /^HTTP_KEEP_ALIVE_SECONDS: HTTP_KEEP_ALIVE_SECONDS must be at least 1/],
     [{ MAX_DEPTH: "1" }, /^MAX_DEPTH: MAX_DEPTH must be at least 2/],
     [{ COLLECT_RATE_PER_MINUTE: "0" }, /^COLLECT_RATE_PER_MINUTE: COLLECT_RATE_PER_MINUTE must be at least 1/],
     [{ REDIS_URL: "http://localhost:6379" }, /^REDIS_URL: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
@@ -261,6 +265,15 @@ describe("parseConfig", () => {
       tlsHostname: null,
       enrollRatePerMinute: 60,
     });
+  });
+
+  it.each([
+    [{ ENROLL_SECRET: "fleet-secret-0123456789" }, 15_000],
+    [{ ENROLL_SECRET: "fleet-secret-0123456789", AGENT_DISTRIBUTED_INTERVAL_SECONDS: "60" }, 65_000],
+    [{ ENROLL_SECRET: "fleet-secret-0123456789", HTTP_KEEP_ALIVE_SECONDS: "120" }, 120_000],
+    [{}, 5000],
+  ])("when fleet mode is %j, then idle keep-alive connections stay open %d ms (past one agent poll)", (env, keepAliveMs) => {
+    expect(config(env).http.keepAliveMs).toBe(keepAliveMs);
   });
 
   it.each([
