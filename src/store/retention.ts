@@ -48,15 +48,35 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
   }
 
   /**
-   * Deletes catalog rows nothing links to. A collection locks each row it is about to link FOR KEY
-   * SHARE (software-catalog.ts), and locked rows are skipped here; a row linked after this statement
-   * chose it makes the delete fail its foreign key check, and that batch is left for the next prune.
+   * Deletes software rows no app links to, a batch at a time. apps.software_id has no foreign key, so
+   * this is what keeps every link pointing at a row: a collection locks each row it is about to link
+   * FOR KEY SHARE and links it before it commits. Candidates are locked FOR UPDATE first, skipping
+   * rows a collection holds; a second statement, with a snapshot taken after those locks, deletes
+   * only candidates still unlinked, so a collection that committed in between keeps its rows. A
+   * collection that comes to lock a row after that waits, finds it gone and inserts it again
+   * (software-catalog.ts).
+   */
+  const pruneUnlinkedSoftware = () =>
+    db.$transaction(async (tx) => {
+      const candidates = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM software s
+        WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
+      if (candidates.length === 0) return 0;
+      await tx.$executeRaw`DELETE FROM software s WHERE s.id = ANY(${candidates.map((c) => c.id)}::int[])
+        AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)`;
+      // The batch's size, not the rows deleted, decides whether another batch follows.
+      return candidates.length;
+    });
+
+  /**
+   * Deletes catalog rows nothing links to: software rows (above), then versions and titles. Those
+   * keep their foreign keys: a collection locks each version and title it links FOR KEY SHARE, and
+   * locked rows are skipped here; a row linked after this statement chose it makes the delete fail
+   * its foreign key check, and that batch is left for the next prune.
    */
   async function pruneSoftware(): Promise<number> {
+    const software = await inBatches(pruneUnlinkedSoftware);
     const unlinked = [
-      () => db.$executeRaw`DELETE FROM software WHERE id IN (
-        SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
       () => db.$executeRaw`DELETE FROM software_versions WHERE id IN (
         SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
         ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
@@ -64,11 +84,9 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
         SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
         ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
     ];
-    let software = 0;
-    for (const [i, remove] of unlinked.entries()) {
+    for (const remove of unlinked) {
       try {
-        const n = await inBatches(remove);
-        if (i === 0) software = n;
+        await inBatches(remove);
       } catch (error) {
         if (!isForeignKeyViolation(error)) throw error;
         logger.debug({ err: error }, "software linked while pruning; left for the next prune");

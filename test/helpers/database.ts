@@ -87,3 +87,19 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     },
   };
 }
+
+type PrismaClientOf = Database["prisma"];
+
+/**
+ * Ids of the catalog's software rows that apps link to: of open apps only (the newest snapshot's) unless
+ * `open` is false, of one host when `hostId` is given. apps.software_id has no foreign key, hence no
+ * Prisma relation to filter software by.
+ */
+export async function linkedSoftwareIds(prisma: PrismaClientOf, { hostId, open = true }: { hostId?: number; open?: boolean } = {}): Promise<number[]> {
+  const apps = await prisma.app.findMany({
+    where: { ...(hostId !== undefined ? { hostId } : {}), ...(open ? { removedSnapshotId: null } : {}) },
+    select: { softwareId: true },
+    distinct: ["softwareId"],
+  });
+  return apps.map((a) => a.softwareId);
+}

@@ -8,6 +8,7 @@ import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
 import { generatedPackages, ubuntu, type Package, type Scenario } from "../helpers/machine.js";
 import { CollectSnapshotMutation, HostsQuery, LatestDataQuery, SnapshotsQuery } from "../helpers/operations.js";
+import { linkedSoftwareIds } from "../helpers/database.js";
 
 const base = generatedPackages(120);
 /** A file that exists but cannot be run. */
@@ -95,7 +96,7 @@ describe.each(backends)("collection on %s", (backend) => {
     await h.machine.set(ubuntu([...before, ...dpkg]));
     const snapshot = await h.collector.collect();
     expect(snapshot).toMatchObject({ status: "SUCCEEDED", appCount: before.length + 2 });
-    const names = new Set((await prisma().software.findMany({ where: { apps: { some: { removedSnapshotId: null } } }, select: { name: true } })).map((a) => a.name));
+    const names = new Set((await prisma().software.findMany({ where: { id: { in: await linkedSoftwareIds(prisma()) } }, select: { name: true } })).map((a) => a.name));
     expect(dpkg.filter((p) => names.has(p.name)).map((p) => p.status)).toEqual(["install ok installed", "hold ok installed"]);
     // Back to the machine as it was, for the tests that follow.
     await install(before);

@@ -10,6 +10,7 @@ import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/ha
 import { fixture, ubuntu } from "../helpers/machine.js";
 import { CollectHostMutation, FleetHostsQuery, HostQuery, RevokeHostMutation } from "../helpers/fleet-operations.js";
 import { LatestDataQuery } from "../helpers/operations.js";
+import { linkedSoftwareIds } from "../helpers/database.js";
 
 const SECRET = TEST_FLEET.secrets[0]!;
 const ROTATED = "rotated-enroll-secret-0002";
@@ -215,7 +216,7 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     expect(parts).toHaveLength(3);
     expect((await post("/api/osquery/distributed/write", body)).json).toEqual({});
     const stored = await h.db.prisma.software.findMany({
-      where: { apps: { some: { hostId: host.id } } },
+      where: { id: { in: await linkedSoftwareIds(h.db.prisma, { hostId: host.id, open: false }) } },
       select: { name: true, path: true, alterations: true },
       orderBy: { name: "asc" },
     });

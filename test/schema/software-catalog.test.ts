@@ -183,3 +183,50 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
     await expectCountsMatch();
   });
 });
+
+// apps.software_id has no foreign key: retention's locking is all that keeps links pointing at rows.
+// Needs real concurrency, so PostgreSQL only.
+describe.skipIf(!backends.includes("postgres"))("retention racing first reports of new software on postgres", () => {
+  let database: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    db = await database.open();
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it("when retention prunes while collections link software they have just added to the catalog, then no link is left dangling", async () => {
+    // Each new record is primed (committed, linked by nothing) before the collection that links it:
+    // exactly what retention deletes, unless it sees the link or the collection's lock.
+    const store = createInventoryStore({ db: db.prisma, fallbackHostname: "race-test" });
+    const retention = createRetention({ db: db.prisma, policy: { retainDays: 3650, retainFailedDays: 3650 }, logger: quiet, batchSize: 50 });
+    const base = Array.from({ length: 40 }, (_, i) => deb(`race-base-${i}`, "1"));
+    const HOSTS = 6;
+    const ROUNDS = 25;
+    let reporting = true;
+    let prunes = 0;
+    const pruning = (async () => {
+      while (reporting) {
+        await retention.prune(new Date());
+        prunes++;
+      }
+    })();
+    let clock = Date.now() - DAY_MS;
+    await Promise.all(
+      Array.from({ length: HOSTS }, async (_, host) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const fresh = Array.from({ length: 20 }, (_, i) => deb(`race-${host}-${round}-${i}`, String(round)));
+          await store.recordSuccess(inventory(100 + host, [...base, ...fresh]), { collectedAt: new Date((clock += 1000)), durationMs: 1 });
+        }
+      }),
+    ).finally(() => (reporting = false));
+    await pruning;
+    expect(prunes).toBeGreaterThan(1);
+    const [left] = await db.prisma.$queryRawUnsafe<{ dangling: number; open: number }[]>(`SELECT
+      (SELECT count(*) FROM apps a WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.id = a.software_id))::int AS dangling,
+      (SELECT count(*) FROM apps WHERE removed_snapshot_id IS NULL)::int AS open`);
+    expect(left).toEqual({ dangling: 0, open: HOSTS * 60 });
+  }, 120_000);
+});
