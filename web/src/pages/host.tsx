@@ -85,11 +85,11 @@ class AppChunk extends Component<{ hostId: string; edges: AppEdge[] }> {
               {node.path ? <small class="path">{node.path}</small> : null}
             </span>
             <span role="cell">{node.version ?? <span class="muted">—</span>}</span>
-            <span role="cell" class="hide-narrow">
+            <span role="cell" class="hide-narrow app-source">
               {node.source}
             </span>
-            <span role="cell" class="hide-narrow">
-              {node.publisher ?? <span class="muted">—</span>}
+            <span role="cell" class="hide-narrow" title={node.publisher ?? undefined}>
+              {node.publisher ? <span class="clamp-2">{node.publisher}</span> : <span class="muted">—</span>}
             </span>
           </div>
         ))}
