@@ -116,9 +116,12 @@ export function SkeletonBlock({ lines = 3 }: { lines?: number }) {
 }
 
 /**
- * Calls onVisible when the sentinel is in view and the page has been scrolled: infinite scrolling
- * that also has a button. Never at the top of the page, so a window tall enough for the whole first
- * page (or a full-page screenshot) does not load the next one by itself; there the button does.
+ * Calls onVisible when the sentinel comes into view from below as the page is scrolled down: infinite
+ * scrolling that also has a button. Never at the top of the page, so a window tall enough for the
+ * whole first page (or a full-page screenshot) does not load the next one by itself; and never while
+ * the sentinel is in the upper half of the window, where a reader who went past the list (a phone
+ * jumping from a host's apps to its snapshots below them) has left it: loading there would push what
+ * they read away, page after page.
  */
 export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; busy: boolean; label: string }) {
   const ref = useRef<HTMLButtonElement>(null);
@@ -129,12 +132,13 @@ export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; bu
     if (!element || typeof IntersectionObserver === "undefined") return;
     let inView = false;
     const maybeLoad = () => {
-      if (inView && scrollY > 0) latest.current();
+      if (inView && scrollY > 0 && element.getBoundingClientRect().top > innerHeight / 2) latest.current();
     };
+    // In view or up to 200 px below it.
     const observer = new IntersectionObserver((entries) => {
       inView = entries.some((e) => e.isIntersecting);
       maybeLoad();
-    }, { rootMargin: "200px" });
+    }, { rootMargin: "0px 0px 200px 0px" });
     observer.observe(element);
     addEventListener("scroll", maybeLoad, { passive: true });
     return () => {
