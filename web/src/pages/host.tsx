@@ -222,6 +222,30 @@ function Timeline({ hostId }: { hostId: string }) {
   );
 }
 
+/**
+ * On a narrow screen the columns stack, and the apps list grows as it is scrolled: without these,
+ * the snapshots and agent errors below it are out of reach on a host with thousands of apps.
+ */
+function JumpLinks() {
+  const jump = (id: string) => (event: MouseEvent) => {
+    event.preventDefault();
+    document.getElementById(id)?.scrollIntoView();
+  };
+  return (
+    <nav class="jump" aria-label="On this page">
+      <a href="#apps" onClick={jump("apps")}>
+        Apps
+      </a>
+      <a href="#snapshots" onClick={jump("snapshots")}>
+        Snapshots
+      </a>
+      <a href="#agent-errors" onClick={jump("agent-errors")}>
+        Agent errors
+      </a>
+    </nav>
+  );
+}
+
 export function HostPage({ route }: { route: Extract<Route, { page: "host" }> }) {
   const { navigate } = useRouter();
   const now = useNow();
@@ -281,20 +305,21 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
             <dd>{host.enrolledAt ? <Time iso={host.enrolledAt} now={now} /> : "—"}</dd>
           </dl>
           <CollectNow hostId={host.id} local={host.local} />
+          <JumpLinks />
         </>
       ) : (
         <SkeletonBlock lines={4} />
       )}
       <div class="columns">
         <section class="main-col">
-          <h2>Apps</h2>
+          <h2 id="apps">Apps</h2>
           <SearchInput name="apps" label="Filter apps" placeholder="part of a name (press /)" value={filter} onInput={setFilter} />
           <Apps hostId={route.id} filter={route.apps} newestSnapshotId={host?.latestSucceededSnapshot?.id ?? null} />
         </section>
         <aside class="side-col">
-          <h2>Snapshots</h2>
+          <h2 id="snapshots">Snapshots</h2>
           <Timeline hostId={route.id} />
-          <h2>Agent errors</h2>
+          <h2 id="agent-errors">Agent errors</h2>
           {host ? (
             host.agentErrors.length === 0 ? (
               <p class="muted">{host.enrolled ? "The agent has logged no warnings or errors." : "No agent: this host is inventoried by the service's osqueryi."}</p>
