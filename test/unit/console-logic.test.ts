@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import { Client, CombinedError, gql, makeErrorResult, makeResult, type Exchange, type OperationResult } from "@urql/core";
 import { describe, expect, it, vi } from "vitest";
+import { filter, map, pipe } from "wonka";
 import { createCoalescer } from "../../web/src/coalesce.js";
-import { codeOf, describeError, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
+import { codeOf, describeError, isUnavailable, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
+import { createRefetcher } from "../../web/src/refetch.js";
 import { changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
 import { DEFAULT_CHANGE_DAYS, href, hostsRoute, parseRoute, titleRoute, type Route } from "../../web/src/route.js";
 import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/src/keys.js";
@@ -207,6 +210,17 @@ describe("console errors in words", () => {
     expect(describeError({ graphQLErrors: [], networkError: new Error("x"), response: { status: 503 } })).toMatch(/HTTP 503/);
   });
 
+  it.each<[string, ErrorLike, boolean]>([
+    ["no connection", { graphQLErrors: [], networkError: new Error("Failed to fetch") }, true],
+    ["HTTP 502 from a proxy", { graphQLErrors: [], networkError: new Error("Bad Gateway"), response: { status: 502 } }, true],
+    ["STARTING (503)", { graphQLErrors: [{ message: "starting", extensions: { code: "STARTING" } }], response: { status: 503 } }, true],
+    ["a bad cursor", gql("BAD_USER_INPUT"), false],
+    ["a missing token (401)", { graphQLErrors: [], networkError: new Error("401"), response: { status: 401 } }, false],
+    ["RATE_LIMITED", gql("RATE_LIMITED"), false],
+  ])("when the answer is %s, then asking again later is worth it: %s", (_, error, unavailable) => {
+    expect(isUnavailable(error)).toBe(unavailable);
+  });
+
   it("when the answer is 401 or UNAUTHENTICATED, then the token is asked for; otherwise not", () => {
     expect(needsToken(gql("UNAUTHENTICATED"))).toBe(true);
     expect(needsToken({ graphQLErrors: [], networkError: new Error("401"), response: { status: 401 } })).toBe(true);
@@ -220,6 +234,74 @@ describe("console errors in words", () => {
     ["", null],
   ])("when a failed snapshot's error is %j, then it reads %j", (error, expected) => {
     expect(snapshotFailure(error)).toEqual(expected);
+  });
+});
+
+describe("asking the API again", () => {
+  const Query = gql`
+    query Probe($n: Int) {
+      probe(n: $n)
+    }
+  `;
+  /** A client whose API answers "Failed to fetch" while `down`, a refusal for n = 0, and else how often it was asked. */
+  function setup() {
+    const api = { down: true, asked: 0 };
+    const fake: Exchange = () => (operations$) =>
+      pipe(
+        operations$,
+        filter((operation) => operation.kind === "query"),
+        map((operation): OperationResult => {
+          api.asked++;
+          if (api.down) return makeErrorResult(operation, new Error("Failed to fetch"));
+          if ((operation.variables as { n?: number }).n === 0) return makeResult(operation, { errors: [{ message: "no", extensions: { code: "BAD_USER_INPUT" } }] });
+          return makeResult(operation, { data: { probe: api.asked } });
+        }),
+      );
+    const refetcher = createRefetcher();
+    const client = new Client({ url: "http://console.test/graphql", exchanges: [refetcher.exchange, fake] });
+    const watch = (n: number) => {
+      const results: OperationResult[] = [];
+      const { unsubscribe } = client.query(Query, { n }).subscribe((r) => results.push(r));
+      return { results, unsubscribe, last: () => results.at(-1)! };
+    };
+    return { api, refetcher, watch };
+  }
+  // The client dispatches re-executed operations on a microtask.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it("when a query failed because the service was unreachable, then refetching the failed ones asks again and the page gets its data", async () => {
+    const { api, refetcher, watch } = setup();
+    const page = watch(1);
+    expect(page.last().error).toBeInstanceOf(CombinedError);
+    expect(page.last().error!.networkError?.message).toBe("Failed to fetch");
+    api.down = false;
+    expect(refetcher.refetch("failed")).toBe(1);
+    await settle();
+    expect(page.last().error).toBeUndefined();
+    expect(page.last().data).toEqual({ probe: 2 });
+    // Answered: nothing is left to ask again.
+    expect(refetcher.refetch("failed")).toBe(0);
+    page.unsubscribe();
+  });
+
+  it("when the socket comes back after an outage, then every query a page holds is asked again, refused ones as well, but none it let go", async () => {
+    const { api, refetcher, watch } = setup();
+    api.down = false;
+    const shown = watch(1);
+    const refused = watch(0);
+    const gone = watch(2);
+    gone.unsubscribe();
+    expect(refused.last().error?.graphQLErrors[0]?.extensions["code"]).toBe("BAD_USER_INPUT");
+    // A refusal is an answer: "Try again" would get the same.
+    expect(refetcher.refetch("failed")).toBe(0);
+    const before = api.asked;
+    expect(refetcher.refetch("all")).toBe(2);
+    await settle();
+    expect(api.asked).toBe(before + 2);
+    expect(shown.last().data).toEqual({ probe: before + 1 });
+    shown.unsubscribe();
+    refused.unsubscribe();
+    expect(refetcher.refetch("all")).toBe(0);
   });
 });
 

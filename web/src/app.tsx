@@ -1,5 +1,5 @@
 import { Provider, useSubscription } from "@urql/preact";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { createConsoleClient } from "./client.js";
 import { SnapshotUpdatedSubscription } from "./operations.js";
 import { AppPage } from "./pages/app.js";
@@ -10,7 +10,7 @@ import { SoftwarePage, TitlePage } from "./pages/software.js";
 import { Link, RouterProvider, useRouter } from "./router.js";
 import { effectiveTheme, nextTheme, parseTheme, THEME_KEY, type ThemeChoice } from "./theme.js";
 import { createTokenStore } from "./token.js";
-import { useRowKeys } from "./ui.js";
+import { RetryContext, useRowKeys } from "./ui.js";
 
 function storage(kind: "localStorage" | "sessionStorage"): Storage | null {
   try {
@@ -121,16 +121,24 @@ export function App() {
   // A new client for every token entered, even the same one again: the refused client is done.
   const [attempt, setAttempt] = useState(0);
   const [live, setLive] = useState(false);
+  // Lost after having been live: the service stopped, restarted or became unreachable.
+  const [lost, setLost] = useState(false);
+  const wasLive = useRef(false);
   const [theme, cycleTheme] = useTheme();
   useRowKeys();
-  const { client, dispose } = useMemo(() => {
+  const { client, dispose, retry } = useMemo(() => {
     const base = `${location.protocol}//${location.host}/graphql`;
     return createConsoleClient({
       url: base,
       wsUrl: base.replace(/^http/, "ws"),
       token,
       onAuthRequired: () => setAuthRequired(true),
-      onLive: setLive,
+      onLive: (on) => {
+        if (wasLive.current && !on) setLost(true);
+        if (on) setLost(false);
+        wasLive.current = on;
+        setLive(on);
+      },
     });
   }, [token, attempt]);
   useEffect(() => dispose, [dispose]);
@@ -154,8 +162,14 @@ export function App() {
           </button>
         </header>
         <main key={attempt}>
+          {lost && !authRequired ? (
+            <p class="notice lost" role="status">
+              Lost the connection to the service: this page shows what it had and is not updated. It reconnects by itself and then reads
+              everything again.
+            </p>
+          ) : null}
           {authRequired ? null : <LiveUpdates />}
-          {authRequired ? null : <Page />}
+          <RetryContext.Provider value={retry}>{authRequired ? null : <Page />}</RetryContext.Provider>
           <p class="keys hide-narrow">
             <kbd>j</kbd> <kbd>k</kbd> move between rows · <kbd>Enter</kbd> opens · <kbd>/</kbd> searches
           </p>

@@ -5,6 +5,7 @@ import { createClient as createWsClient } from "graphql-ws";
 import { make, onEnd, pipe, subscribe } from "wonka";
 import { createCoalescer } from "./coalesce.js";
 import { needsToken } from "./errors.js";
+import { createRefetcher } from "./refetch.js";
 
 /**
  * Holds subscription results for `intervalMs` and lets only the newest per host through: a burst of
@@ -92,6 +93,10 @@ export interface ConsoleClientOptions {
 
 export function createConsoleClient({ url, wsUrl, token, onAuthRequired, onLive, coalesceMs = 250 }: ConsoleClientOptions) {
   const authorization = token ? { authorization: `Bearer ${token}` } : {};
+  const refetcher = createRefetcher();
+  let connectedBefore = false;
+  // A client replaced by another (a new token) says nothing more: its socket closing is no outage.
+  let disposed = false;
   const ws = createWsClient({
     url: wsUrl,
     lazy: true,
@@ -100,8 +105,16 @@ export function createConsoleClient({ url, wsUrl, token, onAuthRequired, onLive,
     // 4403: the server refused the token; asking again is the only way forward.
     shouldRetry: (event) => !(typeof event === "object" && event !== null && "code" in event && (event as { code: number }).code === 4403),
     on: {
-      connected: () => onLive?.(true),
+      connected: () => {
+        if (disposed) return;
+        onLive?.(true);
+        // The service answers again: what could not be read is read now, and after an outage every
+        // query of the page, since the snapshots that landed meanwhile had no socket to arrive on.
+        refetcher.refetch(connectedBefore ? "all" : "failed");
+        connectedBefore = true;
+      },
       closed: (event) => {
+        if (disposed) return;
         onLive?.(false);
         if (typeof event === "object" && event !== null && "code" in event && (event as { code: number }).code === 4403) onAuthRequired();
       },
@@ -114,6 +127,7 @@ export function createConsoleClient({ url, wsUrl, token, onAuthRequired, onLive,
     requestPolicy: "cache-and-network",
     fetchOptions: () => ({ headers: authorization }),
     exchanges: [
+      refetcher.exchange,
       mapExchange({
         onError: (error) => {
           if (needsToken(error)) onAuthRequired();
@@ -144,5 +158,9 @@ export function createConsoleClient({ url, wsUrl, token, onAuthRequired, onLive,
       }),
     ],
   });
-  return { client, dispose: () => void ws.dispose() };
+  const dispose = () => {
+    disposed = true;
+    void ws.dispose();
+  };
+  return { client, dispose, retry: () => void refetcher.refetch("failed") };
 }

@@ -15,6 +15,14 @@ export const codeOf = (error: ErrorLike): string | null => {
 
 export const needsToken = (error: ErrorLike): boolean => codeOf(error) === "UNAUTHENTICATED" || error.response?.status === 401;
 
+/** The service did not answer (down, starting, or failing): asking again later may work, unlike a refusal. */
+export function isUnavailable(error: ErrorLike): boolean {
+  if (needsToken(error)) return false;
+  const code = codeOf(error);
+  const status = error.response?.status;
+  return code === "STARTING" || (status !== undefined && status >= 500) || (error.networkError !== undefined && code === null);
+}
+
 /** A sentence a person can act on; the API's codes, never its wording, decide which. */
 export function describeError(error: ErrorLike): string {
   const code = codeOf(error);
@@ -29,7 +37,7 @@ export function describeError(error: ErrorLike): string {
     case "COLLECTION_PENDING":
       return "The agent has not answered yet. The request stays queued: the inventory arrives at its next check-in.";
     case "STARTING":
-      return "The service is starting; this page retries in a moment.";
+      return "The service is starting; this page asks again once it is up.";
     case "QUERY_TOO_COMPLEX":
       return "The server refused the query as too complex (MAX_COST).";
     case null:
@@ -39,7 +47,7 @@ export function describeError(error: ErrorLike): string {
   }
   if (error.networkError) {
     const status = error.response?.status;
-    if (status === 503) return "The service is starting or its database is unreachable (HTTP 503). It is retried when you reload.";
+    if (status === 503) return "The service is starting or its database is unreachable (HTTP 503).";
     return `Cannot reach the API at /graphql${status ? ` (HTTP ${status})` : ""}: is the service running? (${error.networkError.message})`;
   }
   return error.graphQLErrors[0]?.message ?? "Something went wrong.";

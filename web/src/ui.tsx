@@ -1,6 +1,6 @@
-import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
-import { describeError, type ErrorLike } from "./errors.js";
+import { createContext, type ComponentChildren } from "preact";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import { describeError, isUnavailable, type ErrorLike } from "./errors.js";
 import { exactTime, relativeTime } from "./format.js";
 import { isTypingTarget, nextRow, rowKeyAction } from "./keys.js";
 
@@ -78,11 +78,23 @@ export function ChangeKindBadge({ kind }: { kind: keyof typeof KIND_TONE }) {
   return <Badge tone={KIND_TONE[kind]}>{kind.toLowerCase()}</Badge>;
 }
 
+/** Asks the API again for what the page could not get because the service was unavailable. */
+export const RetryContext = createContext<(() => void) | null>(null);
+
 export function ErrorBox({ error, children }: { error: ErrorLike; children?: ComponentChildren }) {
+  const retry = useContext(RetryContext);
   return (
     <div class="error-box" role="alert">
       <strong>{describeError(error)}</strong>
       {children}
+      {retry && isUnavailable(error) ? (
+        <p>
+          The page asks again when the service is back.{" "}
+          <button type="button" class="link" onClick={retry}>
+            Try again now
+          </button>
+        </p>
+      ) : null}
     </div>
   );
 }
