@@ -3,9 +3,9 @@ import { Client, CombinedError, gql, makeErrorResult, makeResult, type Exchange,
 import { describe, expect, it, vi } from "vitest";
 import { filter, map, pipe } from "wonka";
 import { createCoalescer } from "../../web/src/coalesce.js";
-import { codeOf, describeError, isUnavailable, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
+import { codeOf, describeError, isRefusedInput, isUnavailable, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
 import { createRefetcher } from "../../web/src/refetch.js";
-import { changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
+import { asSentence, changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
 import { DEFAULT_CHANGE_DAYS, href, hostsRoute, parseRoute, titleRoute, type Route } from "../../web/src/route.js";
 import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/src/keys.js";
 import { graphiqlCsp } from "../../src/server/graphiql.js";
@@ -181,6 +181,16 @@ describe("console text", () => {
     expect(platformLabel(platform, name, version)).toBe(label);
   });
 
+  it.each([
+    ["no such table: deb_packages", "no such table: deb_packages."],
+    ["Install osquery or set OSQUERY_BIN.", "Install osquery or set OSQUERY_BIN."],
+    ["osqueryi exited with code 1 (see its stderr)", "osqueryi exited with code 1 (see its stderr)"],
+    ["  timed out  ", "timed out."],
+    ["", ""],
+  ])("when a reason is %j, then as a sentence it reads %j", (reason, sentence) => {
+    expect(asSentence(reason)).toBe(sentence);
+  });
+
   it("when counting, then one is singular and thousands are grouped", () => {
     expect(count(1, "host")).toBe("1 host");
     expect(count(12345, "app")).toBe("12,345 apps");
@@ -197,6 +207,7 @@ describe("console errors in words", () => {
     ["HOST_NOT_FOUND", /no such host/],
     ["COLLECTION_PENDING", /has not answered yet/],
     ["QUERY_TOO_COMPLEX", /MAX_COST/],
+    ["BAD_USER_INPUT", /^The API refused what this page asked for: m\.$/],
     ["SOMETHING_NEW", /SOMETHING_NEW: m/],
   ])("when the API answers %s, then the sentence matches %s", (code, text) => {
     expect(describeError(gql(code))).toMatch(text);
@@ -219,6 +230,12 @@ describe("console errors in words", () => {
     ["RATE_LIMITED", gql("RATE_LIMITED"), false],
   ])("when the answer is %s, then asking again later is worth it: %s", (_, error, unavailable) => {
     expect(isUnavailable(error)).toBe(unavailable);
+  });
+
+  it("when the API refuses an ID or a cursor, then the page can tell it from the service being down", () => {
+    expect(isRefusedInput(gql("BAD_USER_INPUT"))).toBe(true);
+    expect(isRefusedInput(gql("RATE_LIMITED"))).toBe(false);
+    expect(isRefusedInput({ graphQLErrors: [], networkError: new Error("Failed to fetch") })).toBe(false);
   });
 
   it("when the answer is 401 or UNAUTHENTICATED, then the token is asked for; otherwise not", () => {

@@ -23,6 +23,9 @@ export function isUnavailable(error: ErrorLike): boolean {
   return code === "STARTING" || (status !== undefined && status >= 500) || (error.networkError !== undefined && code === null);
 }
 
+/** The API refused an argument: an ID or a cursor that is not one it gave out (a hand-edited or stale link). */
+export const isRefusedInput = (error: ErrorLike): boolean => codeOf(error) === "BAD_USER_INPUT";
+
 /** A sentence a person can act on; the API's codes, never its wording, decide which. */
 export function describeError(error: ErrorLike): string {
   const code = codeOf(error);
@@ -38,6 +41,8 @@ export function describeError(error: ErrorLike): string {
       return "The agent has not answered yet. The request stays queued: the inventory arrives at its next check-in.";
     case "STARTING":
       return "The service is starting; this page asks again once it is up.";
+    case "BAD_USER_INPUT":
+      return `The API refused what this page asked for: ${error.graphQLErrors[0]?.message ?? "invalid input"}.`;
     case "QUERY_TOO_COMPLEX":
       return "The server refused the query as too complex (MAX_COST).";
     case null:

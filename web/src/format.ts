@@ -57,3 +57,9 @@ export function changeVersions(change: { kind: "ADDED" | "REMOVED" | "UPGRADED" 
   const to = change.toVersion ?? "—";
   return change.kind === "ADDED" ? to : change.kind === "REMOVED" ? from : `${from} → ${to}`;
 }
+
+/** A reason as a sentence that another can follow: "no such table: foo" → "no such table: foo." */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?)]$/.test(trimmed) || trimmed === "" ? trimmed : `${trimmed}.`;
+}

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@urql/preact";
 import { Component } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ConsoleAppsQuery } from "../gql/graphql.js";
-import { codeOf, describeError, snapshotFailure } from "../errors.js";
+import { codeOf, describeError, isRefusedInput, snapshotFailure } from "../errors.js";
 import { count, formatBytes, platformLabel } from "../format.js";
 import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
 import type { Route } from "../route.js";
@@ -114,7 +114,7 @@ function SkeletonGridRows({ rows }: { rows: number }) {
   );
 }
 
-function Apps({ hostId, filter, newestSnapshotId }: { hostId: string; filter: string; newestSnapshotId: string | null }) {
+function Apps({ hostId, filter, newestSnapshotId, lastFailed }: { hostId: string; filter: string; newestSnapshotId: string | null; lastFailed: boolean }) {
   const [after, setAfter] = useState<string | null>(null);
   useEffect(() => setAfter(null), [filter, hostId]);
   const [{ data, error, fetching }, reexecute] = useQuery({
@@ -170,7 +170,13 @@ function Apps({ hostId, filter, newestSnapshotId }: { hostId: string; filter: st
           {apps && apps.edges.length === 0 ? (
             <div class="grid-row empty-row" role="row">
               <span role="cell">
-                {filter ? "No app matches this filter." : apps.snapshot ? "This inventory lists no apps." : "No inventory yet: collect one with “Collect now”."}
+                {filter
+                  ? "No app matches this filter."
+                  : apps.snapshot
+                    ? "This inventory lists no apps."
+                    : lastFailed
+                      ? "No inventory yet: the last collection failed (its reason is under Snapshots)."
+                      : "No inventory yet: collect one with “Collect now”."}
               </span>
             </div>
           ) : null}
@@ -257,8 +263,10 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
     if (settled !== route.apps) navigate({ page: "host", id: route.id, apps: settled }, { replace: true });
   }, [settled]);
 
-  if (error && !data) return <ErrorBox error={error} />;
-  if (data && !data.host) {
+  // An ID that is no host's (a mistyped or truncated link) is refused by the API: it is as missing.
+  const refused = error !== undefined && isRefusedInput(error);
+  if (error && !data && !refused) return <ErrorBox error={error} />;
+  if ((data || refused) && !data?.host) {
     return (
       <div class="empty">
         <h1>No such host</h1>
@@ -314,7 +322,12 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
         <section class="main-col">
           <h2 id="apps">Apps</h2>
           <SearchInput name="apps" label="Filter apps" placeholder="part of a name (press /)" value={filter} onInput={setFilter} />
-          <Apps hostId={route.id} filter={route.apps} newestSnapshotId={host?.latestSucceededSnapshot?.id ?? null} />
+          <Apps
+            hostId={route.id}
+            filter={route.apps}
+            newestSnapshotId={host?.latestSucceededSnapshot?.id ?? null}
+            lastFailed={host?.latestSnapshot?.status === "FAILED"}
+          />
         </section>
         <aside class="side-col">
           <h2 id="snapshots">Snapshots</h2>

@@ -2,7 +2,7 @@ import { useQuery } from "@urql/preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { HostRowFragment } from "../gql/graphql.js";
 import { count, platformLabel } from "../format.js";
-import { snapshotFailure } from "../errors.js";
+import { isRefusedInput, snapshotFailure } from "../errors.js";
 import { HostPlatformsQuery, HostsQuery } from "../operations.js";
 import { href, hostsRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
@@ -193,7 +193,15 @@ export function HostsPage({ route }: { route: Extract<Route, { page: "hosts" }> 
           </button>
         </nav>
       ) : null}
-      {error && !hosts ? <ErrorBox error={error} /> : null}
+      {error && !hosts ? (
+        <ErrorBox error={error}>
+          {isRefusedInput(error) && (route.after || route.before) ? (
+            <p>
+              The page position in this address is not one the API gave out. <Link to={hostsRoute({ hostname: route.hostname, platform: route.platform })}>Go to the first page</Link>
+            </p>
+          ) : null}
+        </ErrorBox>
+      ) : null}
       {error && !hosts ? null : hosts && hosts.totalCount === 0 && !filtered ? (
         <EmptyFleet />
       ) : (

@@ -1,8 +1,8 @@
 import { useQuery } from "@urql/preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ConsoleDiffFragment } from "../gql/graphql.js";
-import { snapshotFailure } from "../errors.js";
-import { changeVersions, count, exactTime } from "../format.js";
+import { isRefusedInput, snapshotFailure } from "../errors.js";
+import { asSentence, changeVersions, count, exactTime } from "../format.js";
 import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../operations.js";
 import { titleRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
@@ -75,8 +75,10 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
   const node = snapshotResult.data?.node;
   const snapshot = node && "collectedAt" in node ? node : null;
   const error = snapshotResult.error ?? diffResult.error;
-  if (error && !snapshot) return <ErrorBox error={error} />;
-  if (snapshotResult.data && !snapshot) {
+  // An ID that is no snapshot's (a mistyped or truncated link) is refused by the API: it is as missing.
+  const refused = snapshotResult.error !== undefined && isRefusedInput(snapshotResult.error);
+  if (error && !snapshot && !refused) return <ErrorBox error={error} />;
+  if ((snapshotResult.data || refused) && !snapshot) {
     return (
       <div class="empty">
         <h1>No such snapshot</h1>
@@ -98,14 +100,16 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
         <h1>{snapshot ? <>Snapshot of {exactTime(snapshot.collectedAt)}</> : <span class="skeleton wide" />}</h1>
         {snapshot ? (
           <p class="muted">
-            <Time iso={snapshot.collectedAt} now={now} /> · {snapshot.source === "AGENT" ? "from the agent" : "from osqueryi"} · {count(snapshot.appCount, "app")}
+            <Time iso={snapshot.collectedAt} now={now} /> · {snapshot.source === "AGENT" ? "from the agent" : "from osqueryi"}
+            {snapshot.status === "SUCCEEDED" ? ` · ${count(snapshot.appCount, "app")}` : ""}
           </p>
         ) : null}
       </header>
       {!snapshot ? <SkeletonBlock lines={3} /> : null}
       {snapshot?.status === "FAILED" ? (
         <div class="error-box" role="alert">
-          <strong>This collection failed{failure?.code ? ` (${failure.code})` : ""}.</strong> {failure?.reason} A failed snapshot changes nothing: the host keeps its previous inventory.
+          <strong>This collection failed{failure?.code ? ` (${failure.code})` : ""}.</strong> {asSentence(failure?.reason ?? "No reason was recorded")} A failed
+          snapshot changes nothing: the host keeps its previous inventory.
         </div>
       ) : null}
       {snapshot?.status === "SUCCEEDED" ? (

@@ -1,4 +1,5 @@
 import { useQuery } from "@urql/preact";
+import { isRefusedInput } from "../errors.js";
 import { useEffect, useState } from "preact/hooks";
 import { changeVersions, count, platformLabel } from "../format.js";
 import { SoftwareChangesQuery, SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
@@ -31,7 +32,16 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
       <form class="filters" onSubmit={(e) => e.preventDefault()} role="search">
         <SearchInput name="name" label="Name" placeholder="part of a name (press /)" value={name} onInput={setName} />
       </form>
-      {error && !software ? <ErrorBox error={error} /> : null}
+      {error && !software ? (
+        <ErrorBox error={error}>
+          {isRefusedInput(error) && (route.after || route.before) ? (
+            <p>
+              The page position in this address is not one the API gave out.{" "}
+              <Link to={{ page: "software", name: route.name, after: null, before: null }}>Go to the first page</Link>
+            </p>
+          ) : null}
+        </ErrorBox>
+      ) : null}
       <div class="table-wrap" hidden={Boolean(error && !software)}>
         <table class="software" aria-busy={fetching}>
           <thead>
