@@ -4,13 +4,13 @@ import type { ConsoleDiffFragment } from "../gql/graphql.js";
 import { isRefusedInput, snapshotFailure } from "../errors.js";
 import { asSentence, changeVersions, count, exactTime } from "../format.js";
 import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../operations.js";
-import { titleRoute, type Route } from "../route.js";
+import type { Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
 import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SkeletonBlock, SkeletonRows, Time, useNow } from "../ui.js";
 
 const CHANGES_PAGE_SIZE = 100;
 
-function Changes({ diff, fetching, onMore }: { diff: ConsoleDiffFragment | null | undefined; fetching: boolean; onMore: (cursor: string | null) => void }) {
+function Changes({ hostId, diff, fetching, onMore }: { hostId: string; diff: ConsoleDiffFragment | null | undefined; fetching: boolean; onMore: (cursor: string | null) => void }) {
   return (
     <>
       {diff ? (
@@ -37,7 +37,7 @@ function Changes({ diff, fetching, onMore }: { diff: ConsoleDiffFragment | null 
                   <ChangeKindBadge kind={node.kind} />
                 </td>
                 <td>
-                  <Link to={titleRoute(node.name, node.source)}>{node.name}</Link>
+                  <Link to={{ page: "app", hostId, name: node.name, source: node.source }}>{node.name}</Link>
                   {node.path ? <small class="path">{node.path}</small> : null}
                 </td>
                 <td>{changeVersions(node)}</td>
@@ -143,7 +143,7 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
                   : "Changes"}
           </h2>
           {route.against && diffResult.error ? <ErrorBox error={diffResult.error} /> : null}
-          <Changes diff={diff} fetching={route.against ? diffResult.fetching : snapshotResult.fetching} onMore={setAfter} />
+          <Changes hostId={route.hostId} diff={diff} fetching={route.against ? diffResult.fetching : snapshotResult.fetching} onMore={setAfter} />
         </>
       ) : null}
     </section>
