@@ -83,6 +83,6 @@ createInterface({ input: service.stdout! }).on("line", (line) => {
   });
   void fleet.start();
   process.stdout.write(
-    `${JSON.stringify({ level: "warn", msg: `demo: ${HOSTS} simulated osquery agents report to ${origin}; open ${entry.url} (GraphiQL) and run the example query, or subscribe to snapshotUpdated` })}\n`,
+    `${JSON.stringify({ level: "warn", msg: `demo: ${HOSTS} simulated osquery agents report to ${origin}; open ${origin}/ for the console, or ${entry.url} (GraphiQL) and run the example query, or subscribe to snapshotUpdated` })}\n`,
   );
 });
