@@ -22,6 +22,11 @@ export function OnlineBadge({ host, now }: { host: Pick<HostRowFragment, "online
   );
 }
 
+/** AGENT_QUERY_FAILED may wrap after its underscores (a phone's narrow column), not inside a word. */
+function breakAfterUnderscores(code: string) {
+  return code.split("_").flatMap((part, i) => (i === 0 ? [part] : ["_", <wbr key={i} />, part]));
+}
+
 export function SnapshotCell({ host, now }: { host: Pick<HostRowFragment, "latestSnapshot" | "inventoryRequested">; now: number }) {
   const snapshot = host.latestSnapshot;
   if (!snapshot) return <span class="muted">{host.inventoryRequested ? "requested…" : "none yet"}</span>;
@@ -32,7 +37,7 @@ export function SnapshotCell({ host, now }: { host: Pick<HostRowFragment, "lates
         <Badge tone="ok">succeeded</Badge>
       ) : (
         <Badge tone="bad" title={failure?.reason}>
-          failed{failure?.code ? `: ${failure.code}` : ""}
+          failed{failure?.code ? <>: {breakAfterUnderscores(failure.code)}</> : ""}
         </Badge>
       )}
       <small>
