@@ -449,7 +449,7 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     expect(chromium.refused).toEqual([]);
   });
 
-  it("when the API cannot be reached, then the page says so in words; on a phone's screen the hosts still read", async () => {
+  it("when the API cannot be reached, then the page says so in words and reads again on Try again; on a phone's screen the hosts and a host still read", async () => {
     const page = await open("/");
     await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
     await page.setViewportSize({ width: 390, height: 844 });
@@ -462,11 +462,36 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
       "Newest snapshot",
     ]);
 
+    // A host with two pages of apps: the page stays as wide as the screen once both are loaded (an
+    // off-screen page of apps once made it 330rem wide), and a link under Collect now reaches the
+    // snapshots below the apps.
+    const host = await open(`/hosts/${encodeURIComponent(await hostIdOf(agents[4]!))}`);
+    await host.setViewportSize({ width: 390, height: 844 });
+    const appRows = host.locator(".apps .app-row");
+    await expect.poll(() => appRows.count(), { timeout: 20_000 }).toBe(100);
+    // The next page lands off screen, never rendered, as when it loads while the reader is elsewhere.
+    await host.evaluate(() => document.querySelector<HTMLButtonElement>("button.load-more")!.click());
+    await expect.poll(() => appRows.count()).toBeGreaterThan(100);
+    await expect.poll(() => host.evaluate(() => document.documentElement.scrollWidth - innerWidth)).toBe(0);
+    await host.getByRole("navigation", { name: "On this page" }).getByRole("link", { name: "Snapshots" }).click();
+    const snapshotsInView = () =>
+      host.evaluate(() => {
+        const box = document.getElementById("snapshots")!.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= innerHeight;
+      });
+    await expect.poll(snapshotsInView).toBe(true);
+    await screenshots(host, "host-phone", { fullPage: false });
+
     const down = await chromium.newPage({ ignoreHTTPSErrors: true, colorScheme: "light" });
     await down.route("**/graphql", (route) => route.abort("connectionrefused"));
     await down.goto(`${origin}/software`);
     await expect(down.getByRole("alert").innerText({ timeout: 20_000 })).resolves.toMatch(/^Cannot reach the API at \/graphql: is the service running\?/);
     await screenshots(down, "api-down");
+    // The service answers again: Try again reads what could not be read, without a reload.
+    await down.unroute("**/graphql");
+    await down.getByRole("button", { name: "Try again now" }).click();
+    await expect.poll(() => down.locator("table.software tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBe(50);
+    await expect(down.getByRole("alert").count()).resolves.toBe(0);
     expect(pageErrors).toEqual([]);
   });
 
