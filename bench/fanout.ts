@@ -12,10 +12,13 @@
  *   BENCH_DATABASE_URL  PostgreSQL server for the scratch database (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_SERVICE_NODE_FLAGS  Node flags for our service only, e.g. "--max-semi-space-size=4"
  *   BENCH_CPU_PROF      a directory: both servers run with --cpu-prof and write their profiles under it
+ *   BENCH_HEAP_SNAPSHOTS  a directory: every server runs with an inspector on loopback and writes a heap
+ *                       snapshot there before the subscribers connect and another once they are all
+ *                       subscribed; compare them with `npm run bench:heap-diff -- <idle> <subscribed> 8 <subscribers>`
  * Exits 1 when any subscriber missed an event, got it twice, or got something else.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -28,6 +31,7 @@ import { spawnService } from "../test/helpers/service.js";
 import { startSubscriberPool, type RoundReport, type SubscriberPool } from "./fanout/pool.js";
 import { buildService } from "./compiled.js";
 import { formatTable, percentile } from "./measure.js";
+import { connectInspector, inspectorUrl, type HeapProbe } from "./soak/inspector.js";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -50,6 +54,9 @@ const SERVER_STOP_TIMEOUT_MS = 20_000;
 const IDLE = { windowMs: 300, maxTicks: 3, timeoutMs: 120_000 } as const;
 const TARGET = { subscribers: 10_000, lastMs: 250, rssMb: 300 } as const;
 
+/** Loopback and a port of the kernel's choosing: the heap probe (BENCH_HEAP_SNAPSHOTS) is for this process only. */
+const INSPECT = "--inspect=127.0.0.1:0";
+
 const COLLECT = "mutation BenchFanoutCollect { collectSnapshot { id status } }";
 
 type ServerKind = "ours" | "plain" | "floor";
@@ -70,6 +77,8 @@ interface ServerUnderTest {
   wsUrl: string;
   trigger(round: number): Promise<Trigger>;
   stop(): Promise<void>;
+  /** Present with BENCH_HEAP_SNAPSHOTS. */
+  heap: HeapProbe | null;
 }
 
 interface Round {
@@ -158,7 +167,13 @@ async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
 }
 
 /** `track` hears of the process as soon as it exists, so an interrupted start is still cleaned up. */
-async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: string | null, track: (child: ChildProcess) => void): Promise<ServerUnderTest> {
+async function startOurs(
+  databaseUrl: string,
+  osqueryBin: string,
+  profileDir: string | null,
+  inspect: boolean,
+  track: (child: ChildProcess) => void,
+): Promise<ServerUnderTest> {
   const service = spawnService(
     {
       DATABASE_URL: databaseUrl,
@@ -176,12 +191,15 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
     [
       ...(process.env["BENCH_SERVICE_NODE_FLAGS"]?.split(/\s+/).filter(Boolean) ?? []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+      ...(inspect ? [INSPECT] : []),
     ],
     "compiled",
   );
   track(service.child);
   let endpoint: string;
+  let heap: HeapProbe | null = null;
   try {
+    if (inspect) heap = await connectInspector(await inspectorUrl(service.stderr, SERVER_START_TIMEOUT_MS));
     endpoint = String((await service.waitForLog((l) => l.msg === "GraphQL server listening", SERVER_START_TIMEOUT_MS))["url"]);
     // The collection at start must be over before anyone subscribes, or it would be a stray event.
     await service.waitForLog((l) => l.msg === "collection succeeded" || l.msg === "collection failed", SERVER_START_TIMEOUT_MS);
@@ -214,20 +232,32 @@ async function startOurs(databaseUrl: string, osqueryBin: string, profileDir: st
       if (!Number.isFinite(committedAt)) throw new Error(`"collection succeeded" has no usable time: ${JSON.stringify(committed)}`);
       return { expectedId: snapshot.id, committedAt, respondedAt };
     },
-    stop: () => stopChild(service.child, () => service.child.kill("SIGTERM")),
+    stop: () => {
+      // A process with an inspector session attached waits at exit until the session goes.
+      heap?.close();
+      return stopChild(service.child, () => service.child.kill("SIGTERM"));
+    },
+    heap,
   };
 }
 
 async function startBaseline(
   kind: "plain" | "floor",
   profileDir: string | null,
+  inspect: boolean,
   track: (child: ChildProcess) => void,
 ): Promise<ServerUnderTest> {
   const child = fork(kind === "plain" ? PLAIN_SERVER : FLOOR_SERVER, [], {
-    execArgv: ["--import", "tsx", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: ["--import", "tsx", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(inspect ? [INSPECT] : [])],
+    // With an inspector, its address is read from stderr, which is passed on as it comes.
+    stdio: ["ignore", "inherit", inspect ? "pipe" : "inherit", "ipc"],
   });
   track(child);
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+    process.stderr.write(chunk);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the ${kind} server did not listen within ${SERVER_START_TIMEOUT_MS} ms`)), SERVER_START_TIMEOUT_MS);
     child.once("message", (message: { type: string; port: number }) => {
@@ -240,8 +270,10 @@ async function startBaseline(
     });
   });
   const origin = `http://127.0.0.1:${port}`;
+  const heap = inspect ? await connectInspector(await inspectorUrl(() => stderr, SERVER_START_TIMEOUT_MS)) : null;
   return {
     kind,
+    heap,
     child,
     pid: child.pid!,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
@@ -259,7 +291,10 @@ async function startBaseline(
       return { expectedId: event.id, committedAt: body.publishedAt, respondedAt };
     },
     // Disconnecting lets it exit normally, which is when --cpu-prof writes the profile.
-    stop: () => stopChild(child, () => (child.connected ? child.disconnect() : child.kill("SIGTERM"))),
+    stop: () => {
+      heap?.close();
+      return stopChild(child, () => (child.connected ? child.disconnect() : child.kill("SIGTERM")));
+    },
   };
 }
 
@@ -278,11 +313,20 @@ function roundProblems(report: RoundReport, subscribers: number): string[] {
   return problems;
 }
 
-async function measure(server: ServerUnderTest, subscribers: number): Promise<Scenario> {
+async function heapSnapshot(server: ServerUnderTest, dir: string | null, name: string): Promise<void> {
+  if (!server.heap || !dir) return;
+  const path = join(dir, `${server.kind}-${name}.heapsnapshot`);
+  const started = now();
+  await server.heap.snapshot(path);
+  log(`${server.kind}: heap snapshot ${path} (${((now() - started) / 1000).toFixed(1)} s, the server paused meanwhile)`);
+}
+
+async function measure(server: ServerUnderTest, subscribers: number, heapDir: string | null): Promise<Scenario> {
   const label = `${server.kind} ${grouped(subscribers)}`;
   const scenario: Scenario = { kind: server.kind, subscribers, workers: 0, idleRssMb: null, rounds: [], problems: [] };
   await waitForIdle(server.pid);
   scenario.idleRssMb = await rssMb(server.pid);
+  await heapSnapshot(server, heapDir, `${subscribers}-idle`);
   const connectStarted = now();
   const pool: SubscriberPool = startSubscriberPool(server.wsUrl, subscribers, MAX_SOCKETS_PER_WORKER);
   scenario.workers = pool.workers;
@@ -293,6 +337,8 @@ async function measure(server: ServerUnderTest, subscribers: number): Promise<Sc
       return scenario;
     }
     await waitForIdle(server.pid);
+    // Before any event: what the subscriptions hold, not what a delivery left behind.
+    await heapSnapshot(server, heapDir, `${subscribers}-subscribed`);
     log(
       `${label}: ${grouped(ready.subscribed)} subscribed in ${pool.workers} worker(s) in ${((now() - connectStarted) / 1000).toFixed(1)} s` +
         ` (receipt clock within ${ready.clockSkewMs.toFixed(2)} ms of the wall clock), idle RSS before ${scenario.idleRssMb.toFixed(0)} MB`,
@@ -453,6 +499,8 @@ async function main(): Promise<boolean> {
   const counts = parseCounts(process.env["BENCH_SUBSCRIBERS"]);
   const adminUrl = process.env["BENCH_DATABASE_URL"] || DEFAULT_DATABASE_URL;
   const profileRoot = process.env["BENCH_CPU_PROF"] || null;
+  const heapDir = process.env["BENCH_HEAP_SNAPSHOTS"] || null;
+  if (heapDir) await mkdir(heapDir, { recursive: true });
   const cleanup = createCleanup();
   // Servers still running. The subscriber workers and the plain server end themselves when this
   // process goes (their IPC channel closes); the service has no such channel.
@@ -488,9 +536,12 @@ async function main(): Promise<boolean> {
         const profileDir = profileRoot ? join(profileRoot, `${kind}-${subscribers}`) : null;
         let server: ServerUnderTest | null = null;
         try {
-          server = kind === "ours" ? await startOurs(scratch.url, machine.binary, profileDir, track) : await startBaseline(kind, profileDir, track);
+          server =
+            kind === "ours"
+              ? await startOurs(scratch.url, machine.binary, profileDir, heapDir !== null, track)
+              : await startBaseline(kind, profileDir, heapDir !== null, track);
           if (profileDir) log(`${kind} server pid ${server.pid} writes its CPU profile under ${profileDir}`);
-          scenarios.push(await measure(server, subscribers));
+          scenarios.push(await measure(server, subscribers, heapDir));
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           log(`${kind} ${grouped(subscribers)}: ${message}`);

@@ -5,7 +5,9 @@
  * GC roots, as DevTools' "Retainers" shows it). Node ids are stable within one process, so "new" means
  * an id the first snapshot did not have.
  *
- * Run: npm run bench:heap-diff -- first.heapsnapshot second.heapsnapshot [kinds to trace, default 6]
+ * Run: npm run bench:heap-diff -- first.heapsnapshot second.heapsnapshot [kinds to trace, default 6] [per]
+ * With `per` (e.g. the number of subscribers connected between the two), the growth is also shown
+ * divided by it: bytes per subscriber, kind by kind.
  */
 import { readFile } from "node:fs/promises";
 
@@ -123,9 +125,11 @@ function pathTo(heap: Heap, retainers: { parent: Int32Array; via: string[] }, no
 }
 
 async function main(): Promise<void> {
-  const [firstPath, secondPath, traceText] = process.argv.slice(2);
-  if (!firstPath || !secondPath) throw new Error("usage: heap-diff.ts first.heapsnapshot second.heapsnapshot [kinds to trace]");
+  const [firstPath, secondPath, traceText, perText] = process.argv.slice(2);
+  if (!firstPath || !secondPath) throw new Error("usage: heap-diff.ts first.heapsnapshot second.heapsnapshot [kinds to trace] [per]");
   const traced = Number(traceText ?? 6);
+  const per = perText === undefined ? null : Number(perText);
+  if (per !== null && !(Number.isInteger(per) && per > 0)) throw new Error(`per must be a positive whole number (got "${perText}")`);
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const first = await load(firstPath);
   const before = summarize(first);
@@ -145,10 +149,12 @@ async function main(): Promise<void> {
   });
   const grown = rows.filter((r) => r.bytes > 0 || r.count > 0).sort((x, y) => y.bytes - x.bytes);
   out("grew most (bytes of the objects themselves, not what they hold):");
-  out("  Δ KB      Δ count     now KB      now count  kind");
+  out(`  Δ KB      Δ count     now KB      now count${per ? "  B each n each" : ""}  kind`);
   for (const r of grown.slice(0, 30)) {
-    out(`  ${(r.bytes / 1024).toFixed(1).padStart(8)}  ${String(r.count).padStart(9)}  ${(r.bytesAfter / 1024).toFixed(1).padStart(9)}  ${String(r.countAfter).padStart(12)}  ${r.kind}`);
+    const each = per ? `  ${(r.bytes / per).toFixed(0).padStart(6)}  ${(r.count / per).toFixed(1).padStart(5)}` : "";
+    out(`  ${(r.bytes / 1024).toFixed(1).padStart(8)}  ${String(r.count).padStart(9)}  ${(r.bytesAfter / 1024).toFixed(1).padStart(9)}  ${String(r.countAfter).padStart(12)}${each}  ${r.kind}`);
   }
+  if (per) out(`  in all: ${((total(after) - total(before)) / per).toFixed(0)} B per ${per === 1 ? "unit" : `one of ${per}`}`);
   const shrunk = rows.filter((r) => r.bytes < 0).sort((x, y) => x.bytes - y.bytes);
   out();
   out(`shrank: ${shrunk.slice(0, 8).map((r) => `${r.kind} ${(r.bytes / 1024).toFixed(1)} KB`).join(", ") || "nothing"}`);
