@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type RequestLis
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
+import { makeServer } from "graphql-ws";
 import { createYoga, type Plugin, type YogaLogger } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { bearerToken, createTokenCheck } from "./auth.js";
@@ -22,6 +22,7 @@ import { useRequestParseErrors } from "./request-errors.js";
 import type { ResponseCache } from "./response-cache.js";
 import { createStreamShutdown } from "./stream-shutdown.js";
 import { createSubscriptionFanout } from "./subscription-fanout.js";
+import { useGraphqlWsTransport, type SocketExtra } from "./graphql-ws-transport.js";
 import { createWebSocketGuard, DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits } from "./websocket-limits.js";
 
 export interface SecurityOptions {
@@ -104,6 +105,8 @@ interface ServerContext {
   res?: ServerResponse;
   /** graphql-ws connection_init payload, for operations over websockets. */
   connectionParams?: Readonly<Record<string, unknown>>;
+  /** The peer's address, for operations over websockets (whose upgrade request is not kept). */
+  client?: string;
 }
 
 export function createServer({
@@ -130,7 +133,7 @@ export function createServer({
   };
   const viewerOf = (server: ServerContext, request?: Request): Viewer => ({
     authenticated: tokenCheck(tokenFrom(server, request)),
-    client: server.req?.socket.remoteAddress ?? "in-process",
+    client: server.client ?? server.req?.socket.remoteAddress ?? "in-process",
   });
 
   const unauthenticated = (what: string) =>
@@ -288,9 +291,14 @@ export function createServer({
   http.keepAliveTimeout = security.http.keepAliveMs;
 
   const sockets = new Set<Socket>();
+  // One listener function for every connection ('close' comes once, so no once-wrapper either):
+  // each websocket subscriber holds its connection for hours.
+  function forgetSocket(this: Socket) {
+    sockets.delete(this);
+  }
   http.on("connection", (socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.on("close", forgetSocket);
   });
 
   const guard = createWebSocketGuard(websocket, logger);
@@ -298,6 +306,8 @@ export function createServer({
     server: http,
     path: graphqlEndpoint,
     maxPayload: security.http.maxBodyBytes,
+    // ws's default, stated: a compression context per socket would cost more memory than the frames save.
+    perMessageDeflate: false,
     verifyClient: (info, done) => {
       const { req } = info;
       const json = { "Content-Type": "application/json" };
@@ -309,74 +319,98 @@ export function createServer({
     },
   });
   wss.on("connection", (socket, request) => guard.track(socket, request));
-  type Enveloped = ReturnType<typeof yoga.getEnveloped>;
-  type Root = Pick<Enveloped, "execute" | "subscribe"> & { shareKey: string; deliver: (serialisedResult: string) => void };
+  /** Where a subscriber's frames go: its socket, and the start of its "next" message, with its id. */
+  interface Target {
+    extra: SocketExtra;
+    head: string;
+  }
   // Thousands of dashboards subscribe with the same document: each event is executed once per
   // distinct operation and the result handed to all of them, instead of once per socket.
-  const fanout = createSubscriptionFanout();
-  const ws = useServer<Record<string, unknown>, { request: IncomingMessage }>(
-    {
-      // Refused connections are closed with 4403 Forbidden: a wrong token always, none with AUTH_READS.
-      onConnect: (ctx) => {
-        if (security.token === null) return true;
-        const token = tokenFrom({ req: ctx.extra.request, connectionParams: ctx.connectionParams ?? {} });
-        return token !== null ? tokenCheck(token) : !security.authReads;
-      },
-      // Runs operations through Yoga's envelope so error masking and plugins match HTTP.
-      execute: (args) => (args.rootValue as Root).execute(args),
-      subscribe: (args) => {
-        const root = args.rootValue as Root;
-        return fanout.subscribe(root.shareKey, () => root.subscribe(args), root.deliver);
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        // Before anything is parsed or run: graphql-ws has already counted this operation in.
-        const refusal = guard.refuseOperation(Object.keys(ctx.subscriptions).length);
-        if (refusal) return [refusal];
-        // A client that keeps sending operations and never reads their results is dropped here; the
-        // error is only what graphql-ws needs to stop, nothing is sent to a closing socket.
-        if (!guard.writable(ctx.extra.socket, ctx.extra.request)) return [new GraphQLError("websocket closed: the client is not reading")];
-        // Before the share key below, or anything else, recurses over them.
-        const jsonError = requestJsonError(payload);
-        if (jsonError) return [jsonError];
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionParams: ctx.connectionParams ?? {},
-        });
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as never];
-        }
-        const errors = validate(s, document);
-        if (errors.length > 0) return errors;
-        const contextValue = (await contextFactory()) as Context;
-        // Everything a subscription's results depend on: the operation, and whether the token was shown.
-        const shareKey = JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null, contextValue.viewer.authenticated]);
-        // The "next" message graphql-ws would send, framed around a result serialised once for all
-        // subscribers of the operation; only the id differs from socket to socket.
-        const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-        const { socket, request } = ctx.extra;
-        const deliver = (serialisedResult: string) => {
-          if (guard.writable(socket, request)) socket.send(`${head}${serialisedResult}}`);
-        };
-        const root: Root = { execute, subscribe, shareKey, deliver };
-        const args: ExecutionArgs = {
-          schema: s,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue,
-          rootValue: root,
-        };
-        return args;
-      },
+  const fanout = createSubscriptionFanout<Target>({
+    // The "next" message graphql-ws would send, framed around a result serialised once for all
+    // subscribers of the operation; only the id differs from socket to socket.
+    deliver: ({ extra, head }, serialisedResult) => {
+      if (guard.writable(extra.socket, extra.client)) extra.socket.send(`${head}${serialisedResult}}`);
     },
-    wss,
-  );
+  });
+  /**
+   * A subscription on its way from onSubscribe to subscribe, kept aside rather than in the execution
+   * arguments, which graphql-ws holds for as long as the subscription runs: the operation's context
+   * (and the envelope it comes from) is built only when the subscription is the first of its kind,
+   * and neither is kept for those that join one already running.
+   */
+  interface PendingSubscription {
+    shareKey: string;
+    start: () => Promise<Source>;
+    target: Target;
+  }
+  type Source = Awaited<ReturnType<Enveloped["subscribe"]>>;
+  type Enveloped = ReturnType<typeof yoga.getEnveloped>;
+  const pending = new WeakMap<ExecutionArgs, PendingSubscription>();
+  /** Queries and mutations over the socket run with their own Yoga envelope, as they would over HTTP. */
+  const executors = new WeakMap<ExecutionArgs, Enveloped["execute"]>();
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
+    // Refused connections are closed with 4403 Forbidden: a wrong token always, none with AUTH_READS.
+    onConnect: (ctx) => {
+      if (security.token === null) return true;
+      const token = tokenFrom({ connectionParams: ctx.connectionParams ?? {} });
+      return token !== null ? tokenCheck(token) : !security.authReads;
+    },
+    // Runs operations through Yoga's envelope so error masking and plugins match HTTP.
+    execute: (args) => {
+      const execute = executors.get(args);
+      if (!execute) throw new Error("an operation reached execute without passing onSubscribe");
+      executors.delete(args);
+      return execute(args);
+    },
+    subscribe: (args) => {
+      const subscription = pending.get(args);
+      if (!subscription) throw new Error("a subscription reached subscribe without passing onSubscribe");
+      pending.delete(args);
+      return fanout.subscribe(subscription.shareKey, subscription.start, subscription.target);
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      const { socket, client } = ctx.extra;
+      // Before anything is parsed or run: graphql-ws has already counted this operation in.
+      const refusal = guard.refuseOperation(Object.keys(ctx.subscriptions).length);
+      if (refusal) return [refusal];
+      // A client that keeps sending operations and never reads their results is dropped here; the
+      // error is only what graphql-ws needs to stop, nothing is sent to a closing socket.
+      if (!guard.writable(socket, client)) return [new GraphQLError("websocket closed: the client is not reading")];
+      // Before the share key below, or anything else, recurses over them.
+      const jsonError = requestJsonError(payload);
+      if (jsonError) return [jsonError];
+      const connectionParams = ctx.connectionParams ?? {};
+      const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, client, socket, params: payload, connectionParams });
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [error as never];
+      }
+      const errors = validate(s, document);
+      if (errors.length > 0) return errors;
+      const operationName = payload.operationName ?? null;
+      const variableValues = payload.variables ?? null;
+      const args: ExecutionArgs = { schema: s, operationName, document, variableValues };
+      const withContext = async () => ({ ...args, contextValue: (await contextFactory()) as Context });
+      if (getOperationAST(document, operationName)?.operation !== "subscription") {
+        const ready = await withContext();
+        executors.set(ready, execute);
+        return ready;
+      }
+      // Everything a subscription's results depend on: the operation, and whether the token was shown.
+      const authenticated = viewerOf({ connectionParams }).authenticated;
+      const shareKey = JSON.stringify([payload.query, operationName, variableValues, authenticated]);
+      pending.set(args, {
+        shareKey,
+        start: async () => subscribe(await withContext()),
+        target: { extra: ctx.extra, head: `{"id":${JSON.stringify(id)},"type":"next","payload":` },
+      });
+      return args;
+    },
+  });
+  const transport = useGraphqlWsTransport(graphqlWs, wss, logger);
 
   let closing: Promise<void> | null = null;
   return {
@@ -397,7 +431,7 @@ export function createServer({
     },
     close() {
       closing ??= (async () => {
-        await ws.dispose();
+        await transport.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         streams.end();
         if (http.listening) {
