@@ -47,22 +47,27 @@ export function useGraphqlWsTransport(
     awaitingPong.delete(this);
   }
   // A round visits every socket once: one that has not answered the previous round's ping is cut,
-  // the others are pinged. The round is taken a slice a tick, so a delivery is never held up behind
-  // ten thousand pings, and each socket is visited about once every keepAliveMs.
-  let round: WebSocket[] = [];
-  let next = 0;
-  let perTick = 0;
+  // the others are pinged. A round is walked a slice a tick, so a delivery is never held up behind
+  // ten thousand pings, and starts on a fixed beat, so each socket has about keepAliveMs to answer
+  // however few sockets there are. The walk is a live iterator over ws's own set of clients rather
+  // than a copy: a socket that closes mid-round is let go at once, not held until the round ends
+  // (ten thousand at once when clients reconnect all together).
+  let walk: Iterator<WebSocket> | null = null;
   let ticks = 0;
   const tick = () => {
-    // Rounds begin on a fixed beat, however few sockets there are: a client always has a whole round to answer.
-    if (ticks++ % TICKS_PER_ROUND === 0) {
-      round = [...wss.clients];
-      next = 0;
-      perTick = Math.ceil(round.length / TICKS_PER_ROUND);
+    const beat = ticks++ % TICKS_PER_ROUND === 0;
+    if (!walk) {
+      if (!beat) return;
+      walk = wss.clients.values();
     }
-    const end = Math.min(next + perTick, round.length);
-    for (; next < end; next++) {
-      const socket = round[next]!;
+    const slice = Math.ceil(wss.clients.size / TICKS_PER_ROUND);
+    for (let i = 0; i < slice; i++) {
+      const step = walk.next();
+      if (step.done) {
+        walk = null;
+        return;
+      }
+      const socket = step.value;
       if (socket.readyState !== socket.OPEN) continue;
       if (awaitingPong.has(socket)) {
         awaitingPong.delete(socket);
@@ -72,8 +77,6 @@ export function useGraphqlWsTransport(
       awaitingPong.add(socket);
       socket.ping();
     }
-    // Sockets that closed since the round began are let go as soon as they are passed.
-    if (next >= round.length) round = [];
   };
   const keepAlive = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? setInterval(tick, Math.max(1, Math.round(keepAliveMs / TICKS_PER_ROUND))) : null;
   keepAlive?.unref();
