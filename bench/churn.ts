@@ -1,4 +1,15 @@
-import type { AppRecord } from "../src/inventory/types.js";
+import { SoftwareSource, type AppRecord, type Inventory } from "../src/inventory/types.js";
+
+/** The bench host's machine: an Ubuntu whose inventory is `apps`. */
+export function inventoryOf(apps: AppRecord[], system: Inventory["system"] = { hostname: "bench-host", uuid: "6f1c2a3e-1d4b-4c5e-9f60-7a8b9c0d1e2f" }): Inventory {
+  return {
+    osqueryVersion: "5.12.1",
+    os: { name: "Ubuntu", version: "22.04.4 LTS (Jammy Jellyfish)", platform: "ubuntu", platformLike: "debian", build: null, arch: "x86_64" },
+    system,
+    source: SoftwareSource.deb_packages,
+    apps,
+  };
+}
 
 export interface ChurnOptions {
   initialApps: number;

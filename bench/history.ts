@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Collector } from "../src/sources/local/collector.js";
-import { SoftwareSource, type AppRecord } from "../src/inventory/types.js";
+import type { AppRecord } from "../src/inventory/types.js";
 import { createContext } from "../src/context.js";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
@@ -15,9 +15,8 @@ import { createPubSub } from "../src/events/pubsub.js";
 import { schema } from "../src/schema/index.js";
 import { createServer } from "../src/server/server.js";
 import { createInventoryStore, type InventoryStore } from "../src/store/inventory-store.js";
-import type { Inventory } from "../src/inventory/types.js";
 import { createRetention } from "../src/store/retention.js";
-import { createChurn, expectedCounts, type ExpectedCounts } from "./churn.js";
+import { createChurn, expectedCounts, inventoryOf, type ExpectedCounts } from "./churn.js";
 import { assert, formatTable, graphqlClient, summarize, timeIt, type Gql, type Timing } from "./measure.js";
 import { benchMain, withConnection } from "./scratch-database.js";
 
@@ -114,16 +113,6 @@ interface BuiltHistory {
 }
 
 const snapshotGid = (id: number) => encodeGlobalID("Snapshot", id);
-
-function inventoryOf(apps: AppRecord[]): Inventory {
-  return {
-    osqueryVersion: "5.12.1",
-    os: { name: "Ubuntu", version: "22.04.4 LTS (Jammy Jellyfish)", platform: "ubuntu", platformLike: "debian", build: null, arch: "x86_64" },
-    system: { hostname: "bench-host", uuid: "6f1c2a3e-1d4b-4c5e-9f60-7a8b9c0d1e2f" },
-    source: SoftwareSource.deb_packages,
-    apps,
-  };
-}
 
 async function buildHistory(store: InventoryStore, end: Date, keep: ReadonlySet<number>): Promise<BuiltHistory> {
   const churn = createChurn({ initialApps: INITIAL_APPS, ...CHURN });

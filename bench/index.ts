@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const BENCHES = {
   "latest-data": "latest-data.ts",
+  "read-queries": "read-queries.ts",
   ingest: "ingest.ts",
   fanout: "fanout.ts",
   fleet: "fleet.ts",

@@ -5,7 +5,7 @@
  * the server).
  */
 import { fileURLToPath } from "node:url";
-import { SoftwareSource, type AppRecord } from "../src/inventory/types.js";
+import type { AppRecord } from "../src/inventory/types.js";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { applyMigrations } from "../src/db/migrate.js";
 import { SnapshotStatus } from "../src/generated/prisma/enums.js";
@@ -13,7 +13,7 @@ import { createLogger, type Logger } from "../src/logger.js";
 import { createInventoryStore, type InventoryStore } from "../src/store/inventory-store.js";
 import type { Inventory } from "../src/inventory/types.js";
 import { ensureSoftware } from "../src/store/software-catalog.js";
-import { createChurn, expectedCounts } from "./churn.js";
+import { createChurn, expectedCounts, inventoryOf as benchInventory } from "./churn.js";
 import { assert, formatTable, summarize, type Timing } from "./measure.js";
 import { benchMain, withConnection } from "./scratch-database.js";
 
@@ -34,15 +34,7 @@ const freshUuid = (round: number) => `00000000-0000-4000-8000-${String(round).pa
 
 const HOUR_MS = 60 * 60_000;
 
-function inventoryOf(apps: AppRecord[], uuid: string): Inventory {
-  return {
-    osqueryVersion: "5.12.1",
-    os: { name: "Ubuntu", version: "22.04.4 LTS (Jammy Jellyfish)", platform: "ubuntu", platformLike: "debian", build: null, arch: "x86_64" },
-    system: { hostname: `bench-${uuid.slice(-4)}`, uuid },
-    source: SoftwareSource.deb_packages,
-    apps,
-  };
-}
+const inventoryOf = (apps: AppRecord[], uuid: string): Inventory => benchInventory(apps, { hostname: `bench-${uuid.slice(-4)}`, uuid });
 
 type Measurement = "first" | "unchanged" | "churn" | "naive" | "naiveRaw";
 

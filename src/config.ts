@@ -75,6 +75,7 @@ const envSchema = z.object({
   RESPONSE_CACHE_MAX_ENTRIES: integer("RESPONSE_CACHE_MAX_ENTRIES", 1, 1_000_000).default(1000),
   RESPONSE_CACHE_MAX_BYTES: integer("RESPONSE_CACHE_MAX_BYTES", 1024, 16 * 1024 ** 3).default(32 * 1024 * 1024),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: integer("RESPONSE_CACHE_MAX_ENTRY_BYTES", 1024, 16 * 1024 ** 3).default(1024 * 1024),
+  DIFF_CACHE_BYTES: integer("DIFF_CACHE_BYTES", 0, 16 * 1024 ** 3).default(16 * 1024 * 1024),
   DATA_DIR: z.string().trim().min(1, "DATA_DIR must not be empty").default("./data"),
   OSQUERY_BIN: z.string().trim().min(1, "OSQUERY_BIN must not be empty").default("osqueryi"),
   OSQUERY_TIMEOUT_MS: integer("OSQUERY_TIMEOUT_MS", 100, 3_600_000).default(60_000),
@@ -172,6 +173,8 @@ export interface Config {
    * of the serialised responses.
    */
   responseCache: { ttlMs: number; maxEntries: number; maxBytes: number; maxEntryBytes: number };
+  /** Heap for computed snapshot diffs (HistoryOptions.cacheBytes); 0 turns that cache off. */
+  diffCacheBytes: number;
   osquery: { binary: string; timeoutMs: number; maxOutputBytes: number; maxRows: number };
   /** node-schedule cron expression; null when the schedule is off (one collection still runs at start). */
   collectSchedule: string | null;
@@ -325,6 +328,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
         maxEntryBytes: e.RESPONSE_CACHE_MAX_ENTRY_BYTES,
       },
+      diffCacheBytes: e.DIFF_CACHE_BYTES,
       osquery: {
         binary: e.OSQUERY_BIN,
         timeoutMs: e.OSQUERY_TIMEOUT_MS,

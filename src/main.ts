@@ -400,6 +400,7 @@ async function main(args: string[]): Promise<void> {
       demo: config.demo,
       inventory,
       collectRatePerMinute: config.collectRatePerMinute,
+      historyCacheBytes: config.diffCacheBytes,
     });
     const retention = createRetention({ db: db.prisma, policy: config.retention, logger: logger.child({ component: "retention" }) });
     const server = createServer({

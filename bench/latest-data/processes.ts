@@ -7,7 +7,7 @@ export type LogLine = Record<string, unknown> & { msg?: unknown };
 
 export interface ChildServer {
   label: string;
-  /** The node process that serves: spawned as process.execPath itself, no npm or shell in between. */
+  /** The node process that serves: spawned as the node binary itself, no npm or shell in between. */
   pid: number;
   endpoint: string;
   waitForLog(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
@@ -17,6 +17,8 @@ export interface ChildServer {
 
 export interface ChildServerOptions {
   label: string;
+  /** The node binary. @default process.execPath */
+  node?: string;
   nodeArgs: string[];
   cwd: string;
   env: Record<string, string>;
@@ -26,7 +28,7 @@ export interface ChildServerOptions {
 }
 
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, options.nodeArgs, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(options.node ?? process.execPath, options.nodeArgs, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
   const logs: LogLine[] = [];
   let stderr = "";
   const wakers = new Set<() => void>();

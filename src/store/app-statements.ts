@@ -55,6 +55,26 @@ export const APP_STATEMENTS = {
   byIds: { name: "app_by_ids", text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE a.id = ANY($1::int[])` },
 } as const satisfies Record<string, Statement>;
 
+/**
+ * snapshotDiff's two sides, from the rows that differ: $1 host, $2 the older snapshot, $3 the newer.
+ * Apps that were removed or added in between and are back are on both sides (computeDiff pairs them).
+ */
+export const DIFF_STATEMENTS = {
+  /** Alive at the older snapshot, removed by the newer. */
+  onlyOlder: {
+    name: "diff_only_older",
+    text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL}
+      WHERE a.host_id = $1 AND a.removed_snapshot_id > $2 AND a.removed_snapshot_id <= $3 AND a.first_seen_snapshot_id <= $2`,
+  },
+  /** Added after the older snapshot, alive at the newer. */
+  onlyNewer: {
+    name: "diff_only_newer",
+    text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL}
+      WHERE a.host_id = $1 AND a.first_seen_snapshot_id > $2 AND a.first_seen_snapshot_id <= $3
+        AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > $3)`,
+  },
+} as const satisfies Record<string, Statement>;
+
 export interface AppFilterValues {
   /** Case-insensitive substring of the name. */
   nameContains?: string | null | undefined;

@@ -24,6 +24,7 @@ describe("parseConfig", () => {
       redisUrl: null,
       leaderCheckMs: 5000,
       responseCache: { ttlMs: 60_000, maxEntries: 1000, maxBytes: 32 * 1024 * 1024, maxEntryBytes: 1024 * 1024 },
+      diffCacheBytes: 16 * 1024 * 1024,
       osquery: { binary: "osqueryi", timeoutMs: 60_000, maxOutputBytes: 16 * 1024 * 1024, maxRows: 200_000 },
       collectSchedule: "*/5 * * * *",
       retention: { retainDays: 90, retainFailedDays: 7 },
@@ -106,6 +107,7 @@ describe("parseConfig", () => {
         RESPONSE_CACHE_MAX_ENTRIES: "50",
         RESPONSE_CACHE_MAX_BYTES: "65536",
         RESPONSE_CACHE_MAX_ENTRY_BYTES: "4096",
+        DIFF_CACHE_BYTES: "0",
         MAX_SOCKETS_PER_CLIENT: "4",
         MAX_SUBSCRIPTIONS_PER_SOCKET: "10",
         WS_MAX_BUFFERED_BYTES: "1048576",
@@ -113,6 +115,7 @@ describe("parseConfig", () => {
     ).toMatchObject({
       leaderCheckMs: 2000,
       responseCache: { ttlMs: 0, maxEntries: 50, maxBytes: 65536, maxEntryBytes: 4096 },
+      diffCacheBytes: 0,
       websocket: { maxSocketsPerClient: 4, maxSubscriptionsPerSocket: 10, maxBufferedBytes: 1048576 },
       server: { host: "0.0.0.0", port: 8080 },
       osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024, maxRows: 200_000 },

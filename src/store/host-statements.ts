@@ -1,0 +1,69 @@
+/**
+ * The statements of the hosts read path, as text: the store sends them through Database.read, and
+ * bench/read-queries' baseline imports the same text.
+ */
+import type { Statement } from "../db/read.js";
+
+/** Every Host column, named as Prisma's model names them (int8 columns as text: see hostRows). */
+export const HOST_COLUMNS_SQL = `id, identifier, hostname, platform, platform_like AS "platformLike", local, os_name AS "osName",
+  os_version AS "osVersion", osquery_version AS "osqueryVersion", hardware_vendor AS "hardwareVendor",
+  hardware_model AS "hardwareModel", hardware_serial AS "hardwareSerial", cpu_brand AS "cpuBrand",
+  physical_memory::text AS "physicalMemory", agent_identifier AS "agentIdentifier", agent_instance_id AS "agentInstanceId",
+  node_key_hash AS "nodeKeyHash", enrolled_at AS "enrolledAt", last_seen_at AS "lastSeenAt",
+  inventory_requested_at AS "inventoryRequestedAt", inventory_batch AS "inventoryBatch", inventory_sent_at AS "inventorySentAt",
+  inventory_at AS "inventoryAt", result_lines::text AS "resultLines", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+export const HOST_PAGE_STATEMENTS = {
+  byIds: { name: "host_by_ids", text: `SELECT ${HOST_COLUMNS_SQL} FROM hosts WHERE id = ANY($1::int[])` },
+} as const satisfies Record<string, Statement>;
+
+export interface HostFilterValues {
+  /** Case-insensitive substring of the hostname, LIKE-escaped by the caller. */
+  hostnameLike?: string | undefined;
+  platform?: string | undefined;
+}
+
+/**
+ * The WHERE of a filtered host list and its values, numbered from $1, and a variant name per set of
+ * optional parts, so each variant is prepared once.
+ */
+function hostSet(filter: HostFilterValues, range: { gt?: number | undefined; lt?: number | undefined }) {
+  const values: unknown[] = [];
+  const parts: string[] = [];
+  const name: string[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  if (filter.hostnameLike !== undefined) {
+    parts.push(`hostname ILIKE ${param(filter.hostnameLike)} ESCAPE '\\'`);
+    name.push("n");
+  }
+  if (filter.platform !== undefined) {
+    parts.push(`platform = ${param(filter.platform)}`);
+    name.push("p");
+  }
+  if (range.gt !== undefined) {
+    parts.push(`id > ${param(range.gt)}`);
+    name.push("gt");
+  }
+  if (range.lt !== undefined) {
+    parts.push(`id < ${param(range.lt)}`);
+    name.push("lt");
+  }
+  return { where: parts.length ? `WHERE ${parts.join(" AND ")}` : "", values, variant: name.map((part) => `_${part}`).join(""), param };
+}
+
+/** Up to `take` hosts of the filter within the id range, in id order or its reverse. */
+export function hostPageStatement(
+  filter: HostFilterValues,
+  range: { gt?: number | undefined; lt?: number | undefined },
+  direction: "asc" | "desc",
+  take: number,
+): [Statement, unknown[]] {
+  const { where, values, variant, param } = hostSet(filter, range);
+  const text = `SELECT ${HOST_COLUMNS_SQL} FROM hosts ${where} ORDER BY id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
+  return [{ name: `host_page_${direction}${variant}`, text }, values];
+}
+
+export function hostCountStatement(filter: HostFilterValues): [Statement, unknown[]] {
+  const { where, values, variant } = hostSet(filter, {});
+  return [{ name: `host_count${variant}`, text: `SELECT count(*)::int AS n FROM hosts ${where}` }, values];
+}
