@@ -15,6 +15,8 @@
  *   BENCH_CPU_PROFILE_DIR   write a --cpu-prof profile of every server there (inflates the CPU numbers)
  *   BENCH_SERVICE_<NAME>    sets <NAME> for the service only (its caches are off unless set here)
  *   BENCH_POSTGRAPHILE=0    leaves PostGraphile out
+ *   BENCH_READ_QUERIES      only the cases whose key starts with one of these (comma-separated: hosts,
+ *                           software-0, software-hosts, snapshot-diff, ...), e.g. to profile one query
  */
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { loadavg } from "node:os";
@@ -209,7 +211,9 @@ loadBenchMain("read-queries", async ({ url, profileDir, started, out, monitor, m
   const yoga = await startBaseline("yoga", "(b) yoga + pg", "bench/read-queries/yoga-server.ts", options);
   const postgraphile = peer.ok ? await startPostGraphile(peer.peer, "postgraphile", [PGL_SCHEMA], options) : null;
 
-  const all = cases(seeded, titles);
+  const only = (process.env["BENCH_READ_QUERIES"] ?? "").split(",").map((key) => key.trim()).filter(Boolean);
+  const all = cases(seeded, titles).filter((query) => only.length === 0 || only.some((key) => query.key.startsWith(key)));
+  assert(all.length > 0, `BENCH_READ_QUERIES=${only.join(",")} names none of ${cases(seeded, titles).map((query) => query.key).join(", ")}`);
   const results: { query: QueryCase; measured: Map<string, Measured> }[] = [];
   for (const query of all) {
     const contenders: Contender[] = [

@@ -106,8 +106,8 @@ export function createContext({ db, read, historyCacheBytes, collectRatePerMinut
     apps: createAppQueries(read),
     hosts: createHostQueries(read),
     snapshots: createNewestSnapshots(db),
-    software: createSoftwareQueries(db),
-    history: createHistory({ db, ...(historyCacheBytes !== undefined ? { cacheBytes: historyCacheBytes } : {}) }),
+    software: createSoftwareQueries({ db, read }),
+    history: createHistory({ db, read, ...(historyCacheBytes !== undefined ? { cacheBytes: historyCacheBytes } : {}) }),
     collectLimiter: createRateLimiter({ perMinute: collectRatePerMinute }),
   };
 }

@@ -1,4 +1,6 @@
-import { Prisma, type Host } from "../generated/prisma/client.js";
+import type { Host } from "../generated/prisma/client.js";
+import { escapeLike } from "../store/app-statements.js";
+import type { HostFilterValues } from "../store/host-queries.js";
 import type { Context } from "../context.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
@@ -161,25 +163,23 @@ interface HostFilter {
   online?: boolean | null | undefined;
 }
 
-/** The filter as a Prisma where clause; `online` is the same rule as Host.online. */
-function hostWhere(filter: HostFilter | null | undefined, ctx: Context): Prisma.HostWhereInput {
+/** The filter for the store; `online` is the same rule as Host.online. */
+function hostFilter(filter: HostFilter | null | undefined, ctx: Context): HostFilterValues {
   if (!filter) return {};
-  const where: Prisma.HostWhereInput[] = [];
+  const values: HostFilterValues = {};
   if (filter.hostnameContains != null) {
     checkText(filter.hostnameContains, "filter.hostnameContains", MAX_FILTER_LENGTH);
-    where.push({ hostname: { contains: filter.hostnameContains, mode: "insensitive" } });
+    values.hostnameLike = `%${escapeLike(filter.hostnameContains)}%`;
   }
   if (filter.platform != null) {
     checkText(filter.platform, "filter.platform", MAX_FILTER_LENGTH);
-    where.push({ platform: filter.platform });
+    values.platform = filter.platform;
   }
   if (filter.online != null) {
     if (ctx.fleet) ctx.response.volatile = true;
-    const cutoff = new Date(Date.now() - (ctx.fleet?.onlineWindowMs ?? 0));
-    const online: Prisma.HostWhereInput = ctx.fleet ? { OR: [{ local: true }, { lastSeenAt: { gte: cutoff } }] } : { local: true };
-    where.push(filter.online ? online : { NOT: online });
+    values.online = { value: filter.online, seenSince: ctx.fleet ? new Date(Date.now() - ctx.fleet.onlineWindowMs) : null };
   }
-  return { AND: where };
+  return values;
 }
 
 builder.queryField("hosts", (t) =>
@@ -191,10 +191,10 @@ builder.queryField("hosts", (t) =>
       resolve: async (_parent, args, ctx) => {
         // The filter reads stored times: those this instance holds are stored first, so it agrees with Host.online here.
         if (args.filter?.online != null && ctx.fleet) await ctx.fleet.flushLastSeen();
-        const where = hostWhere(args.filter, ctx);
+        const filter = hostFilter(args.filter, ctx);
         const [page, totalCount] = await Promise.all([
-          connectionById(args, "host", "asc", (id, direction, take) => ctx.db.host.findMany({ where: { AND: [where, { id }] }, orderBy: { id: direction }, take })),
-          ctx.db.host.count({ where }),
+          connectionById(args, "host", "asc", (range, direction, take) => ctx.hosts.page(filter, range, direction, take)),
+          ctx.hosts.count(filter),
         ]);
         return { ...page, totalCount };
       },

@@ -122,10 +122,7 @@ builder.queryField("softwareHosts", (t) =>
         const filter = { name: args.name, source, version };
         const [page, totalCount] = await Promise.all([
           connectionById(args, "host", "asc", async (range, direction, take) => {
-            const ids = await ctx.software.hostIds(filter, range, direction, take);
-            const hosts = await ctx.db.host.findMany({ where: { id: { in: ids } } });
-            const byId = new Map(hosts.map((host) => [host.id, host]));
-            return ids.flatMap((id) => byId.get(id) ?? []);
+            return ctx.hosts.byIds(await ctx.software.hostIds(filter, range, direction, take));
           }),
           ctx.software.countHosts(filter),
         ]);

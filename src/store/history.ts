@@ -1,7 +1,9 @@
 import { LRUCache } from "lru-cache";
 import { Prisma, type PrismaClient, type Snapshot } from "../generated/prisma/client.js";
 import { appIdentity } from "./identity.js";
+import type { Read } from "../db/read.js";
 import { APP_COLUMNS, APPS, exactApps, type StoredApp } from "./app-queries.js";
+import { DIFF_STATEMENTS } from "./app-statements.js";
 import { compareVersions, versionSchemeFor } from "./version-order.js";
 
 export const ChangeKind = {
@@ -116,6 +118,8 @@ export interface History {
 
 export interface HistoryOptions {
   db: PrismaClient;
+  /** snapshotDiff's two statements go through it (DIFF_STATEMENTS). */
+  read: Read;
   /**
    * Bytes of heap that diffs kept in memory may take, as `diffBytes` estimates them (a diff of two
    * snapshots never changes, and clients page through it); least recently used diffs go first, and a
@@ -140,7 +144,7 @@ export interface HistoryOptions {
 export const DIFF_BYTES = { perDiff: 1024, perChange: 2560 } as const;
 export const diffBytes = (diff: Diff) => DIFF_BYTES.perDiff + diff.changes.length * DIFF_BYTES.perChange;
 
-export function createHistory({ db, cacheBytes = 16 * 1024 * 1024, cacheIdleMs = 60_000, cacheEntries = 1000, now = () => performance.now() }: HistoryOptions): History {
+export function createHistory({ db, read, cacheBytes = 16 * 1024 * 1024, cacheIdleMs = 60_000, cacheEntries = 1000, now = () => performance.now() }: HistoryOptions): History {
   // Kept until unused for cacheIdleMs: bounded in bytes alone, a cache that every collection adds a
   // diff to grows for hours before the bound is reached (the soak's heap grew 0.44 MB a minute with a
   // bound of 50,000 changes, and a diff of no changes counted for nothing).
@@ -182,12 +186,8 @@ export function createHistory({ db, cacheBytes = 16 * 1024 * 1024, cacheIdleMs =
         const lo = Math.min(from.id, to.id);
         const hi = Math.max(from.id, to.id);
         const [onlyLo, onlyHi] = await Promise.all([
-          db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS}
-            WHERE a.host_id = ${from.hostId} AND a.removed_snapshot_id > ${lo} AND a.removed_snapshot_id <= ${hi}
-              AND a.first_seen_snapshot_id <= ${lo}`.then(exactApps),
-          db.$queryRaw<StoredApp[]>`SELECT ${APP_COLUMNS} FROM ${APPS}
-            WHERE a.host_id = ${from.hostId} AND a.first_seen_snapshot_id > ${lo} AND a.first_seen_snapshot_id <= ${hi}
-              AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > ${hi})`.then(exactApps),
+          read<StoredApp>(DIFF_STATEMENTS.onlyOlder, [from.hostId, lo, hi]).then(exactApps),
+          read<StoredApp>(DIFF_STATEMENTS.onlyNewer, [from.hostId, lo, hi]).then(exactApps),
         ]);
         return from.id <= to.id ? computeDiff(onlyLo, onlyHi) : computeDiff(onlyHi, onlyLo);
       });

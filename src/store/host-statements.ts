@@ -21,6 +21,11 @@ export interface HostFilterValues {
   /** Case-insensitive substring of the hostname, LIKE-escaped by the caller. */
   hostnameLike?: string | undefined;
   platform?: string | undefined;
+  /**
+   * Online: the local host, or seen at or after `seenSince` (null: no host but the local one is ever
+   * online); offline: the others, hosts never seen included, as Host.online says.
+   */
+  online?: { value: boolean; seenSince: Date | null } | undefined;
 }
 
 /**
@@ -39,6 +44,13 @@ function hostSet(filter: HostFilterValues, range: { gt?: number | undefined; lt?
   if (filter.platform !== undefined) {
     parts.push(`platform = ${param(filter.platform)}`);
     name.push("p");
+  }
+  if (filter.online !== undefined) {
+    const { value, seenSince } = filter.online;
+    const online = seenSince === null ? "local" : `(local OR last_seen_at >= ${param(seenSince)}::timestamptz)`;
+    // NOT of a NULL (never seen) is NULL, which would leave such a host out of both lists.
+    parts.push(value ? online : `NOT coalesce(${online}, false)`);
+    name.push(`${value ? "on" : "off"}${seenSince === null ? "" : "_since"}`);
   }
   if (range.gt !== undefined) {
     parts.push(`id > ${param(range.gt)}`);

@@ -1,8 +1,19 @@
+import type { Read } from "../db/read.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import { APP_COLUMNS, APPS, escapeLike, exactApps, exactText, exactTextColumn, type AppFilter, type StoredApp } from "./app-queries.js";
+import { APP_COLUMNS, APPS, exactApps, exactText, type AppFilter, type StoredApp } from "./app-queries.js";
 import { computeDiff, type AppChange } from "./history.js";
-import { PENDING_TITLE_COUNTS, PENDING_VERSION_COUNTS } from "./software-catalog.js";
+import {
+  SOFTWARE_STATEMENTS,
+  softwareHostCountStatement,
+  softwareHostIdsStatement,
+  titleCountStatement,
+  titlePageStatement,
+  type SoftwareHostFilter,
+  type TitlePosition,
+} from "./software-statements.js";
 import { sortKeyOf } from "./sort-key.js";
+
+export type { SoftwareHostFilter, TitlePosition };
 
 /** A piece of software across the fleet: every version of one name from one source. */
 export interface SoftwareTitle {
@@ -15,20 +26,6 @@ export interface SoftwareTitle {
 export interface SoftwareVersionCount {
   version: string | null;
   hostCount: number;
-}
-
-/** A title's place in the fleet-wide order: by name (case-insensitive, as latestData), then name (by code point) and source. */
-export interface TitlePosition {
-  source: string;
-  name: string;
-}
-
-/** Which hosts have an app: its exact name, optionally one source and one version. */
-export interface SoftwareHostFilter {
-  name: string;
-  source?: string | undefined;
-  /** undefined: any version; null: apps without a version. */
-  version?: string | null | undefined;
 }
 
 /** What one snapshot of a host changed in an app: its copies that came, went or changed version there. */
@@ -62,95 +59,53 @@ export interface SoftwareQueries {
 
 export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name]);
 
-/** Titles with their host counts including the changes not folded yet (software-catalog.ts). */
-const COUNTED_TITLES = Prisma.sql`(SELECT t.id, t.source, t.name, t.sort_key, coalesce(c.host_count, 0) + coalesce(p.delta, 0) AS host_count
-  FROM software_titles t
-    LEFT JOIN software_title_hosts c ON c.title_id = t.id
-    LEFT JOIN (${Prisma.raw(PENDING_TITLE_COUNTS)}) p ON p.title_id = t.id) AS t`;
-
 /**
  * Fleet-wide reads of the hosts' newest inventories. Host counts are kept per title and per version
  * as collections land (software-catalog.ts), so a page of titles reads about as many rows as it
- * shows, whatever the size of the fleet.
+ * shows, whatever the size of the fleet. software and softwareHosts go through Database.read
+ * (software-statements.ts); softwareChanges through Prisma's $queryRaw.
  */
-export function createSoftwareQueries(db: PrismaClient): SoftwareQueries {
-  const where = (filter: AppFilter) => {
-    const parts = [Prisma.sql`t.host_count > 0`];
-    if (filter.nameContains) parts.push(Prisma.sql`t.name ILIKE ${`%${escapeLike(filter.nameContains)}%`} ESCAPE '\\'`);
-    if (filter.source) parts.push(Prisma.sql`t.source = ${filter.source}`);
-    return Prisma.join(parts, " AND ");
-  };
-  // The sort key as stored (the lower-cased name's bytes, computed here as at ingest), then names that
-  // differ only in case by code point ("C"): the same order on every database, whatever its collation.
-  const position = (p: TitlePosition) => Prisma.sql`(${Buffer.from(sortKeyOf(p.name))}::bytea, ${p.name}, ${p.source})`;
+export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Read }): SoftwareQueries {
   // The software rows of an app on any host: titles found through their sort key index.
   const softwareIds = (filter: SoftwareHostFilter) => Prisma.sql`SELECT s.id FROM software_titles t
       JOIN software_versions v ON v.title_id = t.id
       JOIN software s ON s.version_id = v.id
     WHERE t.sort_key = ${Buffer.from(sortKeyOf(filter.name))}::bytea AND t.name = ${filter.name}
-      ${filter.source ? Prisma.sql`AND t.source = ${filter.source}` : Prisma.empty}
-      ${filter.version === undefined ? Prisma.empty : filter.version === null ? Prisma.sql`AND v.version IS NULL` : Prisma.sql`AND v.version = ${filter.version}`}`;
+      ${filter.source ? Prisma.sql`AND t.source = ${filter.source}` : Prisma.empty}`;
   /**
    * Where the app's rows began or ended since `since`: each row's first snapshot and its last. Rows
    * change only at SUCCEEDED snapshots, so these are exactly the snapshots that changed it.
    */
-  const events = (filter: SoftwareHostFilter, since: Date) => Prisma.sql`(SELECT a.host_id, e.snapshot_id, e.at
+  const events = (filter: Omit<SoftwareHostFilter, "version">, since: Date) => Prisma.sql`(SELECT a.host_id, e.snapshot_id, e.at
       FROM apps a CROSS JOIN LATERAL (VALUES (a.first_seen_snapshot_id, a.first_seen_at), (a.removed_snapshot_id, a.removed_at)) AS e(snapshot_id, at)
       WHERE a.software_id IN (${softwareIds(filter)}) AND (a.first_seen_at >= ${since}::timestamptz OR a.removed_at >= ${since}::timestamptz)
         AND e.at >= ${since}::timestamptz) AS e`;
+  const count = async (statement: Parameters<Read>) => (await read<{ n: number }>(...statement))[0]?.n ?? 0;
   return {
-    async titles(filter, { after, before }, direction, take) {
-      const bounds = [
-        ...(after ? [Prisma.sql`AND (t.sort_key, t.name COLLATE "C", t.source) > ${position(after)}`] : []),
-        ...(before ? [Prisma.sql`AND (t.sort_key, t.name COLLATE "C", t.source) < ${position(before)}`] : []),
-      ];
-      const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-      return db.$queryRaw<SoftwareTitle[]>`SELECT t.source, ${exactTextColumn("t.name", "name")}, t.host_count::int AS "hostCount"
-        FROM ${COUNTED_TITLES} WHERE ${where(filter)} ${bounds.length ? Prisma.join(bounds, " ") : Prisma.empty}
-        ORDER BY t.sort_key ${order}, t.name COLLATE "C" ${order}, t.source ${order} LIMIT ${take}`.then((rows) =>
-        rows.map((row) => ({ ...row, name: exactText(row.name) })),
-      );
+    async titles(filter, range, direction, take) {
+      const rows = await read<SoftwareTitle>(...titlePageStatement(filter, range, direction, take));
+      for (const row of rows) row.name = exactText(row.name);
+      return rows;
     },
-    async countTitles(filter) {
-      const [row] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM ${COUNTED_TITLES} WHERE ${where(filter)}`;
-      return row?.n ?? 0;
-    },
+    countTitles: (filter) => count(titleCountStatement(filter)),
     async versions(titles) {
       const result = new Map<string, SoftwareVersionCount[]>();
       if (titles.length === 0) return result;
-      const rows = await db.$queryRaw<(SoftwareVersionCount & TitlePosition)[]>`SELECT t.source, ${exactTextColumn("t.name", "name")},
-          ${exactTextColumn("v.version", "version")}, (coalesce(c.host_count, 0) + coalesce(p.delta, 0))::int AS "hostCount"
-        FROM software_titles t
-          JOIN software_versions v ON v.title_id = t.id
-          LEFT JOIN software_version_hosts c ON c.version_id = v.id
-          LEFT JOIN (${Prisma.raw(PENDING_VERSION_COUNTS)}) p ON p.version_id = v.id
-        WHERE t.fingerprint IN (SELECT software_title_fingerprint(u.source, u.name)
-                                FROM unnest(${titles.map((t) => t.source)}::text[], ${titles.map((t) => t.name)}::text[]) AS u(source, name))
-          AND coalesce(c.host_count, 0) + coalesce(p.delta, 0) > 0
-        ORDER BY 4 DESC, v.version`;
+      const rows = await read<SoftwareVersionCount & TitlePosition>(SOFTWARE_STATEMENTS.versions, [titles.map((t) => t.source), titles.map((t) => t.name)]);
       for (const row of rows) {
-        const title = { source: row.source, name: exactText(row.name) };
-        const key = titleKey(title);
-        result.set(key, [...(result.get(key) ?? []), { version: exactText(row.version), hostCount: row.hostCount }]);
+        const key = titleKey({ source: row.source, name: exactText(row.name) });
+        const list = result.get(key);
+        const version = { version: exactText(row.version), hostCount: row.hostCount };
+        if (list) list.push(version);
+        else result.set(key, [version]);
       }
       return result;
     },
     async hostIds(filter, range, direction, take) {
-      const bounds = [
-        ...(range.gt !== undefined ? [Prisma.sql`AND a.host_id > ${range.gt}`] : []),
-        ...(range.lt !== undefined ? [Prisma.sql`AND a.host_id < ${range.lt}`] : []),
-      ];
-      const order = direction === "asc" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-      const rows = await db.$queryRaw<{ id: number }[]>`SELECT DISTINCT a.host_id AS id FROM apps a
-        WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL ${bounds.length ? Prisma.join(bounds, " ") : Prisma.empty}
-        ORDER BY 1 ${order} LIMIT ${take}`;
+      const rows = await read<{ id: number }>(...softwareHostIdsStatement(filter, range, direction, take));
       return rows.map((row) => row.id);
     },
-    async countHosts(filter) {
-      const [row] = await db.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT a.host_id)::int AS n FROM apps a
-        WHERE a.software_id IN (${softwareIds(filter)}) AND a.removed_snapshot_id IS NULL`;
-      return row?.n ?? 0;
-    },
+    countHosts: (filter) => count(softwareHostCountStatement(filter)),
     async changes(filter, since, range, direction, take) {
       const bounds = [
         ...(range.gt !== undefined ? [Prisma.sql`AND e.snapshot_id > ${range.gt}`] : []),

@@ -99,7 +99,7 @@ describe.each(backends)("moving apps to the shared software catalog on %s", (bac
     expect(byId[2]).toMatchObject({ publisher: "Pub", alterations: ["TRUNCATED"] });
 
     // Host counts of the newest inventories: the removed curl 7.0 of host 1 does not count.
-    const fleet = createSoftwareQueries(db.prisma);
+    const fleet = createSoftwareQueries({ db: db.prisma, read: db.read });
     const titles = await fleet.titles({}, { after: null, before: null }, "asc", 10);
     expect(titles).toEqual([
       { source: "deb_packages", name: "\uFEFFbom name", hostCount: 1 },
@@ -142,7 +142,7 @@ describe.each(backends)("count changes pending when the queue becomes one row pe
       (1, 10, 1), (1, 11, -1), (1, 10, 1), (1, NULL, 1), (2, NULL, 1), (2, 20, 1)`);
 
     expect(await migrate(db, MIGRATIONS_DIR)).toContain(BATCHES);
-    const fleet = createSoftwareQueries(db.prisma);
+    const fleet = createSoftwareQueries({ db: db.prisma, read: db.read });
     expect(await fleet.titles({}, { after: null, before: null }, "asc", 10)).toEqual([
       { source: "deb_packages", name: "curl", hostCount: 6 },
       { source: "deb_packages", name: "vim", hostCount: 1 },

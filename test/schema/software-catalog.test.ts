@@ -78,7 +78,7 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
   };
 
   async function expectCountsMatch() {
-    const fleet = createSoftwareQueries(db.prisma);
+    const fleet = createSoftwareQueries({ db: db.prisma, read: db.read });
     const expected = truth(reported);
     const titles = await fleet.titles({}, { after: null, before: null }, "asc", 10_000);
     expect(new Map(titles.map((t) => [titleKey(t), t.hostCount]))).toEqual(expected.titles);

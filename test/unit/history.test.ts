@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import type { StoredApp } from "../../src/store/app-queries.js";
+import type { Read, Statement } from "../../src/db/read.js";
+import { DIFF_STATEMENTS } from "../../src/store/app-statements.js";
 import { computeDiff, createHistory, DIFF_BYTES, diffBytes } from "../../src/store/history.js";
 import { sortKeyOf } from "../../src/store/sort-key.js";
 
@@ -58,22 +60,19 @@ describe("computeDiff", () => {
 });
 
 describe("the diff cache", () => {
-  /** A test double for the two queries a diff runs: every call returns `size` added apps. */
+  /** A test double for the two statements a diff runs: every call returns `size` added apps. */
   function fakeDb(size: () => number) {
     let calls = 0;
     let failNext = false;
-    const db = {
-      $queryRaw: async (strings: TemplateStringsArray) => {
-        calls++;
-        if (failNext) {
-          failNext = false;
-          throw new Error("connection lost");
-        }
-        const addedSide = strings.join("?").includes("first_seen_snapshot_id >");
-        return addedSide ? Array.from({ length: size() }, (_, i) => app(`a${i}`, "1")) : [];
-      },
-    } as unknown as PrismaClient;
-    return { db, calls: () => calls, failOnce: () => (failNext = true) };
+    const read = (async (statement: Statement) => {
+      calls++;
+      if (failNext) {
+        failNext = false;
+        throw new Error("connection lost");
+      }
+      return statement === DIFF_STATEMENTS.onlyNewer ? Array.from({ length: size() }, (_, i) => app(`a${i}`, "1")) : [];
+    }) as Read;
+    return { deps: { db: {} as PrismaClient, read }, calls: () => calls, failOnce: () => (failNext = true) };
   }
   const s = (id: number) => ({ id, hostId: 1 });
   /** Room for exactly `n` diffs of `changes` changes each. */
@@ -86,7 +85,7 @@ describe("the diff cache", () => {
 
   it("when the same diff is asked for twice, then the database is asked once", async () => {
     const fake = fakeDb(() => 3);
-    const history = createHistory({ db: fake.db, cacheBytes: roomFor(10, 3) });
+    const history = createHistory({ ...fake.deps, cacheBytes: roomFor(10, 3) });
     expect((await history.diff(s(1), s(2))).changes).toHaveLength(3);
     await history.diff(s(1), s(2));
     expect(fake.calls()).toBe(2);
@@ -96,7 +95,7 @@ describe("the diff cache", () => {
 
   it("when the same diff is asked for again while it is computed, then both wait for one computation", async () => {
     const fake = fakeDb(() => 3);
-    const history = createHistory({ db: fake.db, cacheBytes: 0 });
+    const history = createHistory({ ...fake.deps, cacheBytes: 0 });
     const [a, b] = await Promise.all([history.diff(s(1), s(2)), history.diff(s(1), s(2))]);
     expect(a).toBe(b);
     expect(fake.calls()).toBe(2);
@@ -104,7 +103,7 @@ describe("the diff cache", () => {
 
   it("when the cache's bytes are used up, then the least recently used diff goes first and oversized diffs are not kept", async () => {
     const fake = fakeDb(() => 4);
-    const history = createHistory({ db: fake.db, cacheBytes: roomFor(2, 4) });
+    const history = createHistory({ ...fake.deps, cacheBytes: roomFor(2, 4) });
     await history.diff(s(1), s(2));
     await history.diff(s(1), s(3));
     await history.diff(s(1), s(2));
@@ -116,7 +115,7 @@ describe("the diff cache", () => {
     expect(fake.calls()).toBe(before + 2);
 
     const big = fakeDb(() => 9);
-    const small = createHistory({ db: big.db, cacheBytes: roomFor(1, 8) });
+    const small = createHistory({ ...big.deps, cacheBytes: roomFor(1, 8) });
     await small.diff(s(1), s(2));
     await small.diff(s(1), s(2));
     expect(big.calls()).toBe(4);
@@ -124,7 +123,7 @@ describe("the diff cache", () => {
 
   it("when diffs have no changes, then they still count: at most cacheEntries are kept, and their bytes", async () => {
     const fake = fakeDb(() => 0);
-    const history = createHistory({ db: fake.db, cacheBytes: roomFor(1000, 0), cacheEntries: 3 });
+    const history = createHistory({ ...fake.deps, cacheBytes: roomFor(1000, 0), cacheEntries: 3 });
     for (let to = 2; to <= 5; to++) await history.diff(s(1), s(to));
     const before = fake.calls();
     await history.diff(s(1), s(5));
@@ -133,7 +132,7 @@ describe("the diff cache", () => {
     expect(fake.calls()).toBe(before + 2);
 
     const bytes = fakeDb(() => 0);
-    const byBytes = createHistory({ db: bytes.db, cacheBytes: roomFor(2, 0) });
+    const byBytes = createHistory({ ...bytes.deps, cacheBytes: roomFor(2, 0) });
     for (let to = 2; to <= 4; to++) await byBytes.diff(s(1), s(to));
     const after = bytes.calls();
     await byBytes.diff(s(1), s(2));
@@ -144,7 +143,7 @@ describe("the diff cache", () => {
     vi.useFakeTimers();
     try {
       const fake = fakeDb(() => 2);
-      const history = createHistory({ db: fake.db, cacheBytes: roomFor(10, 2), cacheIdleMs: 1000, now: () => Date.now() });
+      const history = createHistory({ ...fake.deps, cacheBytes: roomFor(10, 2), cacheIdleMs: 1000, now: () => Date.now() });
       await history.diff(s(1), s(2));
       await vi.advanceTimersByTimeAsync(800);
       await history.diff(s(1), s(2));
@@ -161,13 +160,13 @@ describe("the diff cache", () => {
 
   it("when a diff fails or the cache is off, then nothing is kept", async () => {
     const fake = fakeDb(() => 1);
-    const history = createHistory({ db: fake.db, cacheBytes: roomFor(10, 1) });
+    const history = createHistory({ ...fake.deps, cacheBytes: roomFor(10, 1) });
     fake.failOnce();
     await expect(history.diff(s(1), s(2))).rejects.toThrow("connection lost");
     await history.diff(s(1), s(2));
     expect(fake.calls()).toBe(4);
     const off = fakeDb(() => 1);
-    const uncached = createHistory({ db: off.db, cacheBytes: 0 });
+    const uncached = createHistory({ ...off.deps, cacheBytes: 0 });
     await uncached.diff(s(1), s(2));
     await uncached.diff(s(1), s(2));
     expect(off.calls()).toBe(4);

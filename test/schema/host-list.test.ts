@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Host } from "../../src/generated/prisma/client.js";
+import { createHostQueries } from "../../src/store/host-queries.js";
+import { backends } from "../helpers/backends.js";
+import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
+import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
+import { ubuntu } from "../helpers/machine.js";
+import { FleetHostsQuery } from "../helpers/fleet-operations.js";
+
+const ONLINE_WINDOW_MS = 60_000;
+
+/** Bytes as plain arrays: the driver reads bytea as a Buffer, Prisma's client as a Uint8Array. */
+const comparable = (hosts: Host[]) => hosts.map((host) => ({ ...host, nodeKeyHash: host.nodeKeyHash && [...host.nodeKeyHash] }));
+
+describe.each(backends)("the hosts list read past Prisma's client on %s", (backend) => {
+  let h: Harness;
+  const gql = <R, V>(doc: Parameters<typeof execute<R, V>>[1], variables?: V) => execute(ENDPOINT, doc, variables, { fetch: h.fetch });
+  const hosts = async (variables: Record<string, unknown>) =>
+    expectNoGraphQLErrors(await gql(FleetHostsQuery, variables)).hosts;
+  const names = async (variables: Record<string, unknown>) => (await hosts(variables)).edges.map((edge) => edge.node.hostname);
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: { onlineWindowMs: ONLINE_WINDOW_MS, lastSeenFlushMs: 60_000 }, collectLocal: false, responseCache: false });
+    const now = Date.now();
+    const host = (hostname: string, extra: Partial<Host> = {}) => h.db.prisma.host.create({ data: { hostname, ...extra } });
+    // Every column set on one host, int8 beyond 2^53 and bytea included.
+    await host("full", {
+      identifier: "uuid:full",
+      platform: "ubuntu",
+      platformLike: "debian",
+      osName: "Ubuntu",
+      osVersion: "24.04",
+      osqueryVersion: "5.12.1",
+      hardwareVendor: "Vendor",
+      hardwareModel: "Model",
+      hardwareSerial: "Serial",
+      cpuBrand: "CPU",
+      physicalMemory: 2n ** 60n + 1n,
+      agentIdentifier: "agent",
+      agentInstanceId: "instance",
+      nodeKeyHash: new Uint8Array([0, 1, 254, 255]),
+      enrolledAt: new Date(now - 1000),
+      lastSeenAt: new Date(now),
+      inventoryRequestedAt: new Date(now - 3000),
+      inventoryBatch: "batch",
+      inventorySentAt: new Date(now - 2000),
+      inventoryAt: new Date(now - 4000),
+      resultLines: 2n ** 62n,
+    });
+    await host("seen-an-hour-ago", { lastSeenAt: new Date(now - 3_600_000) });
+    await host("never-seen");
+    await host("the-local-one", { local: true });
+    await host("50%-off", { lastSeenAt: new Date(now - 3_600_000) });
+    await host("500-off", { lastSeenAt: new Date(now - 3_600_000) });
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when a page of hosts is read, then every column is what Prisma's client reads, in id order either way", async () => {
+    const hosts = createHostQueries(h.db.read);
+    const expected = await h.db.prisma.host.findMany({ orderBy: { id: "asc" } });
+    expect(expected).toHaveLength(6);
+    expect(comparable(await hosts.page({}, {}, "asc", 100))).toEqual(comparable(expected));
+    expect(comparable(await hosts.page({}, { gt: expected[0]!.id, lt: expected[4]!.id }, "desc", 2))).toEqual(comparable([expected[3]!, expected[2]!]));
+    const ids = [expected[2]!.id, 999_999, expected[0]!.id];
+    expect(comparable(await hosts.byIds(ids))).toEqual(comparable([expected[2]!, expected[0]!]));
+    expect(await hosts.count({})).toBe(6);
+  });
+
+  it("when hosts are filtered by online, then a host never seen is offline, the local host online, and the two lists make up all hosts", async () => {
+    const online = await names({ filter: { online: true }, first: 100 });
+    const offline = await names({ filter: { online: false }, first: 100 });
+    expect(online).toEqual(["full", "the-local-one"]);
+    expect(offline).toEqual(["seen-an-hour-ago", "never-seen", "50%-off", "500-off"]);
+  });
+
+  it("when the hostname filter holds LIKE wildcards, then they match themselves only, case-insensitively, with paging and counts", async () => {
+    expect(await names({ filter: { hostnameContains: "50%" } })).toEqual(["50%-off"]);
+    expect(await names({ filter: { hostnameContains: "_" } })).toEqual([]);
+    const page = await hosts({ filter: { hostnameContains: "-O" }, last: 2 });
+    expect(page.edges.map((edge) => edge.node.hostname)).toEqual(["50%-off", "500-off"]);
+    expect(page.totalCount).toBe(3);
+    expect(page.pageInfo.hasPreviousPage).toBe(true);
+  });
+});
