@@ -8,11 +8,11 @@ import type { Statement } from "../../src/db/read.js";
 import { DIFF_STATEMENTS, SNAPSHOT_STATEMENTS } from "../../src/store/app-statements.js";
 import type { StoredApp } from "../../src/store/app-queries.js";
 import { computeDiff, type Diff } from "../../src/store/history.js";
-import { HOST_PAGE_STATEMENTS, hostCountStatement, hostPageStatement } from "../../src/store/host-statements.js";
+import { hostCountStatement, hostPageStatement } from "../../src/store/host-statements.js";
 import {
   SOFTWARE_STATEMENTS,
   softwareHostCountStatement,
-  softwareHostIdsStatement,
+  softwareHostsStatement,
   titleCountStatement,
   titlePageStatement,
   type SoftwareHostFilter,
@@ -90,11 +90,6 @@ export function createReadSource(pool: pg.Pool) {
   const rows = async <T>(statement: Statement, values: unknown[] = []) =>
     (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[];
 
-  const hostsByIds = async (ids: number[]) => {
-    const found = await rows<HostRow>(HOST_PAGE_STATEMENTS.byIds, [ids]);
-    const byId = new Map(found.map((host) => [host.id, host]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
-  };
 
   const snapshot = async (id: number) => {
     const [found] = await rows<SnapshotRow>(SNAPSHOT_STATEMENTS.byId, [id]);
@@ -136,11 +131,11 @@ export function createReadSource(pool: pg.Pool) {
 
     /** Hosts that have the app after `after`, one more than asked, and the count of all. */
     async softwareHosts(filter: SoftwareHostFilter, after: number | null, take: number): Promise<{ hosts: HostRow[]; totalCount: number }> {
-      const [ids, [count]] = await Promise.all([
-        rows<{ id: number }>(...softwareHostIdsStatement(filter, after === null ? {} : { gt: after }, "asc", take + 1)),
+      const [hosts, [count]] = await Promise.all([
+        rows<HostRow>(...softwareHostsStatement(filter, after === null ? {} : { gt: after }, "asc", take + 1)),
         rows<{ n: number }>(...softwareHostCountStatement(filter)),
       ]);
-      return { hosts: await hostsByIds(ids.map((row) => row.id)), totalCount: count?.n ?? 0 };
+      return { hosts, totalCount: count?.n ?? 0 };
     },
 
     async diff(fromId: number, toId: number): Promise<Diff> {

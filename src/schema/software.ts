@@ -121,9 +121,7 @@ builder.queryField("softwareHosts", (t) =>
         const version = args.version == null ? undefined : checkText(args.version, "version", 4096);
         const filter = { name: args.name, source, version };
         const [page, totalCount] = await Promise.all([
-          connectionById(args, "host", "asc", async (range, direction, take) => {
-            return ctx.hosts.byIds(await ctx.software.hostIds(filter, range, direction, take));
-          }),
+          connectionById(args, "host", "asc", (range, direction, take) => ctx.software.hosts(filter, range, direction, take)),
           ctx.software.countHosts(filter),
         ]);
         return { ...page, totalCount };

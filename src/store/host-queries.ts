@@ -1,7 +1,7 @@
 import type { Read } from "../db/read.js";
 import type { Host } from "../generated/prisma/client.js";
 import { HOST_STATEMENTS } from "./app-statements.js";
-import { HOST_PAGE_STATEMENTS, hostCountStatement, hostPageStatement, type HostFilterValues } from "./host-statements.js";
+import { hostCountStatement, hostPageStatement, type HostFilterValues } from "./host-statements.js";
 
 export type { HostFilterValues };
 
@@ -19,14 +19,13 @@ export interface HostQueries {
   /** Up to `take` hosts of the filter within the id range, in `direction` of id. */
   page(filter: HostFilterValues, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<Host[]>;
   count(filter: HostFilterValues): Promise<number>;
-  /** Hosts by id, in the order asked; an id with no host is left out. */
-  byIds(ids: number[]): Promise<Host[]>;
 }
 
 /** A hosts row as HOST_COLUMNS_SQL reads it: int8 columns as text, the same on PostgreSQL and PGlite. */
-type HostRow = Omit<Host, "physicalMemory" | "resultLines"> & { physicalMemory: string | null; resultLines: string };
+export type HostRow = Omit<Host, "physicalMemory" | "resultLines"> & { physicalMemory: string | null; resultLines: string };
 
-function hosts(rows: HostRow[]): Host[] {
+/** Rows read with HOST_COLUMNS_SQL as Prisma's client reads hosts. */
+export function hostRows(rows: HostRow[]): Host[] {
   for (const row of rows) {
     const host = row as unknown as Host;
     host.physicalMemory = row.physicalMemory === null ? null : BigInt(row.physicalMemory);
@@ -41,12 +40,7 @@ export function createHostQueries(read: Read): HostQueries {
     exists: async (id) => (await read(HOST_STATEMENTS.exists, [id])).length > 0,
     local: async () => (await ids(read(HOST_STATEMENTS.local, [])))[0] ?? null,
     firstTwo: () => ids(read(HOST_STATEMENTS.firstTwo, [])),
-    page: async (filter, range, direction, take) => hosts(await read<HostRow>(...hostPageStatement(filter, range, direction, take))),
+    page: async (filter, range, direction, take) => hostRows(await read<HostRow>(...hostPageStatement(filter, range, direction, take))),
     count: async (filter) => (await read<{ n: number }>(...hostCountStatement(filter)))[0]?.n ?? 0,
-    async byIds(wanted) {
-      if (wanted.length === 0) return [];
-      const byId = new Map(hosts(await read<HostRow>(HOST_PAGE_STATEMENTS.byIds, [wanted])).map((host) => [host.id, host]));
-      return wanted.flatMap((id) => byId.get(id) ?? []);
-    },
   };
 }

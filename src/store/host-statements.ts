@@ -13,10 +13,6 @@ export const HOST_COLUMNS_SQL = `id, identifier, hostname, platform, platform_li
   inventory_requested_at AS "inventoryRequestedAt", inventory_batch AS "inventoryBatch", inventory_sent_at AS "inventorySentAt",
   inventory_at AS "inventoryAt", result_lines::text AS "resultLines", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-export const HOST_PAGE_STATEMENTS = {
-  byIds: { name: "host_by_ids", text: `SELECT ${HOST_COLUMNS_SQL} FROM hosts WHERE id = ANY($1::int[])` },
-} as const satisfies Record<string, Statement>;
-
 export interface HostFilterValues {
   /** Case-insensitive substring of the hostname, LIKE-escaped by the caller. */
   hostnameLike?: string | undefined;

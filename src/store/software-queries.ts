@@ -1,11 +1,12 @@
 import type { Read } from "../db/read.js";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { Prisma, type Host, type PrismaClient } from "../generated/prisma/client.js";
 import { APP_COLUMNS, APPS, exactApps, exactText, type AppFilter, type StoredApp } from "./app-queries.js";
 import { computeDiff, type AppChange } from "./history.js";
+import { hostRows, type HostRow } from "./host-queries.js";
 import {
   SOFTWARE_STATEMENTS,
   softwareHostCountStatement,
-  softwareHostIdsStatement,
+  softwareHostsStatement,
   titleCountStatement,
   titlePageStatement,
   type SoftwareHostFilter,
@@ -45,8 +46,8 @@ export interface SoftwareQueries {
   countTitles(filter: AppFilter): Promise<number>;
   /** Versions of each title, with host counts, most hosts first. */
   versions(titles: TitlePosition[]): Promise<Map<string, SoftwareVersionCount[]>>;
-  /** Ids of hosts whose newest inventory has the app, within `range`, in `direction`, at most `take`. */
-  hostIds(filter: SoftwareHostFilter, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<number[]>;
+  /** Hosts whose newest inventory has the app, within `range` of ids, in `direction`, at most `take`. */
+  hosts(filter: SoftwareHostFilter, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<Host[]>;
   countHosts(filter: SoftwareHostFilter): Promise<number>;
   /**
    * The snapshots at which hosts gained, lost or changed the version of an app since `since`, newest
@@ -101,10 +102,7 @@ export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Re
       }
       return result;
     },
-    async hostIds(filter, range, direction, take) {
-      const rows = await read<{ id: number }>(...softwareHostIdsStatement(filter, range, direction, take));
-      return rows.map((row) => row.id);
-    },
+    hosts: async (filter, range, direction, take) => hostRows(await read<HostRow>(...softwareHostsStatement(filter, range, direction, take))),
     countHosts: (filter) => count(softwareHostCountStatement(filter)),
     async changes(filter, since, range, direction, take) {
       const bounds = [

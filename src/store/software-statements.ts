@@ -4,6 +4,7 @@
  */
 import type { Statement } from "../db/read.js";
 import { escapeLike, exactTextSql } from "./app-statements.js";
+import { HOST_COLUMNS_SQL } from "./host-statements.js";
 import { PENDING_TITLE_COUNTS, PENDING_VERSION_COUNTS } from "./software-catalog.js";
 import { sortKeyOf } from "./sort-key.js";
 
@@ -115,20 +116,23 @@ function softwareIds(filter: SoftwareHostFilter) {
   return { text, values, variant: name.map((part) => `_${part}`).join(""), param };
 }
 
-/** Ids of hosts whose newest inventory has the app, within the id range, in `direction`, at most `take`. */
-export function softwareHostIdsStatement(
+/**
+ * Hosts whose newest inventory has the app, within the id range, in `direction` of id, at most
+ * `take`: one statement, where ids then rows would be two round trips.
+ */
+export function softwareHostsStatement(
   filter: SoftwareHostFilter,
   range: { gt?: number | undefined; lt?: number | undefined },
   direction: "asc" | "desc",
   take: number,
 ): [Statement, unknown[]] {
   const { text: ids, values, variant, param } = softwareIds(filter);
-  const bounds = [...(range.gt !== undefined ? [`AND a.host_id > ${param(range.gt)}`] : []), ...(range.lt !== undefined ? [`AND a.host_id < ${param(range.lt)}`] : [])];
+  const bounds = [...(range.gt !== undefined ? [`AND h.id > ${param(range.gt)}`] : []), ...(range.lt !== undefined ? [`AND h.id < ${param(range.lt)}`] : [])];
   const rangeVariant = `${range.gt !== undefined ? "_gt" : ""}${range.lt !== undefined ? "_lt" : ""}`;
-  const text = `SELECT DISTINCT a.host_id AS id FROM apps a
-    WHERE a.software_id IN (${ids}) AND a.removed_snapshot_id IS NULL ${bounds.join(" ")}
-    ORDER BY 1 ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
-  return [{ name: `software_host_ids_${direction}${variant}${rangeVariant}`, text }, values];
+  const text = `SELECT ${HOST_COLUMNS_SQL} FROM hosts h
+    WHERE h.id IN (SELECT a.host_id FROM apps a WHERE a.software_id IN (${ids}) AND a.removed_snapshot_id IS NULL) ${bounds.join(" ")}
+    ORDER BY h.id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
+  return [{ name: `software_hosts_${direction}${variant}${rangeVariant}`, text }, values];
 }
 
 export function softwareHostCountStatement(filter: SoftwareHostFilter): [Statement, unknown[]] {
