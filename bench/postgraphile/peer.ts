@@ -6,14 +6,15 @@
  * platform), the benchmark prints why and goes on without them.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type pg from "pg";
 import { childEnv, ROOT, withApplicationName, type Running, type StartOptions } from "../latest-data/harness.js";
 import { startChildServer } from "../latest-data/processes.js";
 import { LISTENING } from "../latest-data/serve-baseline.js";
 
-const CACHE_DIR = join(ROOT, "node_modules/.cache/bench-postgraphile");
+/** Where the packages go unless BENCH_POSTGRAPHILE_DIR names another folder (e.g. one shared by several checkouts). */
+const DEFAULT_DIR = join(ROOT, "node_modules/.cache/bench-postgraphile");
 /** What is asked of the registry; the first install's lock file keeps what it resolved to. */
 const POSTGRAPHILE_RANGE = "^5.1.5";
 const NODE_RANGE = "^22.12.0";
@@ -21,6 +22,7 @@ const NODE_RANGE = "^22.12.0";
 const PG_RANGE = "^8.16.3";
 const INSTALL_TIMEOUT_MS = 5 * 60_000;
 const STARTUP_TIMEOUT_MS = 90_000;
+const MANIFEST_DESCRIPTION = "PostGraphile v5 for bench/ (made by bench/postgraphile/peer.ts)";
 /** Written after an install succeeded: a folder without it is a broken install and is done again. */
 const MARKER = "installed.json";
 
@@ -46,8 +48,10 @@ function npmInstall(dir: string): Promise<void> {
     const args = ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--engine-strict=false", "--loglevel=error"];
     execFile("npm", args, { cwd: dir, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
       if (!error) return resolve();
-      const tail = stderr.trim().split("\n").slice(-4).join(" / ");
-      reject(new Error(`npm install failed (${error.killed ? "timed out" : `exit ${error.code}`}): ${tail || error.message}`));
+      // npm's first lines say what failed (code, then the request); the rest is a stack and advice.
+      const lines = stderr.split("\n").filter((line) => /^npm error (code|[A-Za-z]*Error|\d{3}|notarget|network)/.test(line));
+      const why = lines.slice(0, 2).map((line) => line.replace(/^npm error /, "")).join("; ");
+      reject(new Error(`npm install failed (${error.killed ? "timed out" : `exit ${error.code}`}): ${why || stderr.trim().split("\n")[0] || error.message}`));
     });
   });
 }
@@ -62,23 +66,28 @@ async function readJson<T>(file: string): Promise<T | null> {
 
 /** Installs PostGraphile and Node 22 into the cache folder, or finds them there from an earlier run. */
 export async function installPostGraphile(): Promise<PeerResult> {
+  const dir = resolve(process.env["BENCH_POSTGRAPHILE_DIR"] || DEFAULT_DIR);
   const nodePkg = nodePackage();
   if (!nodePkg) return { ok: false, reason: `no Node 22 package on the npm registry is used for ${process.platform}-${process.arch}` };
-  const manifest = { private: true, description: "PostGraphile v5 for bench/ (made by bench/postgraphile/peer.ts)", dependencies: { postgraphile: POSTGRAPHILE_RANGE, pg: PG_RANGE, [nodePkg]: NODE_RANGE } };
+  const manifest = { private: true, description: MANIFEST_DESCRIPTION, dependencies: { postgraphile: POSTGRAPHILE_RANGE, pg: PG_RANGE, [nodePkg]: NODE_RANGE } };
   const wanted = JSON.stringify(manifest);
-  const node = join(CACHE_DIR, "node_modules", nodePkg, "bin/node");
-  const marker = await readJson<{ manifest: string }>(join(CACHE_DIR, MARKER));
+  const node = join(dir, "node_modules", nodePkg, "bin/node");
+  const marker = await readJson<{ manifest: string }>(join(dir, MARKER));
   if (marker?.manifest !== wanted) {
-    process.stderr.write(`installing PostGraphile ${POSTGRAPHILE_RANGE} and Node ${NODE_RANGE} (${nodePkg}) into ${CACHE_DIR}\n`);
-    await rm(CACHE_DIR, { recursive: true, force: true });
-    await mkdir(CACHE_DIR, { recursive: true });
-    await writeFile(join(CACHE_DIR, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Only a folder this made (or none) is emptied: BENCH_POSTGRAPHILE_DIR may name any folder.
+    const existing = await readJson<{ description?: string }>(join(dir, "package.json"));
+    const entries = await readdir(dir).catch(() => []);
+    if (entries.length > 0 && existing?.description !== MANIFEST_DESCRIPTION) return { ok: false, reason: `${dir} is not empty and not a folder this benchmark made` };
+    process.stderr.write(`installing PostGraphile ${POSTGRAPHILE_RANGE} and Node ${NODE_RANGE} (${nodePkg}) into ${dir}\n`);
+    await mkdir(dir, { recursive: true });
+    for (const made of [MARKER, "package.json", "package-lock.json", "node_modules", "serve.mjs"]) await rm(join(dir, made), { recursive: true, force: true });
+    await writeFile(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     try {
-      await npmInstall(CACHE_DIR);
+      await npmInstall(dir);
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }
-    await writeFile(join(CACHE_DIR, MARKER), JSON.stringify({ manifest: wanted }));
+    await writeFile(join(dir, MARKER), JSON.stringify({ manifest: wanted }));
   }
   let nodeVersion: string;
   try {
@@ -86,9 +95,9 @@ export async function installPostGraphile(): Promise<PeerResult> {
   } catch (error) {
     return { ok: false, reason: `${node} does not run: ${(error as Error).message}` };
   }
-  const pkg = await readJson<{ version: string }>(join(CACHE_DIR, "node_modules/postgraphile/package.json"));
-  if (!pkg) return { ok: false, reason: `postgraphile is missing from ${CACHE_DIR}` };
-  return { ok: true, peer: { dir: CACHE_DIR, node, nodeVersion, postgraphileVersion: pkg.version } };
+  const pkg = await readJson<{ version: string }>(join(dir, "node_modules/postgraphile/package.json"));
+  if (!pkg) return { ok: false, reason: `postgraphile is missing from ${dir}` };
+  return { ok: true, peer: { dir, node, nodeVersion, postgraphileVersion: pkg.version } };
 }
 
 /**
