@@ -36,7 +36,7 @@ import { globalIdKey, instant, lastRowMarker, PAGE, walkTo, type Contender, type
 import { INITIAL_APPS, seedLocalHost, SNAPSHOTS, type Seeded } from "./latest-data/seed.js";
 import { assert, formatTable } from "./measure.js";
 import { LATEST_DATA_OBJECTS, PGL_SCHEMA } from "./postgraphile/objects.js";
-import { createObjects, installPostGraphile, startPostGraphile } from "./postgraphile/peer.js";
+import { createObjects, optionalPostGraphile, startPostGraphile } from "./postgraphile/peer.js";
 
 const DEEP_POSITION = 4900;
 /** Service CPU ÷ yoga's: answered from the response cache, and computed (a miss, or the cache off). */
@@ -193,7 +193,7 @@ function report({ contenders, measured }: Result, out: (line?: string) => void):
 
 loadBenchMain("latest-data", async ({ url, profileDir, started, out, monitor, measureOptions, describeLoad }) => {
   const seeded = await seedLocalHost(url);
-  const peer = process.env["BENCH_POSTGRAPHILE"] === "0" ? ({ ok: false, reason: "BENCH_POSTGRAPHILE=0" } as const) : await installPostGraphile();
+  const peer = await optionalPostGraphile();
   if (peer.ok) await createObjects(monitor, PGL_SCHEMA, LATEST_DATA_OBJECTS);
 
   const serviceEnv = serviceOverrides();

@@ -37,7 +37,7 @@ import { globalIdKey, instant, lastRowMarker, PAGE, walkTo, type Contender, type
 import { seedLocalHost } from "./latest-data/seed.js";
 import { assert, formatTable } from "./measure.js";
 import { PGL_SCHEMA, READ_QUERY_OBJECTS } from "./postgraphile/objects.js";
-import { createObjects, installPostGraphile, startPostGraphile } from "./postgraphile/peer.js";
+import { createObjects, optionalPostGraphile, startPostGraphile } from "./postgraphile/peer.js";
 import { FLEET_HOSTS, seedFleet, WIDE_APP, WIDE_APP_HOSTS } from "./read-queries/fleet.js";
 
 /** Service settings of this benchmark: every read computed (no response cache, no diff cache). */
@@ -202,7 +202,7 @@ loadBenchMain("read-queries", async ({ url, profileDir, started, out, monitor, m
   await seedFleet(monitor);
   const [{ n: titles } = { n: 0 }] = (await monitor.query<{ n: number }>("SELECT count(*)::int AS n FROM software_title_hosts WHERE host_count > 0")).rows;
 
-  const peer = process.env["BENCH_POSTGRAPHILE"] === "0" ? ({ ok: false, reason: "BENCH_POSTGRAPHILE=0" } as const) : await installPostGraphile();
+  const peer = await optionalPostGraphile();
   if (peer.ok) await createObjects(monitor, PGL_SCHEMA, READ_QUERY_OBJECTS);
 
   const serviceEnv = { ...UNCACHED, ...serviceOverrides() };

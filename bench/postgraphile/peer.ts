@@ -100,6 +100,13 @@ export async function installPostGraphile(): Promise<PeerResult> {
   return { ok: true, peer: { dir, node, nodeVersion, postgraphileVersion: pkg.version } };
 }
 
+/** PostGraphile unless BENCH_POSTGRAPHILE=0, or why not (also said at once on stderr, before the run goes on without it). */
+export async function optionalPostGraphile(): Promise<PeerResult> {
+  const result: PeerResult = process.env["BENCH_POSTGRAPHILE"] === "0" ? { ok: false, reason: "BENCH_POSTGRAPHILE=0" } : await installPostGraphile();
+  if (!result.ok) process.stderr.write(`PostGraphile skipped: ${result.reason}\n`);
+  return result;
+}
+
 /**
  * Creates `objects` (the views and functions PostGraphile serves for a benchmark: SQL of the
  * benchmark's own, in a schema of its own) on the scratch database. PostGraphile reads the database's
