@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildAgentConfig, flagfile, MAX_AGENT_CONFIG_BYTES } from "../../src/sources/agent/agent-config.js";
-import { isDue, jitterMs } from "../../src/sources/agent/agent-inventory.js";
+import { isDue, jitterMs, pendingWindowMs } from "../../src/sources/agent/agent-inventory.js";
 import { enrolledHost, invalidUtf8Tables, MAX_HOST_DETAIL_LENGTH } from "../../src/sources/agent/host-details.js";
 import { createSecretCheck, presentedNodeKey } from "../../src/sources/agent/node-keys.js";
 import {
@@ -169,6 +169,14 @@ describe("when an inventory is due", () => {
     const sentAt = new Date(at.getTime() - 1000);
     expect(isDue({ ...base, sentAt, requestedAt: at }, at, hour, pending)).toBe(false);
     expect(isDue({ ...base, sentAt: new Date(at.getTime() - pending), requestedAt: null }, at, hour, pending)).toBe(true);
+  });
+
+  it.each([
+    [10, 60_000],
+    [20, 60_000],
+    [60, 180_000],
+  ])("when agents poll every %d s, then an unanswered hand-out is handed out again after %d ms", (interval, window) => {
+    expect(pendingWindowMs(interval)).toBe(window);
   });
 
   it("when a refresh is asked for, then it is due even right after an inventory", () => {

@@ -71,6 +71,18 @@ export function jitterMs(hostId: number, intervalMs: number): number {
   return ((Math.imul(hostId, 2654435761) >>> 0) % 1000) * intervalMs * 0.0001;
 }
 
+/**
+ * How long a hand-out waits for its answer before a poll gets the queries again. osqueryd polls again
+ * only once it has run what it was handed and tried to write it, and resends a failed write at the end
+ * of its next cycle (distributed.cpp flushCompleted): a poll after a minute and three cycles without
+ * an answer means the hand-out was lost (its read response never arrived). Five minutes, as before,
+ * kept the last hosts of a 10,000-host burst waiting that long. A late answer to the old batch is
+ * refused as stale; the new one is stored.
+ */
+export function pendingWindowMs(distributedIntervalSeconds: number): number {
+  return Math.max(60_000, 3 * distributedIntervalSeconds * 1000);
+}
+
 export function isDue(host: AgentHost, now: Date, intervalMs: number, pendingMs: number): boolean {
   const t = now.getTime();
   if (host.sentAt && t - host.sentAt.getTime() < pendingMs) {

@@ -7,7 +7,7 @@ import { createRateLimiter } from "../../server/rate-limit.js";
 import type { InventoryStore } from "../../store/inventory-store.js";
 import { createAgentApi } from "./agent-api.js";
 import { createAgentHosts, type AgentHosts } from "./agent-hosts.js";
-import { createAgentInventory } from "./agent-inventory.js";
+import { createAgentInventory, pendingWindowMs } from "./agent-inventory.js";
 import { createAgentLogs, type AgentLogs } from "./agent-logs.js";
 import { createAgentHttp, type AgentHttp } from "./http.js";
 import { createAgentRefresh } from "./refresh.js";
@@ -59,8 +59,7 @@ export function createFleet({ db, store, pubsub, logger, config, secrets, agentC
       store,
       logger,
       intervalMs: config.inventoryIntervalMs,
-      // Longer than any real agent takes to run the statements and answer, several polls at least.
-      pendingMs: Math.max(300_000, 3 * config.distributedIntervalSeconds * 1000),
+      pendingMs: pendingWindowMs(config.distributedIntervalSeconds),
       maxRows,
       maxOutstanding: config.inventoryConcurrency,
     }),
