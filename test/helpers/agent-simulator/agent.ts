@@ -1,5 +1,4 @@
 import { gzipSync } from "node:zlib";
-import type { Agent as HttpAgent } from "node:http";
 import { JsonDouble, JsonObject, JsonParseError, parseJson, RawJson, writeJson, type JsonValue } from "./json.js";
 import { batchLine, byteOrder, eventLines, rowObject, Severity, snapshotLine, statusLineJson, type StatusLine } from "./log-lines.js";
 import type { SimulatedHost } from "./host.js";
@@ -31,8 +30,6 @@ export interface AgentOptions {
   url: string;
   /** PEM the server certificate must chain to (--tls_server_certs). */
   ca?: string | Buffer;
-  /** Your own http(s).Agent instead of a keep-alive agent per host. */
-  httpAgent?: HttpAgent;
   /** Share one transport between agents (the fleet does, to bound requests in flight). */
   transport?: Transport;
   /** Trimmed like osquery trims --enroll_secret_path content. @default "" */
@@ -176,7 +173,7 @@ export function createAgent(options: AgentOptions): Agent {
   const stats = options.stats ?? createStats();
   const transport =
     options.transport ??
-    createTransport({ baseUrl: options.url, ca: options.ca, agent: options.httpAgent, timeoutMs: options.requestTimeoutMs, acceptGzip: options.tlsAcceptGzip });
+    createTransport({ baseUrl: options.url, ca: options.ca, timeoutMs: options.requestTimeoutMs, acceptGzip: options.tlsAcceptGzip });
   const ownTransport = options.transport === undefined;
   const userAgent = `osquery/${version}`;
   const baseUri = options.url.replace(/\/+$/, "");

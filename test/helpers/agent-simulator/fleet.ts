@@ -6,7 +6,7 @@ import { createStats, reportOf, type AgentStats, type StatsReport } from "./stat
 import { PLATFORMS, type Platform } from "./tables.js";
 import { createTransport, secureContextFor } from "./transport.js";
 
-export type AgentSettings = Omit<AgentOptions, "host" | "url" | "ca" | "stats" | "transport" | "httpAgent">;
+export type AgentSettings = Omit<AgentOptions, "host" | "url" | "ca" | "stats" | "transport">;
 
 export interface FleetOptions {
   url: string;
