@@ -271,6 +271,21 @@ describe("distributed queries", () => {
     expect(toPlain(body.get("messages")!)).toEqual({ "10": "", "9": "no such column: name", "q-bad": "no such table: does_not_exist", "q-osv": "" });
   });
 
+  it.each([
+    // rapidjson escapes control characters with upper-case hex and writes everything else as raw UTF-8.
+    ["a control character and a line separator", "SELECT 'a\u001fb' AS x, 'é\u2028' AS y", '[{"x":"a\\u001Fb","y":"é\u2028"}]'],
+    // A JS object would list an array-index key first.
+    ["an array-index column name", "SELECT 'w' AS b, 'v' AS \"10\"", '[{"b":"w","10":"v"}]'],
+    ["a __proto__ column", "SELECT 'x' AS \"__proto__\"", '[{"__proto__":"x"}]'],
+    ["backslashes and quotes", "SELECT 'C:\\users\\' AS p, '\"q\"' AS q", '[{"p":"C:\\\\users\\\\","q":"\\"q\\""}]'],
+    // Two result columns of one name: one member, the last value (osquery's row is a std::map).
+    ["one name twice", "SELECT 'a' AS k, 'b' AS k", '[{"k":"b"}]'],
+  ])("when a query's rows hold %s, then the write carries them as rapidjson writes them", async (_, sql, rows) => {
+    const server = await serve(fleetLike([writeJson(JsonObject.of([["queries", JsonObject.of([["q", sql]])]]))]));
+    await agentFor(server).distributedCycle();
+    expect(server.to(P.write)[0]!.text).toContain(`"queries":{"q":${rows}}`);
+  });
+
   it("when the V2 discovery example reaches a Mac, then only the darwin query and the undiscovered one run", async () => {
     const v2 = writeJson(
       JsonObject.of([

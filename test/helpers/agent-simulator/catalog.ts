@@ -22,12 +22,21 @@ export interface Catalog {
   readonly fixtureCount: number;
   /** Fixture entries plus real-world names; the generated tail starts here. */
   readonly realCount: number;
-  /** The row as osquery reports it. `osqueryVersion` is what the host's own osquery package reports. */
-  row(index: number, step: number, host: HostSalt): Record<string, string>;
+  /**
+   * The row as osquery reports it. `osqueryVersion` is what the host's own osquery package reports. The
+   * row may be shared with other hosts (the catalog keeps the values that do not depend on the host): read it,
+   * copy it to change it.
+   */
+  row(index: number, step: number, host: HostSalt): Readonly<Record<string, string>>;
   /** A name that identifies the entry (for tests and debugging). */
   nameOf(index: number): string;
   /** Entries that never change version (the osquery package follows the agent, kernels stay). */
   isPinned(index: number): boolean;
+  /**
+   * Sorts entries into the order the package system lists their rows in (dpkg by name, the apps table by
+   * path; the others keep install order), stably: entries that list alike keep the order given.
+   */
+  listOrder(entries: readonly number[]): number[];
 }
 
 export interface HostSalt {
@@ -43,6 +52,7 @@ const WORD_LIST = words(WORDS);
 const NOUN_LIST = words(PRODUCT_NOUNS);
 const VENDOR_LIST = words(VENDORS, /\|/);
 const TAIL_SEED = 0x5eed;
+const CACHED_STEPS = 6;
 // Spring 2024, like the fixtures.
 const EPOCH_2024_04 = 1_714_000_000;
 
@@ -84,18 +94,28 @@ function yyyymmdd(unix: number): string {
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}`;
 }
 
-type EntryRow = (step: number, host: HostSalt) => Record<string, string>;
-
 interface Built {
   entryAt: (index: number) => Entry | undefined;
+  /** Entries generated so far. */
+  size: () => number;
   fixtureCount: number;
   realCount: number;
 }
 
+/**
+ * A catalog entry's row at a version step is `fixed(step)` (what every host has alike), with `own` writing
+ * the host's own values (dates, a per-user path) into a copy. `fixed` of an entry whose every value may
+ * depend on the host (the osquery package carries the host's osquery version) takes the host too and is not
+ * kept.
+ */
 interface Entry {
   name: string;
   pinned: boolean;
-  row: EntryRow;
+  /** What the package system lists rows by: the name (dpkg), the path with `{user}` for a per-user app. */
+  listKey?: string;
+  hostFree: boolean;
+  fixed(step: number, host: HostSalt): Record<string, string>;
+  own?: (step: number, host: HostSalt, row: Record<string, string>) => void;
 }
 
 // ------------------------------------------------------------------------------------------------ macOS
@@ -133,16 +153,25 @@ function macEntry(fields: {
     name: `${appName}.app`,
     path: h % 23 === 0 ? `/Users/{user}/Applications/${appName}.app` : `/Applications/${appName}.app`,
   };
+  const path = base["path"]!.replace("/Users/jdoe/", "/Users/{user}/");
+  const perUser = path.includes("{user}");
   return {
     name: base["name"]!,
     pinned: false,
-    row: (step, host) => {
-      const row = { ...base };
-      row["bundle_short_version"] = bumpVersion(base["bundle_short_version"]!, step);
-      row["bundle_version"] = bumpVersion(base["bundle_version"]!, step);
-      row["path"] = base["path"]!.replace("/Users/jdoe/", "/Users/{user}/").replace("{user}", host.user);
-      row["last_opened_time"] = fixture && step === 0 ? fixture["last_opened_time"]! : lastOpened(mix(host.salt, index, step));
-      return row;
+    // Every per-user path of a host has the same user and no other path starts /Users/, so the order by
+    // this path is the order by the host's real paths.
+    listKey: path,
+    hostFree: true,
+    fixed: (step) => ({
+      ...base,
+      bundle_short_version: bumpVersion(base["bundle_short_version"]!, step),
+      bundle_version: bumpVersion(base["bundle_version"]!, step),
+      path,
+      last_opened_time: fixture && step === 0 ? fixture["last_opened_time"]! : "",
+    }),
+    own: (step, host, row) => {
+      if (perUser) row["path"] = path.replace("{user}", host.user);
+      if (!(fixture && step === 0)) row["last_opened_time"] = lastOpened(mix(host.salt, index, step));
     },
   };
 }
@@ -190,7 +219,7 @@ function macCatalog(): Built {
     }
     return entries[index];
   };
-  return { entryAt, fixtureCount, realCount };
+  return { entryAt, size: () => entries.length, fixtureCount, realCount };
 }
 
 // ------------------------------------------------------------------------------------------------ Debian
@@ -213,7 +242,9 @@ function debEntry(fields: { index: number; name: string; section: string; priori
   return {
     name,
     pinned,
-    row: (step, host) => {
+    listKey: name,
+    hostFree: !pinned,
+    fixed: (step, host) => {
       const v = pinned ? `${host.osqueryVersion}-1.linux` : bumpVersion(version, step);
       const dash = v.lastIndexOf("-");
       return {
@@ -282,7 +313,7 @@ function debCatalog(): Built {
     }
     return entries[index];
   };
-  return { entryAt, fixtureCount, realCount };
+  return { entryAt, size: () => entries.length, fixtureCount, realCount };
 }
 
 // ------------------------------------------------------------------------------------------------ RHEL
@@ -296,7 +327,8 @@ function rpmEntry(fields: { index: number; name: string; version: string; releas
   return {
     name,
     pinned,
-    row: (step, host) => {
+    hostFree: name !== "osquery",
+    fixed: (step, host) => {
       const v = name === "osquery" ? host.osqueryVersion : pinned ? version : bumpVersion(version, Math.floor(step / 2));
       const r = pinned ? release : bumpVersion(release, step);
       const gpgKey = name === "gpg-pubkey";
@@ -309,11 +341,14 @@ function rpmEntry(fields: { index: number; name: string; version: string; releas
         sha1: gpgKey ? "" : [mix(h, step, 1), mix(h, step, 2), mix(h, step, 3), mix(h, step, 4), mix(h, step, 5)].map((n) => n.toString(16).padStart(8, "0")).join(""),
         arch,
         epoch,
-        install_time: String(EPOCH_2024_04 - 40 * 86_400 + (mix(host.salt, index, step) % (35 * 86_400))),
+        install_time: "",
         vendor: gpgKey ? "" : vendor || RED_HAT,
         package_group: fields.group ?? "Unspecified",
         pid_with_namespace: "0",
       };
+    },
+    own: (step, host, row) => {
+      row["install_time"] = String(EPOCH_2024_04 - 40 * 86_400 + (mix(host.salt, index, step) % (35 * 86_400)));
     },
   };
 }
@@ -385,7 +420,7 @@ function rpmCatalog(): Built {
     }
     return entries[index];
   };
-  return { entryAt, fixtureCount, realCount };
+  return { entryAt, size: () => entries.length, fixtureCount, realCount };
 }
 
 // ------------------------------------------------------------------------------------------------ Windows
@@ -395,16 +430,17 @@ function programsEntry(fields: { index: number; name: string; publisher: string;
   const h = mix(TAIL_SEED, 4, index);
   const pinned = name === "osquery";
   const upgradeCode = msi ? guid(h, 1) : "";
+  const fixtureDate = (step: number) => fixture !== undefined && step === 0;
   return {
     name,
     pinned,
-    row: (step, host) => {
+    hostFree: !pinned,
+    fixed: (step, host) => {
       const v = pinned ? host.osqueryVersion : bumpVersion(version, step);
       // Display names that carry the version ("7-Zip 23.01 (x64)") change with it, as on real machines.
       const displayName = version && step > 0 ? name.split(version).join(v) : name;
       const location = folder ? `C:\\Program Files\\${folder}\\` : "";
-      const installDate =
-        fixture && step === 0 ? fixture["install_date"]! : mix(host.salt, index, step) % 6 === 0 ? "" : yyyymmdd(EPOCH_2024_04 - (mix(host.salt, index, step, 1) % (400 * 86_400)));
+      const installDate = fixtureDate(step) ? fixture!["install_date"]! : "";
       const productCode = msi ? guid(h, 2 + step) : "";
       if (name === "") {
         // A registry key without DisplayName (the fixture has one): everything but the date is empty.
@@ -423,6 +459,10 @@ function programsEntry(fields: { index: number; name: string; publisher: string;
         package_family_name: "",
         upgrade_code: upgradeCode,
       };
+    },
+    own: (step, host, row) => {
+      if (fixtureDate(step)) return;
+      row["install_date"] = mix(host.salt, index, step) % 6 === 0 ? "" : yyyymmdd(EPOCH_2024_04 - (mix(host.salt, index, step, 1) % (400 * 86_400)));
     },
   };
 }
@@ -480,25 +520,67 @@ function windowsCatalog(): Built {
     }
     return entries[index];
   };
-  return { entryAt, fixtureCount, realCount };
+  return { entryAt, size: () => entries.length, fixtureCount, realCount };
 }
 
 // ------------------------------------------------------------------------------------------------ factory
 
 export function createCatalog(platform: Platform): Catalog {
-  const { entryAt, fixtureCount, realCount } = platform === "darwin" ? macCatalog() : platform === "ubuntu" ? debCatalog() : platform === "rhel" ? rpmCatalog() : windowsCatalog();
+  const { entryAt, size, fixtureCount, realCount } = platform === "darwin" ? macCatalog() : platform === "ubuntu" ? debCatalog() : platform === "rhel" ? rpmCatalog() : windowsCatalog();
   const entry = (index: number) => {
     const found = entryAt(index);
     if (!found) throw new RangeError(`catalog entry ${index}`);
     return found;
+  };
+  // The host-independent part of each (entry, version step), built once for every host of the fleet: hosts
+  // start at steps 0-3 and churn moves a few entries one step at a time, so steps past CACHED_STEPS are
+  // rare and built each time instead of kept.
+  const fixedRows: Array<Array<Readonly<Record<string, string>>> | undefined> = [];
+  const fixedOf = (index: number, found: Entry, step: number, host: HostSalt): Readonly<Record<string, string>> => {
+    if (!found.hostFree || step >= CACHED_STEPS || step < 0) return found.fixed(step, host);
+    const steps = (fixedRows[index] ??= []);
+    return (steps[step] ??= Object.freeze(found.fixed(step, host)));
+  };
+  // Each entry's place in the listing order (equal keys share a rank), compared as numbers rather than
+  // strings; recomputed when the catalog has grown since.
+  let ranks = new Int32Array(0);
+  const listRanks = (): Int32Array => {
+    if (ranks.length === size()) return ranks;
+    const count = size();
+    const keys = Array.from({ length: count }, (_, i) => entryAt(i)!.listKey ?? "");
+    const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+    ranks = new Int32Array(count);
+    let rank = 0;
+    order.forEach((index, i) => {
+      if (i > 0 && keys[index] !== keys[order[i - 1]!]) rank++;
+      ranks[index] = rank;
+    });
+    return ranks;
   };
   return {
     platform,
     table: softwareTableOf(platform),
     fixtureCount,
     realCount,
-    row: (index, step, host) => entry(index).row(step, host),
+    row: (index, step, host) => {
+      const found = entry(index);
+      const fixed = fixedOf(index, found, step, host);
+      if (!found.own) return fixed;
+      const row = { ...fixed };
+      found.own(step, host, row);
+      return row;
+    },
     nameOf: (index) => entry(index).name,
+    listOrder: (entries) => {
+      if (platform !== "ubuntu" && platform !== "darwin") return [...entries];
+      // The tail is generated on demand: make every entry asked about exist before ranking.
+      let last = -1;
+      for (const index of entries) last = Math.max(last, index);
+      if (last >= 0) entry(last);
+      const ranks = listRanks();
+      // Array.prototype.sort is stable: entries of equal rank keep the order given.
+      return [...entries].sort((a, b) => ranks[a]! - ranks[b]!);
+    },
     isPinned: (index) => entry(index).pinned,
   };
 }

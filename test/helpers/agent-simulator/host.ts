@@ -410,7 +410,7 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
   const softwareTable = softwareTableOf(platform);
   // Rows are rebuilt for every query rather than kept: a fleet of thousands of hosts cannot hold them all.
   let caching = false;
-  let softwareRowsCache: Array<Record<string, string>> | undefined;
+  let softwareRowsCache: Array<Readonly<Record<string, string>>> | undefined;
   const withRowCache = <T>(run: () => T): T => {
     caching = true;
     try {
@@ -420,18 +420,17 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
       softwareRowsCache = undefined;
     }
   };
-  const softwareRows = (): Array<Record<string, string>> => {
+  const softwareRows = (): Array<Readonly<Record<string, string>>> => {
     if (softwareRowsCache) return softwareRowsCache;
-    const rows = installed.map((entry) => {
+    // dpkg lists packages by name and the apps table walks paths in order; the others keep install order.
+    const rows = catalog.listOrder(installed).map((entry) => {
       const row = catalog.row(entry, steps.get(entry)!, salt);
       if (platform === "ubuntu" && mix(salt.salt, entry, 9) % 10_000 < debConfigFiles * 10_000 && !catalog.isPinned(entry)) {
-        row["status"] = "deinstall ok config-files";
+        // Catalog rows are shared between hosts: this host's differs, so it gets a copy.
+        return { ...row, status: "deinstall ok config-files" };
       }
       return row;
     });
-    // dpkg lists packages by name and the apps table walks paths in order; the others keep install order.
-    if (platform === "ubuntu") rows.sort((a, b) => (a["name"]! < b["name"]! ? -1 : a["name"]! > b["name"]! ? 1 : 0));
-    if (platform === "darwin") rows.sort((a, b) => (a["path"]! < b["path"]! ? -1 : a["path"]! > b["path"]! ? 1 : 0));
     if (caching) softwareRowsCache = rows;
     return rows;
   };
@@ -452,7 +451,7 @@ export function createSimulatedHost(options: HostOptions): SimulatedHost {
   let softwareReads = 0;
   const churnHistory: ChurnReport[] = [];
 
-  const rowsOf = (table: string, countRead: boolean): Array<Record<string, string>> => {
+  const rowsOf = (table: string, countRead: boolean): Array<Readonly<Record<string, string>>> => {
     switch (table) {
       case "os_version":
         return [hardware.osVersion];

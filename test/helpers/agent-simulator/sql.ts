@@ -22,7 +22,68 @@ export interface SqlTables {
 }
 
 /** A result row as osquery holds it: a std::map, so one value per column name (the last one wins). */
-export type SqlRow = Map<string, string>;
+export type SqlRow = ReadonlyMap<string, string>;
+
+/**
+ * The column names of a statement's rows, each name once (SQLite may name two result columns alike:
+ * the row keeps the first one's place and the last one's value, as Map.set would), shared by its rows.
+ */
+class RowShape {
+  readonly index = new Map<string, number>();
+  /** For each name, the output column its value comes from. */
+  readonly source: number[] = [];
+  constructor(readonly outputNames: readonly string[]) {
+    const names: string[] = [];
+    outputNames.forEach((name, output) => {
+      const at = this.index.get(name);
+      if (at === undefined) {
+        this.index.set(name, names.length);
+        names.push(name);
+        this.source.push(output);
+      } else this.source[at] = output;
+    });
+    this.names = names;
+  }
+  readonly names: readonly string[];
+}
+
+/**
+ * A row as a read-only map over its shape's names and its own values: one small array per row instead of a
+ * Map, which matters for inventories of thousands of rows. Iterates in the names' order, as a Map built by
+ * set() in column order does.
+ */
+class ResultRow implements ReadonlyMap<string, string> {
+  constructor(
+    private readonly shape: RowShape,
+    /** Values in the shape's name order. */
+    readonly cells: readonly string[],
+  ) {}
+  get size(): number {
+    return this.cells.length;
+  }
+  get(key: string): string | undefined {
+    const at = this.shape.index.get(key);
+    return at === undefined ? undefined : this.cells[at];
+  }
+  has(key: string): boolean {
+    return this.shape.index.has(key);
+  }
+  forEach(callback: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
+    this.shape.names.forEach((name, i) => callback.call(thisArg, this.cells[i]!, name, this));
+  }
+  *entries(): MapIterator<[string, string]> {
+    for (let i = 0; i < this.cells.length; i++) yield [this.shape.names[i]!, this.cells[i]!];
+  }
+  keys(): MapIterator<string> {
+    return this.shape.names[Symbol.iterator]() as MapIterator<string>;
+  }
+  values(): MapIterator<string> {
+    return this.cells[Symbol.iterator]() as MapIterator<string>;
+  }
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+}
 
 export type SqlResult = { ok: true; columns: string[]; rows: SqlRow[] } | { ok: false; message: string };
 
@@ -857,13 +918,14 @@ function runSelect(select: Select, tables: SqlTables): { columns: string[]; rows
     if (!select.distinct && outputs.every((o) => o.bound.direct)) {
       const start = Number(offsetValue < 0n ? 0n : offsetValue);
       const window = limitValue < 0n ? matched.slice(start) : matched.slice(start, start + Number(limitValue));
-      const directs = outputs.map((o) => [o.name, o.bound.direct!] as const);
+      const shape = new RowShape(outputs.map((o) => o.name));
+      const directs = shape.source.map((output) => outputs[output]!.bound.direct!);
       return {
         columns: outputs.map((o) => o.name),
         rows: window.map((row) => {
-          const out: SqlRow = new Map();
-          for (const [name, direct] of directs) out.set(name, direct(row));
-          return out;
+          const cells = new Array<string>(directs.length);
+          for (let i = 0; i < directs.length; i++) cells[i] = directs[i]!(row);
+          return new ResultRow(shape, cells);
         }),
       };
     }
@@ -881,13 +943,10 @@ function runSelect(select: Select, tables: SqlTables): { columns: string[]; rows
   const start = Number(offsetValue < 0n ? 0n : offsetValue);
   rows = limitValue < 0n ? rows.slice(start) : rows.slice(start, start + Number(limitValue));
 
+  const shape = new RowShape(outputs.map((o) => o.name));
   return {
     columns: outputs.map((o) => o.name),
-    rows: rows.map((values) => {
-      const row: SqlRow = new Map();
-      values.forEach((v, i) => row.set(outputs[i]!.name, castVariant(v)));
-      return row;
-    }),
+    rows: rows.map((values) => new ResultRow(shape, shape.source.map((output) => castVariant(values[output]!)))),
   };
 }
 
@@ -923,21 +982,61 @@ function evalAggregate(bound: Bound, rows: ReadonlyArray<Readonly<Record<string,
  * statement are concatenated, and any failure (in any statement) discards every row.
  */
 export function runSql(sql: string, tables: SqlTables): SqlResult {
+  const compiled = compile(sql);
+  if (compiled.kind === "error") return { ok: false, message: compiled.message };
+  // sqlite3_prepare_v2 of an empty or whitespace-only text gives no statement, and osquery's
+  // getQueryColumns reports SQLite's message for it.
+  if (compiled.steps.length === 0) return { ok: false, message: "not an error" };
   try {
-    const parser = new Parser(sql, tokenize(sql));
-    // sqlite3_prepare_v2 of an empty or whitespace-only text gives no statement, and osquery's
-    // getQueryColumns reports SQLite's message for it.
-    if (!parser.atStatementStart()) return { ok: false, message: "not an error" };
     let columns: string[] | undefined;
-    const rows: SqlRow[] = [];
-    while (parser.atStatementStart()) {
-      const result = runSelect(parser.statement(), tables);
-      columns ??= result.columns;
-      rows.push(...result.rows);
+    let rows: SqlRow[] = [];
+    // Statements are prepared and run one after another: a syntax error in the second comes after the
+    // first has run (and after its error, if it had one).
+    for (const step of compiled.steps) {
+      if (step instanceof SqlError) throw step;
+      const result = runSelect(step, tables);
+      if (columns === undefined) {
+        columns = result.columns;
+        rows = result.rows;
+      } else for (const row of result.rows) rows.push(row);
     }
     return { ok: true, columns: columns ?? [], rows };
   } catch (error) {
     if (error instanceof SqlError) return { ok: false, message: error.message };
     throw error;
   }
+}
+
+type Compiled = { kind: "error"; message: string } | { kind: "statements"; steps: ReadonlyArray<Select | SqlError> };
+
+/**
+ * Parsed statements by SQL text. Every host of a fleet is sent the same few statements, and parsing is a
+ * pure function of the text (the syntax trees are never changed), so each is parsed once; bounded, the
+ * oldest text goes first.
+ */
+const compiledCache = new Map<string, Compiled>();
+const COMPILED_CACHE_SIZE = 512;
+
+function compile(sql: string): Compiled {
+  const cached = compiledCache.get(sql);
+  if (cached) return cached;
+  let compiled: Compiled;
+  try {
+    // Tokenising covers the whole text first, so a bad token anywhere fails before anything runs.
+    const parser = new Parser(sql, tokenize(sql));
+    const steps: Array<Select | SqlError> = [];
+    try {
+      while (parser.atStatementStart()) steps.push(parser.statement());
+    } catch (error) {
+      if (!(error instanceof SqlError)) throw error;
+      steps.push(error);
+    }
+    compiled = { kind: "statements", steps };
+  } catch (error) {
+    if (!(error instanceof SqlError)) throw error;
+    compiled = { kind: "error", message: error.message };
+  }
+  if (compiledCache.size >= COMPILED_CACHE_SIZE) compiledCache.delete(compiledCache.keys().next().value!);
+  compiledCache.set(sql, compiled);
+  return compiled;
 }

@@ -311,7 +311,7 @@ export function createTransport(options: TransportOptions): Transport {
   };
 
   /** Writes the request on the connection and reads its response. */
-  const roundTrip = (connection: Connection, request: Buffer, deadline: number, signal: AbortSignal | undefined): Promise<{ response: Response; received: number }> =>
+  const roundTrip = (connection: Connection, head: string, body: Buffer, deadline: number, signal: AbortSignal | undefined): Promise<{ response: Response; received: number }> =>
     new Promise((resolve, reject) => {
       const reader = new ResponseReader();
       let settled = false;
@@ -345,7 +345,11 @@ export function createTransport(options: TransportOptions): Transport {
       };
       connection.onError = (error) => done(error);
       connection.socket.ref();
-      connection.socket.write(request);
+      // One writev of the head and the body as given, rather than copying both into a buffer of their own.
+      connection.socket.cork();
+      connection.socket.write(head, "utf8");
+      connection.socket.write(body);
+      connection.socket.uncork();
     });
 
   const once = async (lane: Lane, url: URL, body: Buffer, post: PostOptions, deadline: number): Promise<Exchange & { location?: string | undefined }> => {
@@ -353,8 +357,8 @@ export function createTransport(options: TransportOptions): Transport {
     let received = 0;
     const fail = (error: string, aborted = false): Exchange => ({ ok: false, error, bytesSent: body.length, bytesReceived: received, ms: performance.now() - started, aborted });
     if (post.signal?.aborted) return { ok: false, error: "Request error: aborted", bytesSent: 0, bytesReceived: 0, ms: 0, aborted: true };
-    const request = requestBytes(url, body, post, options.acceptGzip === true);
-    if (request === undefined) return fail("Request error: invalid header value");
+    const head = requestHead(url, body, post, options.acceptGzip === true);
+    if (head === undefined) return fail("Request error: invalid header value");
     // osquery retries once on a new connection when an attempt fails other than by the deadline: a
     // keep-alive connection the server has just closed costs the agent one reconnect, not a failed request
     // (http_client.cpp sendHTTPRequest).
@@ -366,7 +370,7 @@ export function createTransport(options: TransportOptions): Transport {
           connection = await connect(url, deadline, post.signal);
           connections.set(lane, connection);
         }
-        const { response, received: bytes } = await roundTrip(connection, request, deadline, post.signal);
+        const { response, received: bytes } = await roundTrip(connection, head, body, deadline, post.signal);
         received += bytes;
         if (response.close) close(lane, connection);
         let raw = response.body;
@@ -448,11 +452,11 @@ export function createTransport(options: TransportOptions): Transport {
 const HEADER_VALUE = /^[^\r\n\0]*$/;
 
 /**
- * The request as beast serialises osquery's: decorateRequest's headers (Content-Type, Accept, User-Agent,
- * Authorization, Content-Encoding), then Host, Accept-Encoding and Content-Length. Undefined when a value
- * would break the header block (a node key with a line break).
+ * The request line and headers as beast serialises osquery's: decorateRequest's headers (Content-Type,
+ * Accept, User-Agent, Authorization, Content-Encoding), then Host, Accept-Encoding and Content-Length.
+ * Undefined when a value would break the header block (a node key with a line break).
  */
-function requestBytes(url: URL, body: Buffer, post: PostOptions, acceptGzip: boolean): Buffer | undefined {
+function requestHead(url: URL, body: Buffer, post: PostOptions, acceptGzip: boolean): string | undefined {
   const defaultPort = url.protocol === "https:" ? "443" : "80";
   let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nUser-Agent: ${post.userAgent}\r\n`;
   if (post.authorization !== undefined) head += `Authorization: NodeKey ${post.authorization}\r\n`;
@@ -461,9 +465,5 @@ function requestBytes(url: URL, body: Buffer, post: PostOptions, acceptGzip: boo
   if (acceptGzip) head += "Accept-Encoding: gzip\r\n";
   head += `Content-Length: ${body.length}\r\n\r\n`;
   if (!HEADER_VALUE.test(post.userAgent) || (post.authorization !== undefined && !HEADER_VALUE.test(post.authorization))) return undefined;
-  const headLength = Buffer.byteLength(head);
-  const request = Buffer.allocUnsafe(headLength + body.length);
-  request.write(head, 0, "utf8");
-  body.copy(request, headLength);
-  return request;
+  return head;
 }
