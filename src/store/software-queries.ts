@@ -67,8 +67,10 @@ export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name])
  * (software-statements.ts); softwareChanges through Prisma's $queryRaw.
  */
 export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Read }): SoftwareQueries {
-  // The software rows of an app on any host: titles found through their sort key index.
-  const softwareIds = (filter: SoftwareHostFilter) => Prisma.sql`SELECT s.id FROM software_titles t
+  // The software rows of an app (every version) on any host: titles found through their sort key
+  // index. softwareChanges has no version argument: a version given here would be ignored.
+  type ChangeFilter = Omit<SoftwareHostFilter, "version">;
+  const softwareIds = (filter: ChangeFilter) => Prisma.sql`SELECT s.id FROM software_titles t
       JOIN software_versions v ON v.title_id = t.id
       JOIN software s ON s.version_id = v.id
     WHERE t.sort_key = ${Buffer.from(sortKeyOf(filter.name))}::bytea AND t.name = ${filter.name}
@@ -77,7 +79,7 @@ export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Re
    * Where the app's rows began or ended since `since`: each row's first snapshot and its last. Rows
    * change only at SUCCEEDED snapshots, so these are exactly the snapshots that changed it.
    */
-  const events = (filter: Omit<SoftwareHostFilter, "version">, since: Date) => Prisma.sql`(SELECT a.host_id, e.snapshot_id, e.at
+  const events = (filter: ChangeFilter, since: Date) => Prisma.sql`(SELECT a.host_id, e.snapshot_id, e.at
       FROM apps a CROSS JOIN LATERAL (VALUES (a.first_seen_snapshot_id, a.first_seen_at), (a.removed_snapshot_id, a.removed_at)) AS e(snapshot_id, at)
       WHERE a.software_id IN (${softwareIds(filter)}) AND (a.first_seen_at >= ${since}::timestamptz OR a.removed_at >= ${since}::timestamptz)
         AND e.at >= ${since}::timestamptz) AS e`;
