@@ -220,7 +220,7 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
   };
   return {
     async recordSuccess(inventory, meta) {
-      await primeCatalog(db, inventory.apps, catalogCache);
+      await primeCatalog(db, inventory.apps, catalogCache, TRANSACTION_OPTIONS);
       return committed(
         await db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }, catalogCache), TRANSACTION_OPTIONS),
       );
@@ -237,7 +237,7 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
 
     async recordAgentResult(hostId, batch, outcome, meta) {
       const agent = { ...meta, source: SnapshotSource.AGENT };
-      if (outcome.ok) await primeCatalog(db, outcome.inventory.apps, catalogCache);
+      if (outcome.ok) await primeCatalog(db, outcome.inventory.apps, catalogCache, TRANSACTION_OPTIONS);
       try {
         return committed(await db.$transaction(async (tx) => {
           // Claims the batch: a resent write finds it gone and stores nothing. A refresh asked for after

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
 
 export interface RetentionPolicy {
@@ -31,11 +31,7 @@ export interface RetentionOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** PostgreSQL's foreign_key_violation, as Prisma reports it through either driver adapter. */
-function isForeignKeyViolation(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return code === "P2003" || (typeof message === "string" && /foreign key/i.test(message));
-}
+type Tx = Prisma.TransactionClient;
 
 export function createRetention({ db, policy, logger, batchSize = 1000 }: RetentionOptions): Retention {
   async function inBatches(remove: () => Promise<number>): Promise<number> {
@@ -48,52 +44,51 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
   }
 
   /**
-   * Deletes software rows no app links to, a batch at a time. apps.software_id has no foreign key, so
-   * this is what keeps every link pointing at a row: a collection locks each row it is about to link
-   * FOR KEY SHARE and links it before it commits. Candidates are locked FOR UPDATE first, skipping
-   * rows a collection holds; a second statement, with a snapshot taken after those locks, deletes
-   * only candidates still unlinked, so a collection that committed in between keeps its rows. A
-   * collection that comes to lock a row after that waits, finds it gone and inserts it again
-   * (software-catalog.ts).
+   * Deletes catalog rows nothing links to, a batch at a time: software rows no app links to, then
+   * versions no software row has, then titles no version has. apps.software_id has no foreign key,
+   * and a version's or title's delete cascades to the rows under it, so this is what keeps every link
+   * pointing at a row. A collection locks each row it is about to link FOR KEY SHARE (as inserting a
+   * row under a version or title does) and links it before it commits. Candidates are locked FOR
+   * UPDATE first, skipping rows a collection holds; a second statement, with a snapshot taken after
+   * those locks, deletes only candidates still unlinked, so a collection that committed in between
+   * keeps its rows (in one statement, the snapshot predates the lock, and a version's cascade then
+   * deletes a software row that collection has just linked). A collection that comes to lock a row
+   * after that waits, finds it gone and inserts it again (software-catalog.ts).
    */
-  const pruneUnlinkedSoftware = () =>
+  const unlinked = (candidates: (tx: Tx) => Promise<{ id: number }[]>, remove: (tx: Tx, ids: number[]) => Promise<number>) => () =>
     db.$transaction(async (tx) => {
-      const candidates = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM software s
-        WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
-      if (candidates.length === 0) return 0;
-      await tx.$executeRaw`DELETE FROM software s WHERE s.id = ANY(${candidates.map((c) => c.id)}::int[])
-        AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)`;
+      const ids = (await candidates(tx)).map((row) => row.id);
+      if (ids.length > 0) await remove(tx, ids);
       // The batch's size, not the rows deleted, decides whether another batch follows.
-      return candidates.length;
+      return ids.length;
     });
+  const pruneCatalog = [
+    unlinked(
+      (tx) => tx.$queryRaw`SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+      (tx, ids) => tx.$executeRaw`DELETE FROM software s WHERE s.id = ANY(${ids}::int[])
+        AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)`,
+    ),
+    unlinked(
+      (tx) => tx.$queryRaw`SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+      (tx, ids) => tx.$executeRaw`DELETE FROM software_versions v WHERE v.id = ANY(${ids}::int[])
+        AND NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)`,
+    ),
+    unlinked(
+      (tx) => tx.$queryRaw`SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
+        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+      (tx, ids) => tx.$executeRaw`DELETE FROM software_titles t WHERE t.id = ANY(${ids}::int[])
+        AND NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)`,
+    ),
+  ];
 
-  /**
-   * Deletes catalog rows nothing links to: software rows (above), then versions and titles. Those
-   * keep their foreign keys: a collection locks each version and title it links FOR KEY SHARE, and
-   * locked rows are skipped here; a row linked after this statement chose it makes the delete fail
-   * its foreign key check, and that batch is left for the next prune.
-   */
+  /** Software records pruned (their versions and titles go with them, uncounted). */
   async function pruneSoftware(): Promise<number> {
-    const software = await inBatches(pruneUnlinkedSoftware);
-    const unlinked = [
-      () => db.$executeRaw`DELETE FROM software_versions WHERE id IN (
-        SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
-      () => db.$executeRaw`DELETE FROM software_titles WHERE id IN (
-        SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`,
-    ];
-    for (const remove of unlinked) {
-      try {
-        await inBatches(remove);
-      } catch (error) {
-        if (!isForeignKeyViolation(error)) throw error;
-        logger.debug({ err: error }, "software linked while pruning; left for the next prune");
-        return software;
-      }
-    }
-    return software;
+    const [software, ...under] = pruneCatalog;
+    const pruned = await inBatches(software!);
+    for (const prune of under) await inBatches(prune);
+    return pruned;
   }
 
   return {

@@ -145,8 +145,16 @@ const PRIME_CHUNK = 2000;
  * collection inserting the same new software waited for it (ON CONFLICT waits for the inserter): a
  * fleet's first inventories, which all bring the same new software at once, ran one at a time. Rows
  * primed and then not linked (the collection fails) are unreferenced and go with retention.
+ * `options`: the collection's own transaction options; with Prisma's defaults (2 s to get a
+ * connection), a loaded database failed the prime, and so the collection, where the collection's
+ * transaction would have waited.
  */
-export async function primeCatalog(db: PrismaClient, records: AppRecord[], cache: CatalogCache): Promise<void> {
+export async function primeCatalog(
+  db: PrismaClient,
+  records: AppRecord[],
+  cache: CatalogCache,
+  options?: { maxWait: number; timeout: number },
+): Promise<void> {
   const unknown: AppRecord[] = [];
   const keys: string[] = [];
   const seen = new Set<string>();
@@ -158,7 +166,7 @@ export async function primeCatalog(db: PrismaClient, records: AppRecord[], cache
     keys.push(key);
   }
   for (let i = 0; i < unknown.length; i += PRIME_CHUNK) {
-    const entries = await db.$transaction((tx) => insertSoftware(tx, unknown.slice(i, i + PRIME_CHUNK)));
+    const entries = await db.$transaction((tx) => insertSoftware(tx, unknown.slice(i, i + PRIME_CHUNK)), options);
     entries.forEach((entry, j) => cache.set(keys[i + j]!, entry));
   }
 }
