@@ -4,12 +4,12 @@ import type { Context } from "../context.js";
 import { badInput } from "../errors.js";
 import { AppAlteration, SoftwareSource } from "../inventory/types.js";
 import { checkText } from "./text-input.js";
-import type { AppFilter, AppPosition, StoredApp } from "../store/app-queries.js";
+import type { AppFilter, AppOrder, AppPosition, StoredApp } from "../store/app-queries.js";
 import { MAX_FIELD_LENGTH, MAX_NAME_LENGTH } from "../inventory/rows.js";
 import { builder } from "./builder.js";
 import { resolveHostId } from "./host.js";
 import { dependsOnHosts } from "./scope.js";
-import { decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
+import { cursorParts, decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
 import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
 const AppAlterationEnum = builder.enumType("AppAlteration", {
@@ -64,8 +64,30 @@ export const AppFilterInput = builder.inputType("AppFilter", {
   }),
 });
 
+/**
+ * latestData's orders: which way the store reads, and the cursor kind that binds a cursor to its
+ * order. NAME_ASC keeps the kind its cursors had before there was a choice, so they still work.
+ */
+const APP_ORDERS = {
+  NAME_ASC: { direction: "asc", cursorKind: "app" },
+  NAME_DESC: { direction: "desc", cursorKind: "app_desc" },
+} as const satisfies Record<string, { direction: AppOrder; cursorKind: string }>;
+type AppOrderName = keyof typeof APP_ORDERS;
+const APP_ORDER_NAMES = Object.keys(APP_ORDERS) as AppOrderName[];
+
+const AppOrderEnum = builder.enumType("AppOrder", {
+  description: "The order latestData lists apps in.",
+  values: {
+    NAME_ASC: {
+      description:
+        "By name, A to Z: case-insensitive (the byte order of the lower-cased UTF-8 name, the same on every database), " +
+        "apps with the same name (other versions, paths or sources) by a stable id.",
+    },
+    NAME_DESC: { description: "By name, Z to A: exactly NAME_ASC reversed, apps with the same name included." },
+  } as const satisfies Record<AppOrderName, { description: string }>,
+});
+
 const MAX_FILTER_LENGTH = 200;
-const CURSOR_KIND = "app";
 
 const SOURCES: ReadonlySet<string> = new Set(Object.values(SoftwareSource));
 
@@ -88,9 +110,15 @@ export function checkFilter(filter: AppFilter | null | undefined): AppFilter {
  * A latestData cursor names the snapshot it was read from and the app at that position. Every page
  * requested with it comes from that same snapshot, so a walk never skips or repeats an app while new
  * snapshots land. Both halves are checked against the database: a forged cursor gets BAD_USER_INPUT.
+ * Its kind names the order it was read in: in the other order the same position would start a page
+ * on the wrong side of it, so such a cursor is refused as well, saying which order it belongs to.
  */
-async function readCursor(ctx: Context, value: string, argument: string) {
-  const [snapshotId, appId] = decodeCursor(CURSOR_KIND, value, 2, argument) as [number, number];
+async function readCursor(ctx: Context, value: string, argument: string, order: AppOrderName) {
+  const readIn = APP_ORDER_NAMES.find((other) => other !== order && cursorParts(APP_ORDERS[other].cursorKind, value, 2));
+  if (readIn) {
+    throw badInput(`${argument} is a cursor of orderBy: ${readIn}; page on with the orderBy it was read with, or start again without a cursor`, argument);
+  }
+  const [snapshotId, appId] = decodeCursor(APP_ORDERS[order].cursorKind, value, 2, argument) as [number, number];
   const snapshot = await ctx.apps.snapshot(snapshotId);
   const position = snapshot?.status === SnapshotStatus.SUCCEEDED ? await ctx.apps.positionIn(snapshot, appId) : null;
   if (!snapshot || !position) throw badInput(`${argument} is not a valid cursor for latestData; use a cursor it returned`, argument);
@@ -107,8 +135,9 @@ builder.queryField("latestData", (t) =>
     {
       type: AppRef,
       description:
-        "The apps of the host's newest SUCCEEDED snapshot, ordered by name (case-insensitive), 10 per page by default " +
-        "and at most 100. A cursor keeps reading the snapshot it came from, even after newer snapshots land.",
+        "The apps of the host's newest SUCCEEDED snapshot, ordered by name (case-insensitive; orderBy), 10 per page by default " +
+        "and at most 100. A cursor keeps reading the snapshot it came from, even after newer snapshots land, and pages " +
+        "only in the order it was read in.",
       args: {
         hostId: t.arg.id({ required: false, description: "Defaults to the only host." }),
         snapshotId: t.arg.id({
@@ -116,12 +145,19 @@ builder.queryField("latestData", (t) =>
           description: "Read this SUCCEEDED snapshot instead of the newest (a point-in-time inventory).",
         }),
         filter: t.arg({ type: AppFilterInput, required: false }),
+        orderBy: t.arg({
+          type: AppOrderEnum,
+          required: false,
+          defaultValue: "NAME_ASC",
+          description: "A to Z (the default) or Z to A. after and before must be cursors read in the same order.",
+        }),
       },
       resolve: async (_parent, args, ctx, info): Promise<LatestData> => {
         const { first, last } = pageSize(args);
         const filter = checkFilter(args.filter);
-        const after = args.after ? await readCursor(ctx, args.after, "after") : null;
-        const before = args.before ? await readCursor(ctx, args.before, "before") : null;
+        const order = args.orderBy ?? "NAME_ASC";
+        const after = args.after ? await readCursor(ctx, args.after, "after", order) : null;
+        const before = args.before ? await readCursor(ctx, args.before, "before", order) : null;
         if (after && before && after.snapshot.id !== before.snapshot.id) {
           throw badInput("after and before come from different snapshots", "before");
         }
@@ -141,10 +177,10 @@ builder.queryField("latestData", (t) =>
         if (!snapshot) return { ...emptyConnection<StoredApp>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;
         const [page, totalCount] = await Promise.all([
-          ctx.apps.page({ snapshot, filter, after: position(after), before: position(before), first, last }),
+          ctx.apps.page({ snapshot, filter, order: APP_ORDERS[order].direction, after: position(after), before: position(before), first, last }),
           ctx.apps.count(snapshot, filter),
         ]);
-        const cursor = (appId: number) => encodeCursor(CURSOR_KIND, [snapshot.id, appId]);
+        const cursor = (appId: number) => encodeCursor(APP_ORDERS[order].cursorKind, [snapshot.id, appId]);
         const edges = page.apps.map((app) => ({ cursor: cursor(app.id), node: app }));
         return {
           edges,

@@ -37,14 +37,19 @@ export function encodeCursor(kind: string, parts: number[]): string {
   return Buffer.from(`${kind}:${parts.join(":")}`, "utf8").toString("base64url");
 }
 
-export function decodeCursor(kind: string, value: string, arity: number, argument: string): number[] {
-  const invalid = () => badInput(`${argument} is not a valid cursor for this field; use a cursor it returned`, argument);
-  if (value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) throw invalid();
+/** The numbers of a cursor of this kind and arity; null for anything else. */
+export function cursorParts(kind: string, value: string, arity: number): number[] | null {
+  if (value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) return null;
   const text = Buffer.from(value, "base64url").toString("utf8");
   const [prefix, ...rest] = text.split(":");
-  if (prefix !== kind || rest.length !== arity || rest.some((p) => !/^[1-9]\d{0,9}$/.test(p))) throw invalid();
+  if (prefix !== kind || rest.length !== arity || rest.some((p) => !/^[1-9]\d{0,9}$/.test(p))) return null;
   const numbers = rest.map(Number);
-  if (numbers.some((n) => n > 2_147_483_647)) throw invalid();
+  return numbers.some((n) => n > 2_147_483_647) ? null : numbers;
+}
+
+export function decodeCursor(kind: string, value: string, arity: number, argument: string): number[] {
+  const numbers = cursorParts(kind, value, arity);
+  if (!numbers) throw badInput(`${argument} is not a valid cursor for this field; use a cursor it returned`, argument);
   return numbers;
 }
 

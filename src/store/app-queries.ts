@@ -12,6 +12,7 @@ import {
   exactTextSql,
   SNAPSHOT_STATEMENTS,
   type AppFilterValues,
+  type AppOrder,
   type AppPosition,
 } from "./app-statements.js";
 
@@ -38,11 +39,13 @@ export interface StoredApp {
 }
 
 export type AppFilter = AppFilterValues;
-export type { AppPosition };
+export type { AppOrder, AppPosition };
 
 export interface AppPageRequest {
   snapshot: Pick<Snapshot, "id" | "hostId">;
   filter: AppFilter;
+  /** The listing's order; after and before are positions in it. */
+  order: AppOrder;
   after: AppPosition | null;
   before: AppPosition | null;
   /** Exactly one of first/last is set. */
@@ -116,20 +119,26 @@ export function createAppQueries(read: Read): AppQueries {
 
     positionIn: (snapshot, appId) => first<AppPosition>(APP_STATEMENTS.position, [appId, snapshot.hostId, snapshot.id]),
 
-    async page({ snapshot, filter, after: a, before: b, first: size, last }) {
+    async page({ snapshot, filter, order, after: a, before: b, first: size, last }) {
       const set = { hostId: snapshot.hostId, snapshotId: snapshot.id, filter };
       const forward = size !== null;
       const count = size ?? last ?? 0;
-      const rows = exactApps(await read<StoredApp>(...appPageStatement({ ...set, after: a, before: b, direction: forward ? "asc" : "desc", limit: count + 1 })));
+      // A backward page reads the order in reverse, from `before` towards `after`, and is turned round.
+      const page = forward
+        ? { direction: order, after: a, before: b }
+        : { direction: order === "asc" ? ("desc" as const) : ("asc" as const), after: b, before: a };
+      const rows = exactApps(await read<StoredApp>(...appPageStatement({ ...set, ...page, limit: count + 1 })));
       const more = rows.length > count;
       const apps = rows.slice(0, count);
+      // At or before / at or after a position in the listing's order, as bounds on (sortKey, id).
+      const [atOrBefore, atOrAfter] = order === "asc" ? (["<=", ">="] as const) : ([">=", "<="] as const);
       if (forward) {
         // Relay lets hasPreviousPage be false when it is costly; one indexed probe makes it exact.
-        const hasPreviousPage = a ? await exists(appExistsStatement({ ...set, op: "<=", position: a })) : false;
+        const hasPreviousPage = a ? await exists(appExistsStatement({ ...set, op: atOrBefore, position: a })) : false;
         return { apps, hasNextPage: more, hasPreviousPage };
       }
       apps.reverse();
-      const hasNextPage = b ? await exists(appExistsStatement({ ...set, op: ">=", position: b })) : false;
+      const hasNextPage = b ? await exists(appExistsStatement({ ...set, op: atOrAfter, position: b })) : false;
       return { apps, hasNextPage, hasPreviousPage: more };
     },
 

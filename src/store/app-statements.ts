@@ -81,6 +81,9 @@ export interface AppFilterValues {
   source?: string | null | undefined;
 }
 
+/** Which way a read runs through the (sortKey, id) order: "desc" is the exact reverse of "asc". */
+export type AppOrder = "asc" | "desc";
+
 /** A row's place in the (sortKey, id) order. */
 export interface AppPosition {
   sortKey: Uint8Array;
@@ -125,11 +128,16 @@ function appSet(query: AppSetQuery, bounds: { op: "<" | ">" | "<=" | ">="; posit
   return { where: parts.join(" AND "), values, variant: name.map((part) => `_${part}`).join(""), param };
 }
 
-/** Up to `limit` apps of the set after/before the positions, in (sortKey, id) order or its reverse. */
+/**
+ * Up to `limit` apps of the set, read in (sortKey, id) order (`direction` "asc") or its reverse
+ * ("desc"), strictly after `after` and before `before` as that direction runs: reading "desc" after a
+ * position yields the rows below it.
+ */
 export function appPageStatement(
-  query: AppSetQuery & { after: AppPosition | null; before: AppPosition | null; direction: "asc" | "desc"; limit: number },
+  query: AppSetQuery & { after: AppPosition | null; before: AppPosition | null; direction: AppOrder; limit: number },
 ): [Statement, unknown[]] {
-  const bounds = [...(query.after ? [{ op: ">" as const, position: query.after }] : []), ...(query.before ? [{ op: "<" as const, position: query.before }] : [])];
+  const [further, nearer] = query.direction === "asc" ? ([">", "<"] as const) : (["<", ">"] as const);
+  const bounds = [...(query.after ? [{ op: further, position: query.after }] : []), ...(query.before ? [{ op: nearer, position: query.before }] : [])];
   const { where, values, variant, param } = appSet(query, bounds);
   const order = query.direction === "asc" ? "s.sort_key, a.id" : "s.sort_key DESC, a.id DESC";
   const text = `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE ${where} ORDER BY ${order} LIMIT ${param(query.limit)}`;

@@ -31,6 +31,7 @@ export const LatestDataQuery = graphql(`
     $last: Int
     $before: String
     $filter: AppFilter
+    $orderBy: AppOrder
   ) {
     latestData(
       hostId: $hostId
@@ -40,6 +41,7 @@ export const LatestDataQuery = graphql(`
       last: $last
       before: $before
       filter: $filter
+      orderBy: $orderBy
     ) {
       totalCount
       edges {

@@ -107,7 +107,7 @@ describe.each(backends)("collection on %s", (backend) => {
     const snapshots = await prisma().snapshot.findMany({ where: { status: "SUCCEEDED" }, orderBy: { id: "asc" } });
     const first = snapshots[0]!;
     const apps = createAppQueries(h.db.read);
-    const page = await apps.page({ snapshot: first, filter: {}, after: null, before: null, first: 1000, last: null });
+    const page = await apps.page({ snapshot: first, filter: {}, order: "asc", after: null, before: null, first: 1000, last: null });
     expect(page.apps.map((a) => `${a.name}@${a.version}`).sort()).toEqual(base.map((p) => `${p.name}@${p.version}`).sort());
   });
 

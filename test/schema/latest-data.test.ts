@@ -1,3 +1,4 @@
+import { decodeGlobalID } from "@pothos/plugin-relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/schema/paging.js";
 import { backends } from "../helpers/backends.js";
@@ -5,7 +6,7 @@ import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
 import { generatedPackages, ubuntu, type Package } from "../helpers/machine.js";
 import { LatestDataQuery, NodeQuery, SnapshotsQuery } from "../helpers/operations.js";
-import type { LatestDataQuery as LatestDataResult, LatestDataQueryVariables } from "../gql/graphql.js";
+import type { AppOrder, LatestDataQuery as LatestDataResult, LatestDataQueryVariables } from "../gql/graphql.js";
 
 const packages: Package[] = [
   ...generatedPackages(240),
@@ -16,9 +17,15 @@ const packages: Package[] = [
   { name: "100%_literal", version: "1" },
   { name: "1000-literal", version: "1" },
   { name: "émoji-ü", version: "1" },
+  // The very same name in three versions (and once more in capitals): ties broken by id, both ways.
+  { name: "libssl3", version: "3.0.2" },
+  { name: "libssl3", version: "3.0.13" },
+  { name: "libssl3", version: "1.1.1" },
+  { name: "LIBSSL3", version: "3.0.2" },
 ];
 
 const lower = (s: string) => Buffer.from(s.toLowerCase(), "utf8");
+const dbId = (globalId: string) => Number(decodeGlobalID(globalId).id);
 
 describe.each(backends)("latestData on %s", (backend) => {
   let h: Harness;
@@ -99,6 +106,104 @@ describe.each(backends)("latestData on %s", (backend) => {
     expect(backward).toEqual(forward);
   });
 
+  /** Every page of a backward walk from the end, checking pageInfo on the way; the apps in listing order. */
+  async function walkBackward(variables: LatestDataQueryVariables, pageSize: number) {
+    const apps: { id: string; name: string }[] = [];
+    let before: string | null = null;
+    for (;;) {
+      const conn: LatestDataResult["latestData"] = expectNoGraphQLErrors(await query({ ...variables, last: pageSize, before })).latestData;
+      expect(conn.pageInfo.hasNextPage).toBe(before !== null);
+      apps.unshift(...conn.edges.map((e) => ({ id: e.node.id, name: e.node.name })));
+      if (!conn.pageInfo.hasPreviousPage) return apps;
+      before = conn.pageInfo.startCursor;
+    }
+  }
+
+  it("when walking NAME_ASC and NAME_DESC forward and backward, then each walk lists every app once and NAME_DESC is NAME_ASC reversed, ties included", async () => {
+    const asc = (await walkForward({ orderBy: "NAME_ASC" }, 37)).flat();
+    const desc = (await walkForward({ orderBy: "NAME_DESC" }, 37)).flat();
+    expect(new Set(asc.map((a) => a.id)).size).toBe(packages.length);
+    expect(asc).toHaveLength(packages.length);
+    expect(desc).toEqual([...asc].reverse());
+    expect(await walkBackward({ orderBy: "NAME_ASC" }, 23)).toEqual(asc);
+    expect(await walkBackward({ orderBy: "NAME_DESC" }, 23)).toEqual(desc);
+    // Leaving orderBy out is NAME_ASC.
+    expect((await walkForward({}, 100)).flat()).toEqual(asc);
+
+    for (let i = 1; i < desc.length; i++) {
+      const order = Buffer.compare(lower(desc[i - 1]!.name), lower(desc[i]!.name));
+      expect(order).toBeGreaterThanOrEqual(0);
+      if (order === 0) expect(dbId(desc[i - 1]!.id)).toBeGreaterThan(dbId(desc[i]!.id));
+    }
+    // The four libssl3 apps tie on the key: their ids run down in NAME_DESC, up in NAME_ASC.
+    const ties = desc.filter((a) => a.name.toLowerCase() === "libssl3");
+    expect(ties).toHaveLength(4);
+    expect(ties.map((a) => dbId(a.id))).toEqual(ties.map((a) => dbId(a.id)).sort((x, y) => y - x));
+    // Bytewise, é (0xC3 0xA9) comes after z.
+    expect(desc.slice(0, 4).map((a) => a.name.toLowerCase())).toEqual(["émoji-ü", "zoom", "zoom", "zoom"]);
+    expect(desc.at(-1)!.name).toBe("100%_literal");
+  });
+
+  it("when paging NAME_DESC with first and after and then last and before, then both directions meet on the same edges", async () => {
+    const orderBy: AppOrder = "NAME_DESC";
+    const page1 = expectNoGraphQLErrors(await query({ orderBy, first: 5 })).latestData;
+    const page2 = expectNoGraphQLErrors(await query({ orderBy, first: 5, after: page1.pageInfo.endCursor })).latestData;
+    expect(page2.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+    const back = expectNoGraphQLErrors(await query({ orderBy, last: 5, before: page2.pageInfo.startCursor })).latestData;
+    expect(back.edges.map((e) => e.cursor)).toEqual(page1.edges.map((e) => e.cursor));
+    expect(back.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    const between = expectNoGraphQLErrors(await query({ orderBy, first: 100, after: page1.edges[0]!.cursor, before: page2.edges[4]!.cursor })).latestData;
+    expect(between.edges.map((e) => e.cursor)).toEqual([...page1.edges.slice(1), ...page2.edges.slice(0, 4)].map((e) => e.cursor));
+    const betweenBackward = expectNoGraphQLErrors(await query({ orderBy, last: 3, after: page1.edges[0]!.cursor, before: page2.edges[4]!.cursor })).latestData;
+    expect(betweenBackward.edges.map((e) => e.cursor)).toEqual(page2.edges.slice(1, 4).map((e) => e.cursor));
+    expect(betweenBackward.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+  });
+
+  it.each<[string, LatestDataQueryVariables["filter"], number]>([
+    ["pkg-01", { nameContains: "pkg-01" }, 100],
+    ["libssl", { nameContains: "libssl" }, 4],
+    ["deb_packages and literal", { source: "deb_packages", nameContains: "literal" }, 2],
+    ["apps", { source: "apps" }, 0],
+  ])("when filtering by %s with NAME_DESC, then the pages hold the filtered apps in reverse, both ways", async (_name, filter, expected) => {
+    const asc = (await walkForward({ filter }, 30)).flat();
+    const desc = (await walkForward({ filter, orderBy: "NAME_DESC" }, 30)).flat();
+    expect(asc).toHaveLength(expected);
+    expect(desc).toEqual([...asc].reverse());
+    expect(await walkBackward({ filter, orderBy: "NAME_DESC" }, 7)).toEqual(desc);
+    expect(expectNoGraphQLErrors(await query({ filter, orderBy: "NAME_DESC" })).latestData.totalCount).toBe(expected);
+  });
+
+  it.each<[AppOrder, AppOrder, "after" | "before"]>([
+    ["NAME_ASC", "NAME_DESC", "after"],
+    ["NAME_ASC", "NAME_DESC", "before"],
+    ["NAME_DESC", "NAME_ASC", "after"],
+    ["NAME_DESC", "NAME_ASC", "before"],
+  ])("when a cursor read in %s is passed with orderBy %s as %s, then it answers BAD_USER_INPUT naming the cursor's order, not a page", async (readIn, askedIn, argument) => {
+    const cursor = expectNoGraphQLErrors(await query({ orderBy: readIn, first: 3 })).latestData.edges[1]!.cursor;
+    const result = await query({ orderBy: askedIn, [argument]: cursor });
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", argument });
+    expect(result.errors![0]!.message).toBe(
+      `${argument} is a cursor of orderBy: ${readIn}; page on with the orderBy it was read with, or start again without a cursor`,
+    );
+    // In its own order the same cursor pages on.
+    expect(expectNoGraphQLErrors(await query({ orderBy: readIn, [argument]: cursor })).latestData.edges.length).toBeGreaterThan(0);
+  });
+
+  it("when the first page is asked in each order through the response cache, then each order is answered and cached on its own", async () => {
+    const size = h.responseCache!.size();
+    const asc = expectNoGraphQLErrors(await query({ first: 4, orderBy: "NAME_ASC" })).latestData;
+    const desc = expectNoGraphQLErrors(await query({ first: 4, orderBy: "NAME_DESC" })).latestData;
+    expect(h.responseCache!.size()).toBe(size + 2);
+    expect(desc.edges[0]!.node.name).toBe("émoji-ü");
+    expect(asc.edges[0]!.node.name).toBe("100%_literal");
+    // Asked again, each comes back as it was, from the cache.
+    expect(expectNoGraphQLErrors(await query({ first: 4, orderBy: "NAME_DESC" })).latestData).toEqual(desc);
+    expect(expectNoGraphQLErrors(await query({ first: 4, orderBy: "NAME_ASC" })).latestData).toEqual(asc);
+    expect(h.responseCache!.size()).toBe(size + 2);
+  });
+
   it("when paging with first and after and then last and before, then both directions meet on the same edges", async () => {
     const page1 = expectNoGraphQLErrors(await query({ first: 5 })).latestData;
     const page2 = expectNoGraphQLErrors(await query({ first: 5, after: page1.pageInfo.endCursor })).latestData;
@@ -140,6 +245,8 @@ describe.each(backends)("latestData on %s", (backend) => {
     ["a malformed cursor", async () => ({ after: "not a cursor!" }), /after is not a valid cursor/],
     ["a base64 cursor of another shape", async () => ({ after: Buffer.from("hello").toString("base64url") }), /after is not a valid cursor/],
     ["a forged cursor naming a missing snapshot", async () => ({ after: encodeCursor("app", [999_999, 1]) }), /after is not a valid cursor/],
+    ["a forged NAME_DESC cursor naming a missing snapshot", async () => ({ orderBy: "NAME_DESC", after: encodeCursor("app_desc", [999_999, 1]) }), /after is not a valid cursor/],
+    ["an orderBy that is no AppOrder", async () => ({ orderBy: "NAME" as AppOrder }), /"NAME" does not exist in "AppOrder" enum/],
     ["a forged cursor naming a missing app", async () => {
       const s = expectNoGraphQLErrors(await query({})).latestData.snapshot!;
       const snapshotId = Number(Buffer.from(s.id, "base64").toString().split(":")[1]);

@@ -83,8 +83,8 @@ export const HostQuery = graphql(`
 `);
 
 export const AppsQuery = graphql(`
-  query ConsoleApps($hostId: ID!, $first: Int, $after: String, $filter: AppFilter) {
-    latestData(hostId: $hostId, first: $first, after: $after, filter: $filter) {
+  query ConsoleApps($hostId: ID!, $first: Int, $after: String, $filter: AppFilter, $orderBy: AppOrder) {
+    latestData(hostId: $hostId, first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
       totalCount
       snapshot {
         id
