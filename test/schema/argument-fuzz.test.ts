@@ -111,7 +111,9 @@ interface Known {
   failed: string[];
   appIds: string[];
   names: string[];
+  /** latestData cursors read in NAME_ASC (the default) and in NAME_DESC. */
   latestCursors: string[];
+  latestDescCursors: string[];
   snapshotCursors: string[];
   diffCursors: string[];
 }
@@ -218,14 +220,18 @@ describe.each(backends)("argument fuzz on %s", (backend) => {
     const succeeded = snapshots.edges.filter((e) => e.node.status === "SUCCEEDED").map((e) => e.node.id);
     const failed = snapshots.edges.filter((e) => e.node.status === "FAILED").map((e) => e.node.id);
     const latestCursors: string[] = [];
+    const latestDescCursors: string[] = [];
     const appIds: string[] = [];
     const names: string[] = [];
     for (const snapshotId of succeeded) {
-      for (const variables of [{ snapshotId, first: 100 }, { snapshotId, last: 7 }, { snapshotId, first: 3, filter: { nameContains: "pkg-00" } }]) {
-        const page = (await q(LatestDataQuery, variables)).latestData;
-        latestCursors.push(...page.edges.filter((_, i) => i % 17 === 0).map((e) => e.cursor), page.pageInfo.startCursor!, page.pageInfo.endCursor!);
-        appIds.push(...page.edges.slice(0, 3).map((e) => e.node.id));
-        names.push(...page.edges.slice(0, 3).map((e) => e.node.name));
+      for (const orderBy of ["NAME_ASC", "NAME_DESC"] as const) {
+        const cursors = orderBy === "NAME_ASC" ? latestCursors : latestDescCursors;
+        for (const variables of [{ snapshotId, first: 100 }, { snapshotId, last: 7 }, { snapshotId, first: 3, filter: { nameContains: "pkg-00" } }]) {
+          const page = (await q(LatestDataQuery, { ...variables, orderBy })).latestData;
+          cursors.push(...page.edges.filter((_, i) => i % 17 === 0).map((e) => e.cursor), page.pageInfo.startCursor!, page.pageInfo.endCursor!);
+          appIds.push(...page.edges.slice(0, 3).map((e) => e.node.id));
+          names.push(...page.edges.slice(0, 3).map((e) => e.node.name));
+        }
       }
     }
     const diffCursors: string[] = [];
@@ -243,6 +249,7 @@ describe.each(backends)("argument fuzz on %s", (backend) => {
       appIds,
       names,
       latestCursors: latestCursors.filter(Boolean),
+      latestDescCursors: latestDescCursors.filter(Boolean),
       snapshotCursors: snapshots.edges.map((e) => e.cursor),
       diffCursors,
     };
@@ -265,7 +272,7 @@ describe.each(backends)("argument fuzz on %s", (backend) => {
     );
   };
   const cursorArg = (real: string[]) => {
-    const all = [...known.latestCursors, ...known.snapshotCursors, ...known.diffCursors];
+    const all = [...known.latestCursors, ...known.latestDescCursors, ...known.snapshotCursors, ...known.diffCursors];
     return fc.oneof(
       { weight: 2, arbitrary: fc.constant(undefined) },
       { weight: 4, arbitrary: fc.constantFrom(...real) },
@@ -337,25 +344,36 @@ describe.each(backends)("argument fuzz on %s", (backend) => {
 
   const PAGE_SELECTION = "{ edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }";
 
-  it("when latestData gets fuzzed hostId, snapshotId, first, after, last, before and filter, then it answers a valid page or a coded client error", async () => {
+  it("when latestData gets fuzzed hostId, snapshotId, first, after, last, before, filter and orderBy, then it answers a valid page or a coded client error", async () => {
     const logsBefore = errorLogs();
     let answered = 0;
+    // A valid cursor is one read in the order asked for.
+    const validOrder = fc.oneof(
+      fc.constantFrom(undefined, "NAME_ASC").map((orderBy) => ({ orderBy, cursors: known.latestCursors })),
+      fc.constant({ orderBy: "NAME_DESC", cursors: known.latestDescCursors }),
+    );
     const valid = fc
-      .tuple(pageArgs, fc.constantFrom(undefined, known.hostId), fc.constantFrom(undefined, ...known.succeeded), fc.option(fc.constantFrom(...known.latestCursors), { nil: undefined }), validFilter())
-      .map(([page, hostId, snapshotId, cursor, filter]) => ({ ...page, hostId, ...(cursor ? { [page.last !== undefined ? "before" : "after"]: cursor } : { snapshotId }), filter }));
+      .tuple(pageArgs, fc.constantFrom(undefined, known.hostId), fc.constantFrom(undefined, ...known.succeeded), validOrder, validFilter())
+      .chain(([page, hostId, snapshotId, { orderBy, cursors }, filter]) =>
+        fc
+          .option(fc.constantFrom(...cursors), { nil: undefined })
+          .map((cursor) => ({ ...page, hostId, ...(cursor ? { [page.last !== undefined ? "before" : "after"]: cursor } : { snapshotId }), filter, orderBy })),
+      );
+    const bothOrders = [...known.latestCursors, ...known.latestDescCursors];
     const fuzzed = fc.record({
       hostId: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: idArg([known.hostId]) }),
       snapshotId: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: idArg([...known.succeeded, ...known.failed]) }),
       first: intArg,
-      after: cursorArg(known.latestCursors),
+      after: cursorArg(bothOrders),
       last: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: intArg }),
-      before: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: cursorArg(known.latestCursors) }),
+      before: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: cursorArg(bothOrders) }),
       filter: filterArg(),
+      orderBy: fc.constantFrom<unknown>(undefined, null, "NAME_ASC", "NAME_DESC", "NAME", "name_desc", "DESC", 1, ["NAME_DESC"]),
     });
-    const args = mixed(valid, fuzzed, ["hostId", "snapshotId", "first", "after", "last", "before", "filter"]);
+    const args = mixed(valid, fuzzed, ["hostId", "snapshotId", "first", "after", "last", "before", "filter", "orderBy"]);
     await fc.assert(
       fc.asyncProperty(args, inline, async (variables, asInline) => {
-        if (await run("latestData", print(LatestDataQuery), variables, asInline, `{ totalCount ${PAGE_SELECTION.slice(1)}`)) answered++;
+        if (await run("latestData", print(LatestDataQuery), variables, asInline, `{ totalCount ${PAGE_SELECTION.slice(1)}`, ["orderBy"])) answered++;
       }),
       { numRuns: RUNS },
     );
