@@ -6,7 +6,7 @@ import { createCoalescer } from "../../web/src/coalesce.js";
 import { codeOf, describeError, isRefusedInput, isUnavailable, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
 import { createRefetcher } from "../../web/src/refetch.js";
 import { asSentence, changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
-import { DEFAULT_CHANGE_DAYS, href, hostsRoute, parseRoute, titleRoute, type Route } from "../../web/src/route.js";
+import { ariaSortOf, DEFAULT_CHANGE_DAYS, href, hostRoute, hostsRoute, parseRoute, titleRoute, toggledAppOrder, type Route } from "../../web/src/route.js";
 import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/src/keys.js";
 import { graphiqlCsp } from "../../src/server/graphiql.js";
 import { effectiveTheme, nextTheme, parseTheme } from "../../web/src/theme.js";
@@ -25,8 +25,12 @@ describe("console routes", () => {
     ["/?hostname=web&platform=ubuntu", hostsRoute({ hostname: "web", platform: "ubuntu" })],
     ["/?after=YWJj&hostname=db", hostsRoute({ hostname: "db", after: "YWJj" })],
     ["/?before=YWJj", hostsRoute({ before: "YWJj" })],
-    ["/hosts/SG9zdDox", { page: "host", id: "SG9zdDox", apps: "" }],
-    ["/hosts/SG9zdDox?apps=python%203", { page: "host", id: "SG9zdDox", apps: "python 3" }],
+    ["/hosts/SG9zdDox", { page: "host", id: "SG9zdDox", apps: "", order: "NAME_ASC" }],
+    ["/hosts/SG9zdDox?apps=python%203", { page: "host", id: "SG9zdDox", apps: "python 3", order: "NAME_ASC" }],
+    ["/hosts/SG9zdDox?order=name-desc", hostRoute("SG9zdDox", { order: "NAME_DESC" })],
+    ["/hosts/SG9zdDox?apps=lib&order=name-desc", hostRoute("SG9zdDox", { apps: "lib", order: "NAME_DESC" })],
+    // An order the console does not write opens A to Z instead of an error.
+    ...["name-asc", "NAME_DESC", "desc", "", "name-desc "].map((order): [string, Route] => [`/hosts/SG9zdDox?order=${encodeURIComponent(order)}`, hostRoute("SG9zdDox")]),
     ["/hosts/SG9zdDox/app?name=Google%20Chrome.app&source=apps", { page: "app", hostId: "SG9zdDox", name: "Google Chrome.app", source: "apps" }],
     ["/hosts/SG9zdDox/snapshots/U25hcHNob3Q6Mw%3D%3D", { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: null }],
     ["/hosts/a/snapshots/b?against=c", { page: "snapshot", hostId: "a", id: "b", against: "c" }],
@@ -54,7 +58,8 @@ describe("console routes", () => {
     hostsRoute(),
     hostsRoute({ hostname: "a b&c", platform: "darwin", after: "Y3Vyc29y" }),
     hostsRoute({ before: "Y3Vyc29y" }),
-    { page: "host", id: "SG9zdDox+/=", apps: "Microsoft Edge" },
+    { page: "host", id: "SG9zdDox+/=", apps: "Microsoft Edge", order: "NAME_ASC" },
+    hostRoute("SG9zdDox", { apps: "a&b", order: "NAME_DESC" }),
     { page: "app", hostId: "SG9zdDox", name: "python3.11 & co", source: "deb_packages" },
     { page: "snapshot", hostId: "SG9zdDox", id: "U25hcHNob3Q6Mw==", against: "U25hcHNob3Q6Mg==" },
     { page: "software", name: "?#%", after: null, before: "b" },
@@ -70,7 +75,17 @@ describe("console routes", () => {
 
   it("when a route names a token-like value, then nothing but the route's own fields reach the URL", () => {
     expect(href(hostsRoute({ hostname: "", platform: "" }))).toBe("/");
-    expect(href({ page: "host", id: "SG9zdDox", apps: "" })).toBe("/hosts/SG9zdDox");
+    expect(href(hostRoute("SG9zdDox"))).toBe("/hosts/SG9zdDox");
+    expect(href(hostRoute("SG9zdDox", { order: "NAME_DESC" }))).toBe("/hosts/SG9zdDox?order=name-desc");
+  });
+
+  it.each([
+    ["NAME_ASC", "NAME_DESC", "ascending"],
+    ["NAME_DESC", "NAME_ASC", "descending"],
+  ] as const)("when the apps are in %s and the Name header is pressed, then they turn to %s; the header says %s", (order, next, ariaSort) => {
+    expect(toggledAppOrder(order)).toBe(next);
+    expect(toggledAppOrder(toggledAppOrder(order))).toBe(order);
+    expect(ariaSortOf(order)).toBe(ariaSort);
   });
 });
 

@@ -1,3 +1,5 @@
+import type { AppOrder } from "./gql/graphql.js";
+
 /**
  * Every page of the console as a value, and its URL. Ids go in the path (Relay global IDs: base64,
  * no dots), names, filters and cursors in the query string: a path segment with a dot would look
@@ -5,7 +7,8 @@
  */
 export type Route =
   | { page: "hosts"; hostname: string; platform: string; after: string | null; before: string | null }
-  | { page: "host"; id: string; apps: string }
+  /** apps: the apps filter; order: the apps' order, A to Z unless the URL says otherwise. */
+  | { page: "host"; id: string; apps: string; order: AppOrder }
   | { page: "app"; hostId: string; name: string; source: string }
   | { page: "snapshot"; hostId: string; id: string; against: string | null }
   | { page: "software"; name: string; after: string | null; before: string | null }
@@ -25,6 +28,21 @@ function changeDays(value: string | null): number {
   const n = value !== null && /^\d{1,3}$/.test(value) ? Number(value) : NaN;
   return n >= 1 && n <= MAX_CHANGE_DAYS ? n : DEFAULT_CHANGE_DAYS;
 }
+
+/** The apps' order as the URL writes it: A to Z is the default and is left out. */
+const APP_ORDER_PARAMS = { NAME_ASC: null, NAME_DESC: "name-desc" } as const satisfies Record<AppOrder, string | null>;
+export const DEFAULT_APP_ORDER: AppOrder = "NAME_ASC";
+
+/** Any other value (a hand-edited URL) opens the default order rather than an error. */
+function appOrder(value: string | null): AppOrder {
+  return value === APP_ORDER_PARAMS.NAME_DESC ? "NAME_DESC" : DEFAULT_APP_ORDER;
+}
+
+/** The order a click on the sorted column's header switches to. */
+export const toggledAppOrder = (order: AppOrder): AppOrder => (order === "NAME_ASC" ? "NAME_DESC" : "NAME_ASC");
+
+/** The header's aria-sort for an order of its column. */
+export const ariaSortOf = (order: AppOrder): "ascending" | "descending" => (order === "NAME_ASC" ? "ascending" : "descending");
 
 function decode(s: string): string | null {
   try {
@@ -49,7 +67,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (a === undefined) {
     return { page: "hosts", hostname: param(q, "hostname"), platform: param(q, "platform"), after: optional(q, "after"), before: optional(q, "before") };
   }
-  if (a === "hosts" && b !== undefined && c === undefined) return { page: "host", id: b, apps: param(q, "apps") };
+  if (a === "hosts" && b !== undefined && c === undefined) return { page: "host", id: b, apps: param(q, "apps"), order: appOrder(q.get("order")) };
   if (a === "hosts" && b !== undefined && c === "app" && d === undefined && q.get("name") !== null) {
     return { page: "app", hostId: b, name: param(q, "name"), source: param(q, "source") };
   }
@@ -76,7 +94,7 @@ export function href(route: Route): string {
     case "hosts":
       return withQuery("/", { hostname: route.hostname, platform: route.platform, after: route.after, before: route.before });
     case "host":
-      return withQuery(`/hosts/${segment(route.id)}`, { apps: route.apps });
+      return withQuery(`/hosts/${segment(route.id)}`, { apps: route.apps, order: APP_ORDER_PARAMS[route.order] });
     case "app":
       return `/hosts/${segment(route.hostId)}/app?${new URLSearchParams({ name: route.name, source: route.source }).toString()}`;
     case "snapshot":
@@ -95,6 +113,8 @@ export function href(route: Route): string {
 }
 
 export const hostsRoute = (over: Partial<Extract<Route, { page: "hosts" }>> = {}): Route => ({ page: "hosts", hostname: "", platform: "", after: null, before: null, ...over });
+
+export const hostRoute = (id: string, over: Partial<Extract<Route, { page: "host" }>> = {}): Route => ({ page: "host", id, apps: "", order: DEFAULT_APP_ORDER, ...over });
 
 export const titleRoute = (name: string, source: string, over: Partial<Extract<Route, { page: "title" }>> = {}): Route => ({
   page: "title",

@@ -1,7 +1,7 @@
 import { useQuery } from "@urql/preact";
 import { exactTime } from "../format.js";
 import { AppHistoryQuery } from "../operations.js";
-import { titleRoute, type Route } from "../route.js";
+import { hostRoute, titleRoute, type Route } from "../route.js";
 import { Link } from "../router.js";
 import { Badge, ErrorBox, SkeletonRows, Time, useNow } from "../ui.js";
 
@@ -16,7 +16,7 @@ export function AppPage({ route }: { route: Extract<Route, { page: "app" }> }) {
     <section>
       <header class="page-head">
         <p class="crumbs">
-          <Link to="/">Hosts</Link> / <Link to={{ page: "host", id: route.hostId, apps: "" }}>{data?.host?.hostname ?? "host"}</Link> /
+          <Link to="/">Hosts</Link> / <Link to={hostRoute(route.hostId)}>{data?.host?.hostname ?? "host"}</Link> /
         </p>
         <h1>{route.name}</h1>
         <p class="muted">

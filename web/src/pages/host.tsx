@@ -1,11 +1,11 @@
 import { useMutation, useQuery } from "@urql/preact";
 import { Component } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { ConsoleAppsQuery } from "../gql/graphql.js";
+import type { AppOrder, ConsoleAppsQuery } from "../gql/graphql.js";
 import { codeOf, describeError, isRefusedInput, snapshotFailure } from "../errors.js";
 import { count, formatBytes, platformLabel } from "../format.js";
 import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
-import type { Route } from "../route.js";
+import { ariaSortOf, toggledAppOrder, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
 import { Badge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
 import { OnlineBadge } from "./hosts.js";
@@ -114,12 +114,42 @@ function SkeletonGridRows({ rows }: { rows: number }) {
   );
 }
 
-function Apps({ hostId, filter, newestSnapshotId, lastFailed }: { hostId: string; filter: string; newestSnapshotId: string | null; lastFailed: boolean }) {
-  const [after, setAfter] = useState<string | null>(null);
-  useEffect(() => setAfter(null), [filter, hostId]);
+/** The Name column's header: a button that turns the order round, the order itself in aria-sort. */
+function NameHeader({ order, onSort }: { order: AppOrder; onSort: (order: AppOrder) => void }) {
+  const next = toggledAppOrder(order);
+  return (
+    <span role="columnheader" aria-sort={ariaSortOf(order)}>
+      <button type="button" class="sort" title={next === "NAME_ASC" ? "Sort A to Z" : "Sort Z to A"} onClick={() => onSort(next)}>
+        Name <span class="sort-dir">{order === "NAME_ASC" ? "A→Z" : "Z→A"}</span>
+      </button>
+    </span>
+  );
+}
+
+function Apps({
+  hostId,
+  filter,
+  order,
+  onSort,
+  newestSnapshotId,
+  lastFailed,
+}: {
+  hostId: string;
+  filter: string;
+  order: AppOrder;
+  onSort: (order: AppOrder) => void;
+  newestSnapshotId: string | null;
+  lastFailed: boolean;
+}) {
+  // The cursor belongs to the host, filter and order it was read with: any other list starts at its
+  // first page in the same render (a cursor of one order is refused in the other).
+  const scope = [hostId, filter, order].join("\0");
+  const [paging, setPaging] = useState<{ scope: string; after: string | null }>({ scope, after: null });
+  const after = paging.scope === scope ? paging.after : null;
+  const setAfter = (cursor: string | null) => setPaging({ scope, after: cursor });
   const [{ data, error, fetching }, reexecute] = useQuery({
     query: AppsQuery,
-    variables: { hostId, first: APPS_PAGE_SIZE, after, ...(filter ? { filter: { nameContains: filter } } : {}) },
+    variables: { hostId, first: APPS_PAGE_SIZE, after, orderBy: order, ...(filter ? { filter: { nameContains: filter } } : {}) },
   });
   const apps = data?.latestData;
   const stale = apps?.snapshot && newestSnapshotId && apps.snapshot.id !== newestSnapshotId;
@@ -160,7 +190,7 @@ function Apps({ hostId, filter, newestSnapshotId, lastFailed }: { hostId: string
       <div class="table-wrap">
         <div class="apps grid-table" role="table" aria-label="Apps">
           <div class="grid-row grid-head" role="row">
-            <span role="columnheader">Name</span>
+            <NameHeader order={order} onSort={onSort} />
             <span role="columnheader">Version</span>
             <span role="columnheader" class="hide-narrow">Source</span>
             <span role="columnheader" class="hide-narrow">Publisher</span>
@@ -260,7 +290,7 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
   useEffect(() => setFilter(route.apps), [route.apps]);
   const settled = useDebounced(filter, 200);
   useEffect(() => {
-    if (settled !== route.apps) navigate({ page: "host", id: route.id, apps: settled }, { replace: true });
+    if (settled !== route.apps) navigate({ ...route, apps: settled }, { replace: true });
   }, [settled]);
 
   // An ID that is no host's (a mistyped or truncated link) is refused by the API: it is as missing.
@@ -325,6 +355,8 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
           <Apps
             hostId={route.id}
             filter={route.apps}
+            order={route.order}
+            onSort={(order) => navigate({ ...route, order }, { replace: true })}
             newestSnapshotId={host?.latestSucceededSnapshot?.id ?? null}
             lastFailed={host?.latestSnapshot?.status === "FAILED"}
           />

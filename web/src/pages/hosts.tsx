@@ -4,7 +4,7 @@ import type { HostRowFragment } from "../gql/graphql.js";
 import { count, platformLabel } from "../format.js";
 import { isRefusedInput, snapshotFailure } from "../errors.js";
 import { HostPlatformsQuery, HostsQuery } from "../operations.js";
-import { href, hostsRoute, type Route } from "../route.js";
+import { href, hostRoute, hostsRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
 import { Badge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
 
@@ -52,7 +52,7 @@ export function HostRowCells({ host, now }: { host: HostRowFragment; now: number
   return (
     <>
       <td>
-        <Link to={{ page: "host", id: host.id, apps: "" }} class="strong">
+        <Link to={hostRoute(host.id)} class="strong">
           {host.hostname}
         </Link>
         {host.demo ? <Badge tone="info">demo</Badge> : null}

@@ -4,7 +4,7 @@ import type { ConsoleDiffFragment } from "../gql/graphql.js";
 import { isRefusedInput, snapshotFailure } from "../errors.js";
 import { asSentence, changeVersions, count, exactTime } from "../format.js";
 import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../operations.js";
-import type { Route } from "../route.js";
+import { hostRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
 import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SkeletonBlock, SkeletonRows, Time, useNow } from "../ui.js";
 
@@ -83,7 +83,7 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
       <div class="empty">
         <h1>No such snapshot</h1>
         <p>
-          Retention may have deleted it. <Link to={{ page: "host", id: route.hostId, apps: "" }}>Back to the host</Link>
+          Retention may have deleted it. <Link to={hostRoute(route.hostId)}>Back to the host</Link>
         </p>
       </div>
     );
@@ -95,7 +95,7 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
     <section>
       <header class="page-head">
         <p class="crumbs">
-          <Link to="/">Hosts</Link> / <Link to={{ page: "host", id: route.hostId, apps: "" }}>{snapshot?.host.hostname ?? "host"}</Link> /
+          <Link to="/">Hosts</Link> / <Link to={hostRoute(route.hostId)}>{snapshot?.host.hostname ?? "host"}</Link> /
         </p>
         <h1>{snapshot ? <>Snapshot of {exactTime(snapshot.collectedAt)}</> : <span class="skeleton wide" />}</h1>
         {snapshot ? (

@@ -3,7 +3,7 @@ import { isRefusedInput } from "../errors.js";
 import { useEffect, useState } from "preact/hooks";
 import { changeVersions, count, platformLabel } from "../format.js";
 import { SoftwareChangesQuery, SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
-import { CHANGE_DAYS, DEFAULT_CHANGE_DAYS, titleRoute, type Route } from "../route.js";
+import { CHANGE_DAYS, DEFAULT_CHANGE_DAYS, hostRoute, titleRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
 import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
 import { HostRowCells } from "./hosts.js";
@@ -248,7 +248,7 @@ function TitleChanges({ route, days, now }: { route: Extract<Route, { page: "tit
               {changes?.edges.map(({ node, cursor }) => (
                 <tr key={cursor} {...NAV_ROW}>
                   <td>
-                    <Link to={{ page: "host", id: node.host.id, apps: "" }} class="strong">
+                    <Link to={hostRoute(node.host.id)} class="strong">
                       {node.host.hostname}
                     </Link>
                   </td>
