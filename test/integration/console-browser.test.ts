@@ -398,6 +398,38 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     const names = await page.locator(".apps .app-name a").allInnerTexts();
     expect(new Set(names.map((n, i) => `${n}\u0000${i}`)).size).toBe(total);
 
+    // Sorted Z to A from the Name header: the list starts again at its first page, which opens with
+    // the app A to Z ended with, and the URL names the order.
+    const nameHeader = page.locator(".apps .grid-head [role=columnheader]").first();
+    const sortButton = nameHeader.getByRole("button", { name: /^Name/ });
+    const firstName = () => page.locator(".apps .app-name a").first().innerText();
+    expect(await nameHeader.getAttribute("aria-sort")).toBe("ascending");
+    await sortButton.click();
+    await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(hostId)}?order=name-desc`);
+    await expect.poll(() => nameHeader.getAttribute("aria-sort")).toBe("descending");
+    await expect.poll(firstName, { timeout: 20_000 }).toBe(names.at(-1));
+    await expect.poll(() => appRows.count()).toBe(100);
+    const descFirstPage = await page.locator(".apps .app-name a").allInnerTexts();
+    expect(descFirstPage).toEqual(names.slice(-100).reverse());
+    await screenshots(page, "host-sorted", { fullPage: false });
+    // Scrolling on reads the next page in the same order.
+    await page.getByRole("button", { name: "More apps" }).click();
+    await expect.poll(() => appRows.count()).toBe(Math.min(total, 200));
+    expect(await page.locator(".apps .app-name a").allInnerTexts()).toEqual(names.slice(-200).reverse());
+    // The link opens the same order.
+    const sorted = await open(new URL(page.url()).pathname + new URL(page.url()).search);
+    await expect.poll(() => sorted.locator(".apps .app-name a").first().innerText(), { timeout: 20_000 }).toBe(names.at(-1));
+    expect(await sorted.locator(".apps .grid-head [role=columnheader]").first().getAttribute("aria-sort")).toBe("descending");
+    await sorted.close();
+    // Back to A to Z with the keyboard: the header's button is next after the filter in tab order.
+    await page.getByLabel("Filter apps").focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.closest("[role=columnheader]")?.getAttribute("aria-sort") ?? null)).toBe("descending");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.url()).toBe(`${origin}/hosts/${encodeURIComponent(hostId)}`);
+    await expect.poll(() => nameHeader.getAttribute("aria-sort")).toBe("ascending");
+    await expect.poll(firstName).toBe(names[0]);
+
     const pick = names[Math.floor(names.length / 2)]!;
     const fragment = pick.slice(0, 5);
     await page.getByLabel("Filter apps").fill(fragment);
