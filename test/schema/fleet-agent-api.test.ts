@@ -169,7 +169,7 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     });
   });
 
-  it("when a new host reads, then it gets the inventory statements of its platform once; its write becomes a snapshot equal to what it reported, and a resent write stores nothing", async () => {
+  it("when a new host reads, then it gets the inventory statements of its platform, again with the same ids if it polls without answering (the response was lost), and no more; its write becomes a snapshot equal to what it reported, and a resent write stores nothing", async () => {
     const uuid = "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D";
     const key = await enroll(uuid);
     const host = await hostRow(uuid);
@@ -182,6 +182,8 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
         "SELECT version FROM osquery_info;",
       ].sort(),
     );
+    // osqueryd polls again only once it has answered, or retries a read whose response it never got.
+    expect(await read(key)).toEqual(queries);
     expect(await read(key)).toEqual({});
     const body = writeBody(key, queries, (part) => macAnswer(part));
     const published = h.published.length;

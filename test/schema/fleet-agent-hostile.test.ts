@@ -85,7 +85,7 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
         write.statuses[`osquery-inventory:${b}:${part}`] = 0;
       }
     }
-    const agentHost = { hostId: host.id, softwareSource: "apps" as const, inventoryAt: null, sentAt: new Date(), requestedAt: null };
+    const agentHost = { hostId: host.id, softwareSource: "apps" as const, inventoryAt: null, sentAt: new Date(), batch, resent: false, requestedAt: null };
     const snapshot = await inventory.accept(agentHost, write);
     expect(snapshot).toMatchObject({ hostId: host.id, status: "SUCCEEDED", appCount: MAC_APPS.length });
     expect(recordAgentResult).toHaveBeenCalledTimes(1);

@@ -73,7 +73,7 @@ describe.each(backends)("inventories handed out at once are bounded per instance
       outstandingMs: 60_000,
       now: () => new Date(t),
     });
-    const agentHost = (hostId: number): AgentHost => ({ hostId, softwareSource: "apps", inventoryAt: null, sentAt: null, requestedAt: null });
+    const agentHost = (hostId: number): AgentHost => ({ hostId, softwareSource: "apps", inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null });
     const [hx, hy, hz] = [agentHost(x.hostId), agentHost(y.hostId), agentHost(z.hostId)];
 
     const handedX = await inventory.queriesFor(hx);

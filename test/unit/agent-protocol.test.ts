@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildAgentConfig, flagfile, MAX_AGENT_CONFIG_BYTES } from "../../src/sources/agent/agent-config.js";
-import { isDue, jitterMs, pendingWindowMs } from "../../src/sources/agent/agent-inventory.js";
+import { isDue, isLost, jitterMs, pendingWindowMs } from "../../src/sources/agent/agent-inventory.js";
 import { enrolledHost, invalidUtf8Tables, MAX_HOST_DETAIL_LENGTH } from "../../src/sources/agent/host-details.js";
 import { createSecretCheck, presentedNodeKey } from "../../src/sources/agent/node-keys.js";
 import {
@@ -149,7 +149,7 @@ describe("host identity at enrollment", () => {
 describe("when an inventory is due", () => {
   const hour = 3_600_000;
   const pending = 300_000;
-  const base = { hostId: 7, softwareSource: "apps" as const, inventoryAt: null, sentAt: null, requestedAt: null };
+  const base = { hostId: 7, softwareSource: "apps" as const, inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null };
   const at = new Date("2026-12-01T12:00:00Z");
 
   it("when a host has never reported, then it is due at once", () => {
@@ -177,6 +177,17 @@ describe("when an inventory is due", () => {
     [60, 180_000],
   ])("when agents poll every %d s, then an unanswered hand-out is handed out again after %d ms", (interval, window) => {
     expect(pendingWindowMs(interval)).toBe(window);
+  });
+
+  it("when a host polls with its batch unanswered, then the batch counts as lost once, within the window, and only where the batch is known", () => {
+    const sentAt = new Date(at.getTime() - 1000);
+    expect(isLost({ ...base, sentAt, batch: "b1" }, at, pending)).toBe(true);
+    expect(isLost({ ...base, sentAt, batch: "b1", resent: true }, at, pending)).toBe(false);
+    // Handed out by another instance: this one cannot repeat it.
+    expect(isLost({ ...base, sentAt, batch: null }, at, pending)).toBe(false);
+    // Past the window a new batch is handed out instead (isDue).
+    expect(isLost({ ...base, sentAt: new Date(at.getTime() - pending), batch: "b1" }, at, pending)).toBe(false);
+    expect(isLost({ ...base, batch: "b1" }, at, pending)).toBe(false);
   });
 
   it("when a refresh is asked for, then it is due even right after an inventory", () => {

@@ -12,6 +12,10 @@ export interface AgentHost {
   inventoryAt: Date | null;
   /** When inventory queries were handed out and not yet answered. */
   sentAt: Date | null;
+  /** The batch those queries carry, as far as this instance knows; null when none is out. */
+  batch: string | null;
+  /** Whether that batch was handed out a second time (at most once: see AgentInventory.queriesFor). */
+  resent: boolean;
   /** When collectSnapshot asked for a fresh inventory; null when nothing is asked. */
   requestedAt: Date | null;
 }
@@ -103,7 +107,7 @@ export function createAgentHosts({
   async function load(hash: string): Promise<AgentHost | null> {
     const row = await db.host.findUnique({
       where: { nodeKeyHash: new Uint8Array(Buffer.from(hash, "base64")) },
-      select: { id: true, platform: true, platformLike: true, inventoryAt: true, inventorySentAt: true, inventoryRequestedAt: true },
+      select: { id: true, platform: true, platformLike: true, inventoryAt: true, inventorySentAt: true, inventoryBatch: true, inventoryRequestedAt: true },
     });
     if (!row) return null;
     return {
@@ -111,6 +115,8 @@ export function createAgentHosts({
       softwareSource: row.platform ? softwareSourceFor({ platform: row.platform, platformLike: row.platformLike }) : null,
       inventoryAt: row.inventoryAt,
       sentAt: row.inventorySentAt,
+      batch: row.inventoryBatch,
+      resent: false,
       requestedAt: row.inventoryRequestedAt,
     };
   }

@@ -83,6 +83,20 @@ export function pendingWindowMs(distributedIntervalSeconds: number): number {
   return Math.max(60_000, 3 * distributedIntervalSeconds * 1000);
 }
 
+/**
+ * Whether a poll means the host never received the batch it was handed: osqueryd polls again only
+ * after it has run and tried to write what it was handed, and retries a read that failed (a timeout,
+ * a reset connection) 1 s and 4 s later, so a poll from a host whose batch is unanswered is one whose
+ * read response was lost, or one whose write failed (its results are resent at the end of this new
+ * cycle). Either way the same batch is handed out again, once per hand-out: a lost response costs the
+ * host one poll instead of the pending window, and an agent whose writes keep failing (a body over
+ * AGENT_MAX_BODY_BYTES) runs its inventory at most twice a window. Only the instance that handed the
+ * batch out (or read it from the host row) knows it; another waits for the window.
+ */
+export function isLost(host: AgentHost, now: Date, pendingMs: number): boolean {
+  return host.batch !== null && !host.resent && host.sentAt !== null && now.getTime() - host.sentAt.getTime() < pendingMs;
+}
+
 export function isDue(host: AgentHost, now: Date, intervalMs: number, pendingMs: number): boolean {
   const t = now.getTime();
   if (host.sentAt && t - host.sentAt.getTime() < pendingMs) {
@@ -207,19 +221,33 @@ export function createAgentInventory({
     }
     // Whether or not another instance got there first, this one now knows a batch is out.
     host.sentAt = at;
+    host.resent = false;
     if (claimed === 0) {
+      // Which batch is the other instance's to know: this one never hands it out again.
+      host.batch = null;
       outstanding.release(host.hostId);
       return {};
     }
+    host.batch = batch;
+    logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
+    return batchQueries(host, batch);
+  }
+
+  const batchQueries = (host: AgentHost, batch: string) => {
     const queries: Record<string, string> = {};
     for (const [part, sql] of Object.entries(statementsFor(host.softwareSource))) queries[`${ID_PREFIX}:${batch}:${part}`] = sql;
-    logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
     return queries;
-  }
+  };
 
   return {
     queriesFor(host) {
       const at = now();
+      if (isLost(host, at, pendingMs)) {
+        // Same ids: whichever write comes first is stored, and a repeat is refused as already stored.
+        host.resent = true;
+        logger.debug({ hostId: host.hostId, batch: host.batch }, "inventory queries handed out again: the agent polled without answering them");
+        return batchQueries(host, host.batch!);
+      }
       if (!isDue(host, at, intervalMs, pendingMs)) return {};
       return outstanding.take(host.hostId, at.getTime(), host.requestedAt !== null) ? handOut(host, at) : {};
     },
@@ -282,6 +310,7 @@ export function createAgentInventory({
       // As the store just did to the row (the snapshotUpdated event makes every instance re-read it).
       if (host.requestedAt && host.sentAt && host.requestedAt <= host.sentAt) host.requestedAt = null;
       host.sentAt = null;
+      host.batch = null;
       host.inventoryAt = at;
       if (snapshot.status === "FAILED") logger.warn({ hostId: host.hostId, snapshotId: snapshot.id, reason: snapshot.error }, "agent inventory failed");
       else logger.info({ hostId: host.hostId, snapshotId: snapshot.id, apps: snapshot.appCount, added: snapshot.added, removed: snapshot.removed }, "agent inventory stored");
