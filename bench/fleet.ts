@@ -250,7 +250,7 @@ benchMain(async (databaseUrl, out) => {
       out(`  the simulator's own event-loop delay (worst of its processes), part of the agents' latency: p99 ${steadyEnd.loopDelayMs.p99} ms, max ${steadyEnd.loopDelayMs.max} ms`);
     }
     out(`  simulator CPU ${fmt(simSteady)} s (${fmt((simSteady / windowSeconds) * 100, 0)}% of a core) = ${fmt((simSteady * 1e6) / windowRequests)} µs per request`);
-    out(`whole run: simulator CPU ${fmt(simTotal)} s for ${fmt(Object.values(report.requests).reduce((a, b) => a + b, 0), 0)} requests; failures ${JSON.stringify(report.failures)}; transport errors ${JSON.stringify(report.transportErrors)}`);
+    out(`whole run: simulator CPU ${fmt(simTotal)} s for ${fmt(Object.values(report.requests).reduce((a, b) => a + b, 0), 0)} requests; failures ${JSON.stringify(report.failures)}; transport errors ${JSON.stringify(report.transportErrors)}, by kind ${JSON.stringify(report.transportErrorKinds)}`);
     out();
     out(`empty check-ins (distributed/read) under wrk, 10 connections, ${WRK_ROUNDS} alternating rounds of ${WRK_SECONDS} s, medians:`);
     out(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFleet, createLimiter, platformOf, type Fleet } from "../helpers/agent-simulator/fleet.js";
-import { createStats, mergeReports, reportBetween, reportOf } from "../helpers/agent-simulator/stats.js";
+import { createStats, mergeReports, reportBetween, reportOf, transportErrorKind } from "../helpers/agent-simulator/stats.js";
 import type { StatsReport } from "../helpers/agent-simulator/stats.js";
 import { createTestPkis, defaultHandler, startTestDouble, type TestDouble, type TestPkis } from "../helpers/osquery-tls-double.js";
 
@@ -137,6 +137,27 @@ describe("the fleet runner", () => {
     expect(merged.hosts).toBe(3);
     expect(merged.latencyMs.log.p50).toBeGreaterThanOrEqual(90);
     expect(merged.latencyMs.log.max).toBeLessThan(130);
+  });
+
+  it("when transport errors of several kinds happen, then they are counted by endpoint and kind, addresses left out, in reports, merges and windows", () => {
+    const fail = (error: string) => ({ ok: false as const, error, bytesSent: 1, bytesReceived: 0, ms: 1, aborted: false });
+    expect(transportErrorKind("Request error: Request timeout")).toBe("timeout");
+    expect(transportErrorKind("Request error: connect ECONNREFUSED 127.0.0.1:4000")).toBe("ECONNREFUSED");
+    expect(transportErrorKind("Request error: socket closed at byte 17 of 10.0.0.1:443")).toBe("socket closed at byte # of #");
+    const a = createStats();
+    a.record("enroll", fail("Request error: read ECONNRESET"));
+    const early = reportOf(a, { cpu: { userMs: 0, systemMs: 0 }, wallMs: 1, hosts: 1 });
+    a.record("enroll", fail("Request error: read ECONNRESET"));
+    a.record("distributed_read", fail("Request error: Request timeout"));
+    const late = reportOf(a, { cpu: { userMs: 0, systemMs: 0 }, wallMs: 2, hosts: 1 });
+    expect(late.transportErrorKinds).toEqual({ "enroll: ECONNRESET": 2, "distributed_read: timeout": 1 });
+    expect(reportBetween(early, late).transportErrorKinds).toEqual({ "enroll: ECONNRESET": 1, "distributed_read: timeout": 1 });
+    expect(mergeReports([late, late]).transportErrorKinds).toEqual({ "enroll: ECONNRESET": 4, "distributed_read: timeout": 2 });
+    // However many distinct messages, a bounded number of kinds.
+    const b = createStats();
+    for (let i = 0; i < 100; i++) b.record("log", fail(`Request error: strange failure ${"x".repeat(i)}`));
+    expect(Object.keys(b.transportErrorKinds).length).toBeLessThanOrEqual(25);
+    expect(b.transportErrorKinds["other"]).toBeGreaterThan(0);
   });
 });
 

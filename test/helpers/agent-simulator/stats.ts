@@ -23,6 +23,8 @@ export interface AgentStats {
   failures: Record<Endpoint, number>;
   /** Exchanges that got no HTTP answer (refused, reset, TLS, the 16 s deadline). */
   transportErrors: Record<Endpoint, number>;
+  /** The same, by kind (transportErrorKind): "endpoint: kind" → count. */
+  transportErrorKinds: Record<string, number>;
   /** HTTP status codes seen (osquery ignores them; the benchmark does not). */
   httpStatus: Record<string, number>;
   latencyBuckets: Record<Endpoint, number[]>;
@@ -45,6 +47,25 @@ export interface AgentStats {
   record(endpoint: Endpoint, exchange: Exchange): void;
 }
 
+// Kinds kept apart, at most; the rest are counted as "other".
+const MAX_ERROR_KINDS = 24;
+
+/**
+ * What kind of transport failure an exchange's error is, without what varies between hosts (addresses,
+ * ports): the deadline, a system error code (ECONNRESET, ECONNREFUSED, EPIPE…), or the message.
+ */
+export function transportErrorKind(error: string): string {
+  if (/timeout/i.test(error)) return "timeout";
+  const code = /\bE[A-Z]{3,}\b/.exec(error);
+  if (code) return code[0];
+  return error.replace(/^Request error: /, "").replace(/\d+(\.\d+)*(:\d+)?/g, "#").slice(0, 60);
+}
+
+function countKind(kinds: Record<string, number>, kind: string, n: number) {
+  const key = kind in kinds || Object.keys(kinds).length < MAX_ERROR_KINDS ? kind : "other";
+  kinds[key] = (kinds[key] ?? 0) + n;
+}
+
 const perEndpoint = <T>(make: () => T): Record<Endpoint, T> =>
   Object.fromEntries(ENDPOINTS.map((e) => [e, make()])) as Record<Endpoint, T>;
 
@@ -53,6 +74,7 @@ export function createStats(): AgentStats {
     requests: perEndpoint(() => 0),
     failures: perEndpoint(() => 0),
     transportErrors: perEndpoint(() => 0),
+    transportErrorKinds: {},
     httpStatus: {},
     latencyBuckets: perEndpoint(() => new Array<number>(BUCKETS).fill(0)),
     bytesSent: 0,
@@ -73,7 +95,10 @@ export function createStats(): AgentStats {
       stats.bytesReceived += exchange.bytesReceived;
       stats.latencyBuckets[endpoint][bucketOf(exchange.ms)]!++;
       if (exchange.ok) stats.httpStatus[exchange.status] = (stats.httpStatus[exchange.status] ?? 0) + 1;
-      else stats.transportErrors[endpoint]++;
+      else {
+        stats.transportErrors[endpoint]++;
+        countKind(stats.transportErrorKinds, `${endpoint}: ${transportErrorKind(exchange.error)}`, 1);
+      }
     },
   };
   return stats;
@@ -84,6 +109,7 @@ export interface StatsReport {
   requests: Record<Endpoint, number>;
   failures: Record<Endpoint, number>;
   transportErrors: Record<Endpoint, number>;
+  transportErrorKinds: Record<string, number>;
   httpStatus: Record<string, number>;
   latencyMs: Record<Endpoint, { p50: number; p95: number; p99: number; max: number }>;
   latencyBuckets: Record<Endpoint, number[]>;
@@ -141,6 +167,7 @@ export function reportOf(stats: AgentStats, extra: { cpu: { userMs: number; syst
     requests: { ...stats.requests },
     failures: { ...stats.failures },
     transportErrors: { ...stats.transportErrors },
+    transportErrorKinds: { ...stats.transportErrorKinds },
     httpStatus: { ...stats.httpStatus },
     latencyBuckets: perEndpoint(() => [] as number[]),
     latencyMs: perEndpoint(() => ({ p50: 0, p95: 0, p99: 0, max: 0 })),
@@ -169,6 +196,7 @@ export function mergeReports(reports: readonly StatsReport[]): StatsReport {
       report.latencyBuckets[endpoint].forEach((count, i) => (stats.latencyBuckets[endpoint][i]! += count));
     }
     for (const [status, count] of Object.entries(report.httpStatus)) stats.httpStatus[status] = (stats.httpStatus[status] ?? 0) + count;
+    for (const [kind, count] of Object.entries(report.transportErrorKinds ?? {})) countKind(stats.transportErrorKinds, kind, count);
     for (const field of NUMBER_FIELDS) stats[field] += report[field];
     userMs += report.cpu.userMs;
     systemMs += report.cpu.systemMs;
@@ -193,6 +221,10 @@ export function reportBetween(earlier: StatsReport, later: StatsReport): StatsRe
   for (const [status, count] of Object.entries(later.httpStatus)) {
     const n = count - (earlier.httpStatus[status] ?? 0);
     if (n > 0) stats.httpStatus[status] = n;
+  }
+  for (const [kind, count] of Object.entries(later.transportErrorKinds ?? {})) {
+    const n = count - (earlier.transportErrorKinds?.[kind] ?? 0);
+    if (n > 0) stats.transportErrorKinds[kind] = n;
   }
   for (const field of NUMBER_FIELDS) stats[field] = later[field] - earlier[field];
   return reportOf(stats, {
