@@ -16,7 +16,8 @@
  * Size: 1,000 hosts by default (a few minutes). BENCH_FLEET_FULL=1 runs the issue's scale, 10,000 hosts
  * polling every 10 s (1,000 check-ins/s). BENCH_FLEET_HOSTS sets any size; BENCH_FLEET_SIM_PROCESSES,
  * BENCH_FLEET_RAMP_SECONDS, BENCH_FLEET_STEADY_SECONDS, BENCH_FLEET_WRK_ROUNDS and
- * BENCH_FLEET_WRK_SECONDS tune the phases.
+ * BENCH_FLEET_WRK_SECONDS tune the phases. AGENT_INVENTORY_CONCURRENCY and DATABASE_POOL_SIZE, when set,
+ * are passed to the service (the run prints them).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -54,6 +55,10 @@ const QUERY_SAMPLES = HOSTS > 2000 ? 3 : 7;
 const SECRET = "bench-fleet-enroll-secret-0001";
 const INTERVAL_S = 10;
 
+const serviceKnobs = Object.fromEntries(
+  ["AGENT_INVENTORY_CONCURRENCY", "DATABASE_POOL_SIZE"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function withApplicationName(url: string, name: string): string {
@@ -88,11 +93,13 @@ benchMain(async (databaseUrl, out) => {
     ...childEnv,
     AGENT_DISTRIBUTED_INTERVAL_SECONDS: String(INTERVAL_S),
     RESPONSE_CACHE_TTL_SECONDS: "0",
+    ...serviceKnobs,
   });
   const { origin } = service;
   let simulator: Simulator | undefined;
   try {
     out(`== fleet: ${fmt(HOSTS, 0)} simulated hosts over ${SIM_PROCESSES} simulator processes, distributed_interval ${INTERVAL_S} s (${fmt(HOSTS / INTERVAL_S, 0)} check-ins/s), PostgreSQL`);
+    if (Object.keys(serviceKnobs).length > 0) out(`service settings: ${Object.entries(serviceKnobs).map(([k, v]) => `${k}=${v}`).join(", ")}`);
     out(`PostgreSQL's own CPU: ${countBackends ? "counted where marked (+ pg), from /proc of the backends serving each server" : "not counted (the database runs elsewhere)"}`);
 
     // ---- first inventories

@@ -65,6 +65,7 @@ const envSchema = z.object({
     .refine((u) => /^postgres(ql)?:\/\//.test(u), "DATABASE_URL must start with postgres:// or postgresql://")
     .refine((u) => URL.canParse(u), "DATABASE_URL is not a valid URL")
     .optional(),
+  DATABASE_POOL_SIZE: integer("DATABASE_POOL_SIZE", 1, 1000).default(10),
   REDIS_URL: z
     .string()
     .trim()
@@ -163,7 +164,8 @@ export type LogLevel = (typeof logLevels)[number];
 
 export interface Config {
   server: { host: string; port: number };
-  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  /** poolSize: connections one instance opens at most (DATABASE_POOL_SIZE; 10 when not given), plus the leader lock's. */
+  database: { kind: "postgres"; url: string; poolSize?: number } | { kind: "pglite"; dataDir: string };
   /** Subscription events go through Redis pub/sub (several instances); null keeps them in-process. */
   redisUrl: string | null;
   /** How often a follower instance tries to become the leader that runs the schedule (PostgreSQL only). */
@@ -318,7 +320,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     config: {
       server: { host: e.HOST, port: e.PORT },
       database: e.DATABASE_URL
-        ? { kind: "postgres", url: e.DATABASE_URL }
+        ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },
       redisUrl: e.REDIS_URL ?? null,
       leaderCheckMs: e.LEADER_CHECK_SECONDS * 1000,

@@ -163,8 +163,11 @@ async function openPglite(dataDir: string, logger: Logger, templateDir: string |
   };
 }
 
-async function openPostgres(url: string, logger: Logger): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000 });
+// node-postgres's own default.
+const DEFAULT_POOL_SIZE = 10;
+
+async function openPostgres(url: string, poolSize: number, logger: Logger): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: poolSize });
   pool.on("error", (error) => logger.warn({ err: error }, "idle PostgreSQL connection failed"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: "minimal" });
   return {
@@ -197,5 +200,5 @@ async function openPostgres(url: string, logger: Logger): Promise<Database> {
 }
 
 export function openDatabase(config: Config["database"], logger: Logger, options: OpenOptions = {}): Promise<Database> {
-  return config.kind === "pglite" ? openPglite(config.dataDir, logger, options.pgliteTemplateDir ?? null) : openPostgres(config.url, logger);
+  return config.kind === "pglite" ? openPglite(config.dataDir, logger, options.pgliteTemplateDir ?? null) : openPostgres(config.url, config.poolSize ?? DEFAULT_POOL_SIZE, logger);
 }

@@ -67,6 +67,11 @@ describe("parseConfig", () => {
     expect(config({ DATA_DIR: "state/db" }).database).toEqual({ kind: "pglite", dataDir: "/srv/inventory/state/db" });
   });
 
+  it("when DATABASE_POOL_SIZE is given, then the PostgreSQL pool has that many connections; PGlite ignores it", () => {
+    expect(config({ DATABASE_URL: "postgres://db/inventory", DATABASE_POOL_SIZE: "40" }).database).toEqual({ kind: "postgres", url: "postgres://db/inventory", poolSize: 40 });
+    expect(config({ DATABASE_POOL_SIZE: "40", DATA_DIR: "/d" }).database).toEqual({ kind: "pglite", dataDir: "/d" });
+  });
+
   it("when DATA_DIR is absolute, then it is kept", () => {
     expect(config({ DATA_DIR: "/var/lib/inventory" }).database).toEqual({ kind: "pglite", dataDir: "/var/lib/inventory" });
   });
@@ -74,7 +79,7 @@ describe("parseConfig", () => {
   it.each(["postgres://app:secret@db:5432/inventory", "postgresql://localhost/inventory?sslmode=disable"])(
     "when DATABASE_URL is %s, then the database is postgres",
     (url) => {
-      expect(config({ DATABASE_URL: url, DATA_DIR: "ignored" }).database).toEqual({ kind: "postgres", url });
+      expect(config({ DATABASE_URL: url, DATA_DIR: "ignored" }).database).toEqual({ kind: "postgres", url, poolSize: 10 });
     },
   );
 
@@ -225,6 +230,9 @@ describe("parseConfig", () => {
     { variable: "PORT", value: "80.5" },
     { variable: "HOST", value: "not a host!" },
     { variable: "DATABASE_URL", value: "mysql://x" },
+    { variable: "DATABASE_POOL_SIZE", value: "0" },
+    { variable: "DATABASE_POOL_SIZE", value: "1001" },
+    { variable: "DATABASE_POOL_SIZE", value: "ten" },
     { variable: "DATABASE_URL", value: "postgres://[bad" },
     { variable: "OSQUERY_TIMEOUT_MS", value: "5" },
     { variable: "OSQUERY_TIMEOUT_MS", value: "3600001" },
