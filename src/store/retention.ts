@@ -62,32 +62,30 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
       // The batch's size, not the rows deleted, decides whether another batch follows.
       return ids.length;
     });
-  const pruneCatalog = [
-    unlinked(
-      (tx) => tx.$queryRaw`SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-      (tx, ids) => tx.$executeRaw`DELETE FROM software s WHERE s.id = ANY(${ids}::int[])
-        AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)`,
-    ),
-    unlinked(
-      (tx) => tx.$queryRaw`SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-      (tx, ids) => tx.$executeRaw`DELETE FROM software_versions v WHERE v.id = ANY(${ids}::int[])
-        AND NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)`,
-    ),
-    unlinked(
-      (tx) => tx.$queryRaw`SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
-        ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-      (tx, ids) => tx.$executeRaw`DELETE FROM software_titles t WHERE t.id = ANY(${ids}::int[])
-        AND NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)`,
-    ),
-  ];
+  const pruneSoftwareRows = unlinked(
+    (tx) => tx.$queryRaw`SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
+      ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+    (tx, ids) => tx.$executeRaw`DELETE FROM software s WHERE s.id = ANY(${ids}::int[])
+      AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)`,
+  );
+  const pruneVersions = unlinked(
+    (tx) => tx.$queryRaw`SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
+      ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+    (tx, ids) => tx.$executeRaw`DELETE FROM software_versions v WHERE v.id = ANY(${ids}::int[])
+      AND NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)`,
+  );
+  const pruneTitles = unlinked(
+    (tx) => tx.$queryRaw`SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
+      ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
+    (tx, ids) => tx.$executeRaw`DELETE FROM software_titles t WHERE t.id = ANY(${ids}::int[])
+      AND NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)`,
+  );
 
   /** Software records pruned (their versions and titles go with them, uncounted). */
   async function pruneSoftware(): Promise<number> {
-    const [software, ...under] = pruneCatalog;
-    const pruned = await inBatches(software!);
-    for (const prune of under) await inBatches(prune);
+    const pruned = await inBatches(pruneSoftwareRows);
+    await inBatches(pruneVersions);
+    await inBatches(pruneTitles);
     return pruned;
   }
 
