@@ -7,8 +7,9 @@ import type { Config } from "../config.js";
 import { StartupError } from "../errors.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
+import { instantParser, TIMESTAMPTZ_OID } from "./instant.js";
 import { createLocalLocks, createPostgresLocks, type Locks } from "./locks.js";
-import type { Read } from "./read.js";
+import type { Read, Statement } from "./read.js";
 import type { SqlConnection } from "./sql-connection.js";
 
 export interface Database {
@@ -115,7 +116,7 @@ async function isNewDataDir(dataDir: string): Promise<boolean> {
 
 async function openPglite(dataDir: string, logger: Logger, templateDir: string | null): Promise<Database> {
   // Loaded only here: the embedded engine costs ~40 MB of memory that a PostgreSQL deployment never uses.
-  const [{ PGlite: Engine }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
+  const [{ PGlite: Engine, types }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
   // PGlite creates its own folder but not the parents of it.
   await mkdir(dataDir, { recursive: true });
   const release = await claimDataDir(dataDir);
@@ -136,11 +137,13 @@ async function openPglite(dataDir: string, logger: Logger, templateDir: string |
   }
   logger.info({ dataDir, ms: Math.round(performance.now() - started), ...(created ? { created } : {}) }, "embedded database (PGlite) opened");
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(client), errorFormat: "minimal" });
+  const isoInstants = { parsers: { [TIMESTAMPTZ_OID]: instantParser((text) => types.parseType(text, TIMESTAMPTZ_OID)) } };
   return {
     kind: "pglite",
     prisma,
     // One session: PGlite queues this behind any transaction Prisma holds open on it.
-    read: async <Row>(statement: { text: string }, values: readonly unknown[]) => (await client.query<Row>(statement.text, [...values])).rows,
+    read: async <Row>(statement: Statement, values: readonly unknown[]) =>
+      (await client.query<Row>(statement.text, [...values], statement.isoInstants ? isoInstants : undefined)).rows,
     locks: createLocalLocks(),
     async connect() {
       return {
@@ -170,11 +173,17 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: poolSize });
   pool.on("error", (error) => logger.warn({ err: error }, "idle PostgreSQL connection failed"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: "minimal" });
+  // For this query only: the pool's sessions are Prisma's too, and its adapter parses types its own way.
+  const instant = instantParser(pg.types.getTypeParser(TIMESTAMPTZ_OID, "text"));
+  const isoInstants = {
+    getTypeParser: (oid: number, format?: string) => (oid === TIMESTAMPTZ_OID && format !== "binary" ? instant : pg.types.getTypeParser(oid, format as "text")),
+  };
   return {
     kind: "postgres",
     prisma,
-    read: async <Row>(statement: { name: string; text: string }, values: readonly unknown[]) =>
-      (await pool.query({ name: statement.name, text: statement.text, values: [...values] })).rows as Row[],
+    read: async <Row>(statement: Statement, values: readonly unknown[]) =>
+      (await pool.query({ name: statement.name, text: statement.text, values: [...values], ...(statement.isoInstants ? { types: isoInstants } : {}) }))
+        .rows as Row[],
     locks: createPostgresLocks({ url, logger }),
     async connect() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });

@@ -2,31 +2,35 @@ import type { Host } from "../generated/prisma/client.js";
 import { escapeLike } from "../store/app-statements.js";
 import type { HostFilterValues } from "../store/host-queries.js";
 import type { Context } from "../context.js";
+import { instantTime, type Instant } from "../db/instant.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
 import { dependsOnHosts } from "./scope.js";
 import { checkText } from "./text-input.js";
 
+/** Listed hosts carry their times as Instants, hosts read with Prisma's client as Dates (hostRows). */
+type HostSeen = Pick<Host, "id"> & { lastSeenAt: Instant | null };
+
 /**
  * The agent's last request: the stored time, or a newer one this instance saw and has not written
  * yet (times are written in batches). Either way it changes without a snapshot, so a response with
  * it is not cached.
  */
-function lastSeenAt(host: Pick<Host, "id" | "lastSeenAt">, ctx: Context): Date | null {
+function lastSeenAt(host: HostSeen, ctx: Context): Instant | null {
   if (!ctx.fleet) return host.lastSeenAt;
   ctx.response.volatile = true;
   const held = ctx.fleet.lastSeenAt(host.id);
   if (!host.lastSeenAt) return held;
-  return held && held > host.lastSeenAt ? held : host.lastSeenAt;
+  return held && held.getTime() > instantTime(host.lastSeenAt) ? held : host.lastSeenAt;
 }
 
 /** Whether the host answered within the online window; this service's own machine is online while it runs. */
-function isOnline(host: Pick<Host, "id" | "local" | "lastSeenAt">, ctx: Context): boolean {
+function isOnline(host: HostSeen & Pick<Host, "local">, ctx: Context): boolean {
   if (host.local) return true;
   const seen = lastSeenAt(host, ctx);
   if (!seen || !ctx.fleet) return false;
-  return Date.now() - seen.getTime() <= ctx.fleet.onlineWindowMs;
+  return Date.now() - instantTime(seen) <= ctx.fleet.onlineWindowMs;
 }
 
 export const HostRef = builder.prismaNode("Host", {

@@ -1,4 +1,5 @@
 import { GraphQLError, Kind } from "graphql";
+import { instantIso } from "../db/instant.js";
 import { builder } from "./builder.js";
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -14,7 +15,7 @@ function parseDate(value: unknown): Date {
 
 builder.scalarType("DateTime", {
   description: "An instant, as an ISO 8601 date-time string in UTC (e.g. 2024-05-01T12:00:00.000Z).",
-  serialize: (value) => value.toISOString(),
+  serialize: instantIso,
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : undefined),
 });

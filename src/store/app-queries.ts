@@ -1,3 +1,4 @@
+import type { Instant } from "../db/instant.js";
 import type { Read, Statement } from "../db/read.js";
 import { Prisma, type Snapshot } from "../generated/prisma/client.js";
 import type { AppAlteration } from "../generated/prisma/enums.js";
@@ -33,9 +34,9 @@ export interface StoredApp {
   alterations: AppAlteration[];
   sortKey: Uint8Array<ArrayBuffer>;
   firstSeenSnapshotId: number;
-  firstSeenAt: Date;
+  firstSeenAt: Instant;
   removedSnapshotId: number | null;
-  removedAt: Date | null;
+  removedAt: Instant | null;
 }
 
 export type AppFilter = AppFilterValues;

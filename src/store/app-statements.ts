@@ -52,7 +52,7 @@ export const SNAPSHOT_STATEMENTS = {
 export const APP_STATEMENTS = {
   /** $1 app, $2 host, $3 snapshot: the app's place in the order when the snapshot has it. */
   position: { name: "app_position", text: `SELECT s.sort_key AS "sortKey", a.id FROM ${APPS_SQL} WHERE a.id = $1 AND ${visibleAt("$2", "$3")}` },
-  byIds: { name: "app_by_ids", text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE a.id = ANY($1::int[])` },
+  byIds: { name: "app_by_ids", text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE a.id = ANY($1::int[])`, isoInstants: true },
 } as const satisfies Record<string, Statement>;
 
 /**
@@ -65,6 +65,7 @@ export const DIFF_STATEMENTS = {
     name: "diff_only_older",
     text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL}
       WHERE a.host_id = $1 AND a.removed_snapshot_id > $2 AND a.removed_snapshot_id <= $3 AND a.first_seen_snapshot_id <= $2`,
+    isoInstants: true,
   },
   /** Added after the older snapshot, alive at the newer. */
   onlyNewer: {
@@ -72,6 +73,7 @@ export const DIFF_STATEMENTS = {
     text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL}
       WHERE a.host_id = $1 AND a.first_seen_snapshot_id > $2 AND a.first_seen_snapshot_id <= $3
         AND (a.removed_snapshot_id IS NULL OR a.removed_snapshot_id > $3)`,
+    isoInstants: true,
   },
 } as const satisfies Record<string, Statement>;
 
@@ -141,7 +143,7 @@ export function appPageStatement(
   const { where, values, variant, param } = appSet(query, bounds);
   const order = query.direction === "asc" ? "s.sort_key, a.id" : "s.sort_key DESC, a.id DESC";
   const text = `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE ${where} ORDER BY ${order} LIMIT ${param(query.limit)}`;
-  return [{ name: `app_page_${query.direction}${variant}`, text }, values];
+  return [{ name: `app_page_${query.direction}${variant}`, text, isoInstants: true }, values];
 }
 
 /** Whether the set has an app at or before (`<=`) / at or after (`>=`) a position. */

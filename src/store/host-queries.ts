@@ -1,3 +1,4 @@
+import type { Instant } from "../db/instant.js";
 import type { Read } from "../db/read.js";
 import type { Host } from "../generated/prisma/client.js";
 import { HOST_STATEMENTS } from "./app-statements.js";
@@ -21,10 +22,20 @@ export interface HostQueries {
   count(filter: HostFilterValues): Promise<number>;
 }
 
-/** A hosts row as HOST_COLUMNS_SQL reads it: int8 columns as text, the same on PostgreSQL and PGlite. */
-export type HostRow = Omit<Host, "physicalMemory" | "resultLines"> & { physicalMemory: string | null; resultLines: string };
+type HostInstantKey = "enrolledAt" | "lastSeenAt" | "inventoryRequestedAt" | "inventorySentAt" | "inventoryAt" | "createdAt" | "updatedAt";
 
-/** Rows read with HOST_COLUMNS_SQL as Prisma's client reads hosts. */
+/**
+ * A hosts row as HOST_COLUMNS_SQL reads it: int8 columns as text, the same on PostgreSQL and PGlite,
+ * and times as Instants (the host statements set isoInstants).
+ */
+export type HostRow = Omit<Host, "physicalMemory" | "resultLines" | HostInstantKey> & { physicalMemory: string | null; resultLines: string } & {
+  [K in HostInstantKey]: Instant | Extract<Host[K], null>;
+};
+
+/**
+ * Rows read with HOST_COLUMNS_SQL as Prisma's client reads hosts, but for their times: Instants where
+ * Host says Date. Host's fields read them only through the DateTime scalar and instantTime (schema/host.ts).
+ */
 export function hostRows(rows: HostRow[]): Host[] {
   for (const row of rows) {
     const host = row as unknown as Host;

@@ -68,7 +68,7 @@ export function hostPageStatement(
 ): [Statement, unknown[]] {
   const { where, values, variant, param } = hostSet(filter, range);
   const text = `SELECT ${HOST_COLUMNS_SQL} FROM hosts ${where} ORDER BY id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
-  return [{ name: `host_page_${direction}${variant}`, text }, values];
+  return [{ name: `host_page_${direction}${variant}`, text, isoInstants: true }, values];
 }
 
 export function hostCountStatement(filter: HostFilterValues): [Statement, unknown[]] {

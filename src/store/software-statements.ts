@@ -132,7 +132,7 @@ export function softwareHostsStatement(
   const text = `SELECT ${HOST_COLUMNS_SQL} FROM hosts h
     WHERE h.id IN (SELECT a.host_id FROM apps a WHERE a.software_id IN (${ids}) AND a.removed_snapshot_id IS NULL) ${bounds.join(" ")}
     ORDER BY h.id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
-  return [{ name: `software_hosts_${direction}${variant}${rangeVariant}`, text }, values];
+  return [{ name: `software_hosts_${direction}${variant}${rangeVariant}`, text, isoInstants: true }, values];
 }
 
 export function softwareHostCountStatement(filter: SoftwareHostFilter): [Statement, unknown[]] {
