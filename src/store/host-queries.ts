@@ -2,7 +2,7 @@ import type { Instant } from "../db/instant.js";
 import type { Read } from "../db/read.js";
 import type { Host } from "../generated/prisma/client.js";
 import { HOST_STATEMENTS } from "./app-statements.js";
-import { hostCountStatement, hostPageStatement, type HostFilterValues } from "./host-statements.js";
+import { hostCountStatement, hostPageStatement, type HostFilterValues, type UnlistedHostKey } from "./host-statements.js";
 
 export type { HostFilterValues };
 
@@ -22,19 +22,21 @@ export interface HostQueries {
   count(filter: HostFilterValues): Promise<number>;
 }
 
-type HostInstantKey = "enrolledAt" | "lastSeenAt" | "inventoryRequestedAt" | "inventorySentAt" | "inventoryAt" | "createdAt" | "updatedAt";
+type HostInstantKey = "enrolledAt" | "lastSeenAt" | "inventoryRequestedAt" | "createdAt";
 
 /**
  * A hosts row as HOST_COLUMNS_SQL reads it: int8 columns as text, the same on PostgreSQL and PGlite,
  * and times as Instants (the host statements set isoInstants).
  */
-export type HostRow = Omit<Host, "physicalMemory" | "resultLines" | HostInstantKey> & { physicalMemory: string | null; resultLines: string } & {
-  [K in HostInstantKey]: Instant | Extract<Host[K], null>;
-};
+export type HostRow = Omit<Host, "physicalMemory" | "resultLines" | HostInstantKey | UnlistedHostKey> & {
+  physicalMemory: string | null;
+  resultLines: string;
+} & { [K in HostInstantKey]: Instant | Extract<Host[K], null> };
 
 /**
- * Rows read with HOST_COLUMNS_SQL as Prisma's client reads hosts, but for their times: Instants where
- * Host says Date. Host's fields read them only through the DateTime scalar and instantTime (schema/host.ts).
+ * Rows read with HOST_COLUMNS_SQL as Prisma's client reads hosts, but for their times, Instants where
+ * Host says Date, and without the columns no field of Host reads (UnlistedHostKey): Host's fields read
+ * times only through the DateTime scalar and instantTime (schema/host.ts).
  */
 export function hostRows(rows: HostRow[]): Host[] {
   for (const row of rows) {

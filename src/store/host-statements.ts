@@ -4,14 +4,21 @@
  */
 import type { Statement } from "../db/read.js";
 
-/** Every Host column, named as Prisma's model names them (int8 columns as text: see hostRows). */
-export const HOST_COLUMNS_SQL = `id, identifier, hostname, platform, platform_like AS "platformLike", local, os_name AS "osName",
+/**
+ * The Host columns that Host's GraphQL fields read, named as Prisma's model names them (int8 columns
+ * as text: see hostRows). The agent's bookkeeping (identifier, platform_like, agent_instance_id,
+ * inventory_batch, inventory_sent_at, inventory_at, updated_at) is left out: a list of hosts never
+ * shows it, and each column of each row costs parsing.
+ */
+export const HOST_COLUMNS_SQL = `id, hostname, platform, local, os_name AS "osName",
   os_version AS "osVersion", osquery_version AS "osqueryVersion", hardware_vendor AS "hardwareVendor",
   hardware_model AS "hardwareModel", hardware_serial AS "hardwareSerial", cpu_brand AS "cpuBrand",
-  physical_memory::text AS "physicalMemory", agent_identifier AS "agentIdentifier", agent_instance_id AS "agentInstanceId",
+  physical_memory::text AS "physicalMemory", agent_identifier AS "agentIdentifier",
   node_key_hash AS "nodeKeyHash", enrolled_at AS "enrolledAt", last_seen_at AS "lastSeenAt",
-  inventory_requested_at AS "inventoryRequestedAt", inventory_batch AS "inventoryBatch", inventory_sent_at AS "inventorySentAt",
-  inventory_at AS "inventoryAt", result_lines::text AS "resultLines", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  inventory_requested_at AS "inventoryRequestedAt", result_lines::text AS "resultLines", created_at AS "createdAt"`;
+
+/** The Host fields HOST_COLUMNS_SQL leaves out. */
+export type UnlistedHostKey = "identifier" | "platformLike" | "agentInstanceId" | "inventoryBatch" | "inventorySentAt" | "inventoryAt" | "updatedAt";
 
 export interface HostFilterValues {
   /** Case-insensitive substring of the hostname, LIKE-escaped by the caller. */

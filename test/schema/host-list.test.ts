@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instantIso, type Instant } from "../../src/db/instant.js";
 import type { Host } from "../../src/generated/prisma/client.js";
 import { createHostQueries } from "../../src/store/host-queries.js";
+import type { UnlistedHostKey } from "../../src/store/host-statements.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -10,11 +11,21 @@ import { FleetHostsQuery } from "../helpers/fleet-operations.js";
 
 const ONLINE_WINDOW_MS = 60_000;
 
+const UNLISTED = {
+  identifier: true,
+  platformLike: true,
+  agentInstanceId: true,
+  inventoryBatch: true,
+  inventorySentAt: true,
+  inventoryAt: true,
+  updatedAt: true,
+} as const satisfies Record<UnlistedHostKey, true>;
+
 /**
  * Bytes as plain arrays: the driver reads bytea as a Buffer, Prisma's client as a Uint8Array. Times as
  * the DateTime scalar prints them: the list reads them as ISO strings, Prisma's client as Dates.
  */
-const comparable = (hosts: Host[]) =>
+const comparable = (hosts: Omit<Host, UnlistedHostKey>[]) =>
   hosts.map((host) => {
     const times = Object.entries(host).filter(([key, value]) => key.endsWith("At") && value !== null);
     return { ...host, ...Object.fromEntries(times.map(([key, value]) => [key, instantIso(value as Instant)])), nodeKeyHash: host.nodeKeyHash && [...host.nodeKeyHash] };
@@ -76,9 +87,9 @@ describe.each(backends)("the hosts list read past Prisma's client on %s", (backe
     await h?.dispose();
   });
 
-  it("when a page of hosts is read, then every column is what Prisma's client reads, in id order either way", async () => {
+  it("when a page of hosts is read, then every column Host's fields read is what Prisma's client reads, in id order either way", async () => {
     const hosts = createHostQueries(h.db.read);
-    const expected = await h.db.prisma.host.findMany({ orderBy: { id: "asc" } });
+    const expected = await h.db.prisma.host.findMany({ orderBy: { id: "asc" }, omit: UNLISTED });
     expect(expected).toHaveLength(6);
     const page = await hosts.page({}, {}, "asc", 100);
     expect(comparable(page)).toEqual(comparable(expected));
