@@ -514,6 +514,21 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(snapshotsInView).toBe(true);
     await screenshots(host, "host-phone", { fullPage: false });
 
+    // A change's badge keeps its word on one line in a phone's narrow column ("upgraded", never "upgrad / ed").
+    await host.locator(".timeline li a").first().click();
+    const kinds = host.locator("table.changes tbody .badge");
+    await expect.poll(() => kinds.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const broken = await kinds.evaluateAll((badges) =>
+      badges
+        .filter((badge) => {
+          const range = document.createRange();
+          range.selectNodeContents(badge);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+        })
+        .map((badge) => badge.textContent),
+    );
+    expect(broken).toEqual([]);
+
     const down = await chromium.newPage({ ignoreHTTPSErrors: true, colorScheme: "light" });
     await down.route("**/graphql", (route) => route.abort("connectionrefused"));
     await down.goto(`${origin}/software`);
