@@ -462,15 +462,19 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
       expect(agent.host.softwareReads).toBeGreaterThan(reads);
     }, { timeout: 20_000, interval: 200 });
     const result = page.locator(".collect .result");
-    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/^Collected [\d,]+ apps: \+\d+ −\d+\. See the changes$/);
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toMatch(/^Collected [\d,]+ apps: \+\d+ −\d+( ↑\d+)?( ↓\d+)?\. See the changes$/);
     await expect.poll(() => page.locator(".timeline li").count(), { timeout: 10_000 }).toBe(timelineBefore + 1);
+    // Counted as the timeline counts the same snapshot: an upgrade is one change, not an app added and one removed.
+    const collected = /: (\+\d+ −\d+(?: ↑\d+)?(?: ↓\d+)?)\./.exec(await result.innerText())![1]!;
+    await expect.poll(() => page.locator(".timeline li").first().innerText()).toContain(`${collected} · `);
 
     await page.getByRole("link", { name: "See the changes" }).click();
     await expect.poll(() => page.url()).toMatch(/\/hosts\/[^/]+\/snapshots\/[^/?]+$/);
     await expect.poll(() => page.locator("h2", { hasText: "Changes since the previous snapshot" }).count(), { timeout: 20_000 }).toBe(1);
     const counts = await page.locator(".counts").innerText();
-    const [added, removed] = [/\+(\d+) added/.exec(counts)![1], /−(\d+) removed/.exec(counts)![1]].map(Number);
+    const [added, removed, upgraded, downgraded] = [/\+(\d+) added/, /−(\d+) removed/, /(\d+) upgraded/, /(\d+) downgraded/].map((re) => Number(re.exec(counts)![1]));
     expect(added! + removed!).toBeGreaterThan(0);
+    expect(collected).toBe(`+${added} −${removed}${upgraded ? ` ↑${upgraded}` : ""}${downgraded ? ` ↓${downgraded}` : ""}`);
     await expect.poll(() => page.locator("table.changes tbody tr:not(.skeleton-row)").count()).toBeGreaterThan(0);
     await screenshots(page, "snapshot-diff");
 

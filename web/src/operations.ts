@@ -298,8 +298,15 @@ export const CollectMutation = graphql(`
       status
       error
       appCount
-      added
-      removed
+      # Counted as the timeline counts them: an upgrade is one change, not an app added and one removed.
+      changes(first: 0) {
+        counts {
+          added
+          removed
+          upgraded
+          downgraded
+        }
+      }
       host {
         ...HostRow
       }

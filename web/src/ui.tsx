@@ -78,6 +78,29 @@ export function ChangeKindBadge({ kind }: { kind: keyof typeof KIND_TONE }) {
   return <Badge tone={KIND_TONE[kind]}>{kind.toLowerCase()}</Badge>;
 }
 
+export interface ChangeCountsValue {
+  added: number;
+  removed: number;
+  upgraded: number;
+  downgraded: number;
+}
+
+/** A snapshot's changes as its timeline entry counts them: +added −removed, and ↑upgraded ↓downgraded when there are any. */
+export function ChangeCounts({ counts }: { counts: ChangeCountsValue }) {
+  return (
+    <>
+      <span class="added" title="added">
+        +{counts.added}
+      </span>{" "}
+      <span class="removed" title="removed">
+        −{counts.removed}
+      </span>
+      {counts.upgraded ? <span class="upgraded" title="upgraded"> ↑{counts.upgraded}</span> : null}
+      {counts.downgraded ? <span class="downgraded" title="downgraded"> ↓{counts.downgraded}</span> : null}
+    </>
+  );
+}
+
 /** Asks the API again for what the page could not get because the service was unavailable. */
 export const RetryContext = createContext<(() => void) | null>(null);
 

@@ -7,7 +7,7 @@ import { count, formatBytes, platformLabel } from "../format.js";
 import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
 import { ariaSortOf, toggledAppOrder, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { Badge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
+import { Badge, ChangeCounts, type ChangeCountsValue, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
 import { OnlineBadge } from "./hosts.js";
 
 const APPS_PAGE_SIZE = 100;
@@ -16,7 +16,7 @@ const SNAPSHOTS_PAGE_SIZE = 20;
 type CollectState =
   | { state: "idle" }
   | { state: "running"; startedAt: number }
-  | { state: "done"; status: "SUCCEEDED" | "FAILED"; appCount: number; added: number; removed: number; error: string | null; snapshotId: string }
+  | { state: "done"; status: "SUCCEEDED" | "FAILED"; appCount: number; counts: ChangeCountsValue; error: string | null; snapshotId: string }
   | { state: "error"; message: string; pending: boolean };
 
 function CollectNow({ hostId, local }: { hostId: string; local: boolean }) {
@@ -28,7 +28,7 @@ function CollectNow({ hostId, local }: { hostId: string; local: boolean }) {
     const result = await collect({ hostId });
     const snapshot = result.data?.collectSnapshot;
     if (snapshot) {
-      setState({ state: "done", status: snapshot.status, appCount: snapshot.appCount, added: snapshot.added, removed: snapshot.removed, error: snapshot.error ?? null, snapshotId: snapshot.id });
+      setState({ state: "done", status: snapshot.status, appCount: snapshot.appCount, counts: snapshot.changes.counts, error: snapshot.error ?? null, snapshotId: snapshot.id });
     } else if (result.error) {
       setState({ state: "error", message: describeError(result.error), pending: codeOf(result.error) === "COLLECTION_PENDING" });
     }
@@ -46,7 +46,7 @@ function CollectNow({ hostId, local }: { hostId: string; local: boolean }) {
       ) : null}
       {state.state === "done" && state.status === "SUCCEEDED" ? (
         <span class="result ok">
-          Collected {count(state.appCount, "app")}: +{state.added} −{state.removed}.{" "}
+          Collected {count(state.appCount, "app")}: <ChangeCounts counts={state.counts} />.{" "}
           <Link to={{ page: "snapshot", hostId, id: state.snapshotId, against: null }}>See the changes</Link>
         </span>
       ) : null}
@@ -237,9 +237,7 @@ function Timeline({ hostId }: { hostId: string }) {
               </Link>{" "}
               {node.status === "SUCCEEDED" ? (
                 <>
-                  <span class="added" title="added">+{node.changes.counts.added}</span> <span class="removed" title="removed">−{node.changes.counts.removed}</span>
-                  {node.changes.counts.upgraded ? <span class="upgraded" title="upgraded"> ↑{node.changes.counts.upgraded}</span> : null}
-                  {node.changes.counts.downgraded ? <span class="downgraded" title="downgraded"> ↓{node.changes.counts.downgraded}</span> : null}
+                  <ChangeCounts counts={node.changes.counts} />
                   <span class="muted"> · {count(node.appCount, "app")}</span>
                 </>
               ) : (
