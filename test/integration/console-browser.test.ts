@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createAgent, createSimulatedHost, type Agent, type Platform } from "../helpers/agent-simulator/index.js";
+import { createAgent, createSimulatedHost, Severity, type Agent, type Platform } from "../helpers/agent-simulator/index.js";
 import { backends } from "../helpers/backends.js";
 import { browserAvailability, launchOfflineChromium, screenshotPath, type OfflineBrowser } from "../helpers/browser.js";
 import { CollectHostMutation, FleetHostsQuery, HostPlatformsQuery, SoftwareChangesQuery } from "../helpers/fleet-operations.js";
@@ -30,6 +30,13 @@ async function buildConsole(outDir: string) {
   const { build } = await import("vite");
   await build({ configFile: fileURLToPath(new URL("../../web/vite.config.ts", import.meta.url)), logLevel: "warn", build: { outDir, emptyOutDir: true } });
 }
+
+/** Whether the element with this id is wholly inside the window. */
+const inView = (page: Page, id: string) =>
+  page.evaluate((id) => {
+    const box = document.getElementById(id)!.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= innerHeight;
+  }, id);
 
 const rowIds = (page: Page) => page.locator("tbody tr[data-host-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-host-id")!));
 
@@ -485,6 +492,35 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     expect(chromium.refused).toEqual([]);
   });
 
+  it("when a host has more snapshots than a page, then scrolling down to its agent errors leaves the timeline as it is, and Older snapshots reads the next page", async () => {
+    const agent = agents[16]!;
+    const hostId = await hostIdOf(agent);
+    // Its first inventory and 20 more: one more than the timeline's first page.
+    for (let i = 0; i < 20; i++) await collect(agent, hostId);
+    const message = "Error executing distributed query: no such table: chrome_extensions";
+    agent.emitStatus(Severity.ERROR, message, { filename: "distributed.cpp", line: 118 });
+    await agent.flushLogs();
+
+    const page = await open(`/hosts/${encodeURIComponent(hostId)}`);
+    const entries = page.locator(".timeline li");
+    await expect.poll(() => entries.count(), { timeout: 20_000 }).toBe(20);
+    await expect.poll(() => page.locator(".agent-errors").innerText(), { timeout: 20_000 }).toContain(message);
+    // Scrolled down as a reader would, past the end of the timeline to the errors below it: each page
+    // of snapshots loaded on the way would push them further, until the host had no snapshots left.
+    for (let i = 0; i < 20 && !(await inView(page, "agent-errors")); i++) {
+      await page.mouse.wheel(0, 150);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await inView(page, "agent-errors")).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await entries.count()).toBe(20);
+    expect(await inView(page, "agent-errors")).toBe(true);
+    await page.getByRole("button", { name: "Older snapshots" }).click();
+    await expect.poll(() => entries.count(), { timeout: 20_000 }).toBe(21);
+    await expect(page.getByRole("button", { name: "Older snapshots" }).count()).resolves.toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
   it("when the API cannot be reached, then the page says so in words and reads again on Try again; on a phone's screen the hosts and a host still read", async () => {
     const page = await open("/");
     await expect.poll(() => rowIds(page), { timeout: 20_000 }).toHaveLength(PAGE_SIZE);
@@ -510,12 +546,7 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(() => appRows.count()).toBeGreaterThan(100);
     await expect.poll(() => host.evaluate(() => document.documentElement.scrollWidth - innerWidth)).toBe(0);
     await host.getByRole("navigation", { name: "On this page" }).getByRole("link", { name: "Snapshots" }).click();
-    const snapshotsInView = () =>
-      host.evaluate(() => {
-        const box = document.getElementById("snapshots")!.getBoundingClientRect();
-        return box.top >= 0 && box.bottom <= innerHeight;
-      });
-    await expect.poll(snapshotsInView).toBe(true);
+    await expect.poll(() => inView(host, "snapshots")).toBe(true);
     await screenshots(host, "host-phone", { fullPage: false });
 
     // A change's badge keeps its word on one line in a phone's narrow column ("upgraded", never "upgrad / ed").
@@ -532,6 +563,28 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
         .map((badge) => badge.textContent),
     );
     expect(broken).toEqual([]);
+
+    // A host with one snapshot: below it the page ends too soon for a jump to scroll the snapshots to
+    // the top, and the end of the apps' first page stays in the lower half of the window. The jump
+    // loads no more apps there (they would push the snapshots it went to away); once the reader is
+    // back up at the apps, scrolling down to their end loads the next page again.
+    const few = await open(`/hosts/${encodeURIComponent(await hostIdOf(agents[14]!))}`);
+    await few.setViewportSize({ width: 390, height: 844 });
+    const fewRows = few.locator(".apps .app-row");
+    await expect.poll(() => fewRows.count(), { timeout: 20_000 }).toBe(100);
+    await expect.poll(() => few.locator(".timeline li").count(), { timeout: 20_000 }).toBe(1);
+    await few.getByRole("navigation", { name: "On this page" }).getByRole("link", { name: "Snapshots" }).click();
+    await expect.poll(() => inView(few, "snapshots")).toBe(true);
+    expect(await few.evaluate(() => document.querySelector("button.load-more")!.getBoundingClientRect().top / innerHeight)).toBeGreaterThan(0.5);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await fewRows.count()).toBe(100);
+    expect(await inView(few, "snapshots")).toBe(true);
+    await few.evaluate(() => scrollTo(0, 0));
+    await expect.poll(() => few.evaluate(() => document.querySelector("button.load-more")!.getBoundingClientRect().top > innerHeight)).toBe(true);
+    // Scroll events come once a frame: the way back up is seen before the way down.
+    await few.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await few.evaluate(() => document.querySelector("button.load-more")!.scrollIntoView({ block: "end" }));
+    await expect.poll(() => fewRows.count(), { timeout: 20_000 }).toBeGreaterThan(100);
 
     const down = await chromium.newPage({ ignoreHTTPSErrors: true, colorScheme: "light" });
     await down.route("**/graphql", (route) => route.abort("connectionrefused"));

@@ -154,20 +154,36 @@ export function SkeletonBlock({ lines = 3 }: { lines?: number }) {
  * Calls onVisible when the sentinel comes into view from below as the page is scrolled down: infinite
  * scrolling that also has a button. Never at the top of the page, so a window tall enough for the
  * whole first page (or a full-page screenshot) does not load the next one by itself; and never while
- * the sentinel is in the upper half of the window, where a reader who went past the list (a phone
- * jumping from a host's apps to its snapshots below them) has left it: loading there would push what
- * they read away, page after page.
+ * the sentinel is in the upper half of the window, where a reader who scrolled past the list has left
+ * it: loading there would push what they read away, page after page.
+ *
+ * `auto={false}` keeps only the button, for a list followed by more in its column (a host's snapshots,
+ * then its agent errors): each page loaded on the way down would push that further away, until the
+ * list had no pages left.
+ *
+ * `hold` is set by a jump past the list (a phone's links under Collect now). The jump can land with
+ * the sentinel in the lower half of the window, where the page ends too soon below the target to
+ * scroll it further up: nothing loads until the sentinel has left the window below (the reader came
+ * back up to the list), then scrolling down to it loads again.
  */
-export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; busy: boolean; label: string }) {
+export function LoadMore({ onVisible, busy, label, auto = true, hold }: { onVisible: () => void; busy: boolean; label: string; auto?: boolean; hold?: { current: boolean } }) {
   const ref = useRef<HTMLButtonElement>(null);
   const latest = useRef(onVisible);
   latest.current = onVisible;
+  const held = useRef(hold);
+  held.current = hold;
   useEffect(() => {
     const element = ref.current;
-    if (!element || typeof IntersectionObserver === "undefined") return;
+    if (!auto || !element || typeof IntersectionObserver === "undefined") return;
     let inView = false;
     const maybeLoad = () => {
-      if (inView && scrollY > 0 && element.getBoundingClientRect().top > innerHeight / 2) latest.current();
+      const top = element.getBoundingClientRect().top;
+      const hold = held.current;
+      if (hold?.current) {
+        if (top <= innerHeight) return;
+        hold.current = false;
+      }
+      if (inView && scrollY > 0 && top > innerHeight / 2) latest.current();
     };
     // In view or up to 200 px below it.
     const observer = new IntersectionObserver((entries) => {
@@ -180,7 +196,7 @@ export function LoadMore({ onVisible, busy, label }: { onVisible: () => void; bu
       observer.disconnect();
       removeEventListener("scroll", maybeLoad);
     };
-  }, []);
+  }, [auto]);
   return (
     <button ref={ref} type="button" class="load-more" disabled={busy} onClick={() => latest.current()}>
       {busy ? "Loading…" : label}

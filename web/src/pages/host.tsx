@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from "@urql/preact";
 import { Component } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AppOrder, ConsoleAppsQuery } from "../gql/graphql.js";
 import { codeOf, describeError, isRefusedInput, snapshotFailure } from "../errors.js";
 import { count, formatBytes, platformLabel } from "../format.js";
@@ -133,6 +133,7 @@ function Apps({
   onSort,
   newestSnapshotId,
   lastFailed,
+  hold,
 }: {
   hostId: string;
   filter: string;
@@ -140,6 +141,8 @@ function Apps({
   onSort: (order: AppOrder) => void;
   newestSnapshotId: string | null;
   lastFailed: boolean;
+  /** Set by a jump past the apps: see LoadMore. */
+  hold: { current: boolean };
 }) {
   // The cursor belongs to the host, filter and order it was read with: any other list starts at its
   // first page in the same render (a cursor of one order is refused in the other).
@@ -212,7 +215,7 @@ function Apps({
           ) : null}
         </div>
       </div>
-      {apps?.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="More apps" onVisible={() => !fetching && setAfter(apps.pageInfo.endCursor ?? null)} /> : null}
+      {apps?.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="More apps" hold={hold} onVisible={() => !fetching && setAfter(apps.pageInfo.endCursor ?? null)} /> : null}
     </>
   );
 }
@@ -251,7 +254,7 @@ function Timeline({ hostId }: { hostId: string }) {
           );
         })}
       </ol>
-      {snapshots.pageInfo.hasNextPage ? <LoadMore busy={fetching} label="Older snapshots" onVisible={() => !fetching && setAfter(snapshots.pageInfo.endCursor ?? null)} /> : null}
+      {snapshots.pageInfo.hasNextPage ? <LoadMore auto={false} busy={fetching} label="Older snapshots" onVisible={() => !fetching && setAfter(snapshots.pageInfo.endCursor ?? null)} /> : null}
     </>
   );
 }
@@ -260,9 +263,10 @@ function Timeline({ hostId }: { hostId: string }) {
  * On a narrow screen the columns stack, and the apps list grows as it is scrolled: without these,
  * the snapshots and agent errors below it are out of reach on a host with thousands of apps.
  */
-function JumpLinks() {
+function JumpLinks({ onPastApps }: { onPastApps: () => void }) {
   const jump = (id: string) => (event: MouseEvent) => {
     event.preventDefault();
+    if (id !== "apps") onPastApps();
     document.getElementById(id)?.scrollIntoView();
   };
   return (
@@ -287,6 +291,7 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
   const [filter, setFilter] = useState(route.apps);
   useEffect(() => setFilter(route.apps), [route.apps]);
   const settled = useDebounced(filter, 200);
+  const appsHold = useRef(false);
   useEffect(() => {
     if (settled !== route.apps) navigate({ ...route, apps: settled }, { replace: true });
   }, [settled]);
@@ -341,7 +346,7 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
             <dd>{host.enrolledAt ? <Time iso={host.enrolledAt} now={now} /> : "—"}</dd>
           </dl>
           <CollectNow hostId={host.id} local={host.local} />
-          <JumpLinks />
+          <JumpLinks onPastApps={() => (appsHold.current = true)} />
         </>
       ) : (
         <SkeletonBlock lines={4} />
@@ -357,6 +362,7 @@ export function HostPage({ route }: { route: Extract<Route, { page: "host" }> })
             onSort={(order) => navigate({ ...route, order }, { replace: true })}
             newestSnapshotId={host?.latestSucceededSnapshot?.id ?? null}
             lastFailed={host?.latestSnapshot?.status === "FAILED"}
+            hold={appsHold}
           />
         </section>
         <aside class="side-col">
