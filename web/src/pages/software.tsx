@@ -5,10 +5,12 @@ import { changeVersions, count, platformLabel } from "../format.js";
 import { SoftwareChangesQuery, SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
 import { CHANGE_DAYS, DEFAULT_CHANGE_DAYS, hostRoute, titleRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
+import { findTitle } from "../titles.js";
 import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
 import { HostRowCells } from "./hosts.js";
 
 const TITLES_PAGE_SIZE = 50;
+const TITLES_LOOKUP_PAGE_SIZE = 100;
 
 export function SoftwarePage({ route }: { route: Extract<Route, { page: "software" }> }) {
   const { navigate } = useRouter();
@@ -93,9 +95,25 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
 export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> }) {
   const { navigate } = useRouter();
   const now = useNow();
-  // The title's versions: the software list narrowed to its name, and the exact title picked from it.
-  const [titles] = useQuery({ query: SoftwareQuery, variables: { first: 100, filter: { nameContains: route.name, ...(route.source ? { source: route.source } : {}) } } });
-  const title = titles.data?.software.edges.map((e) => e.node).find((t) => t.name === route.name && (!route.source || t.source === route.source));
+  // The title's versions: the software list narrowed to its name, read page by page (titles.ts) until
+  // the exact title. The page reached belongs to the title it was read for, as a cursor to its list.
+  const key = `${route.source}\u0000${route.name}`;
+  const [lookup, setLookup] = useState<{ key: string; after: string | null }>({ key, after: null });
+  const after = lookup.key === key ? lookup.after : null;
+  const [titles] = useQuery({
+    query: SoftwareQuery,
+    variables: { first: TITLES_LOOKUP_PAGE_SIZE, after, filter: { nameContains: route.name, ...(route.source ? { source: route.source } : {}) } },
+  });
+  const connection = titles.data?.software;
+  const search = connection
+    ? findTitle(route, { titles: connection.edges.map((e) => e.node), hasNextPage: connection.pageInfo.hasNextPage, endCursor: connection.pageInfo.endCursor ?? null })
+    : null;
+  const next = search && "next" in search ? search.next : null;
+  useEffect(() => {
+    if (next) setLookup({ key, after: next });
+  }, [key, next]);
+  const title = search && "found" in search ? search.found : undefined;
+  const missing = search !== null && "missing" in search;
   return (
     <section>
       <header class="page-head">
@@ -110,8 +128,8 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
       </header>
       <h2>Versions</h2>
       {titles.error && !titles.data ? <ErrorBox error={titles.error} /> : null}
-      {!titles.data && !titles.error ? <SkeletonBlock lines={2} /> : null}
-      {titles.data && !title ? <p class="muted">No host has this software in its newest inventory.</p> : null}
+      {(!titles.data && !titles.error) || next ? <SkeletonBlock lines={2} /> : null}
+      {missing ? <p class="muted">No host has this software in its newest inventory.</p> : null}
       {title ? (
         <ul class="versions" role="list">
           <li>
