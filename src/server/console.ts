@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import sirv from "sirv";
+import type { Logger } from "../logger.js";
 
 /**
  * Everything the console loads comes from this origin: its scripts and styles as files (nothing
@@ -53,7 +55,7 @@ function decodedPath(url: string): string {
   }
 }
 
-export function createConsoleHandler({ dir, sourceMaps, immutableAssets }: ConsoleOptions): ConsoleHandler {
+export function createConsoleHandler({ dir, sourceMaps, immutableAssets }: ConsoleOptions, logger: Logger): ConsoleHandler {
   const index = join(dir, "index.html");
   // Production reads the file list once at start; otherwise every request looks at the disk, so a
   // rebuilt console shows on reload.
@@ -83,6 +85,15 @@ export function createConsoleHandler({ dir, sourceMaps, immutableAssets }: Conso
       if (!serve && existsSync(index)) serve = create();
       if (!serve) return plain(res, 503, MISSING, "text/html; charset=utf-8");
       if (!sourceMaps && /\.map$/i.test(decodedPath(req.url ?? "/"))) return plain(res, 404, "not found\n");
+      // sirv pipes a file to the response without listening for read errors, after sending its
+      // headers: a file gone since production listed them (web/dist rebuilt under the running
+      // service) threw ENOENT out of the process. Now only that response is cut off.
+      res.once("pipe", (file: Readable) =>
+        file.once("error", (error) => {
+          logger.warn({ err: error, path: req.url }, "console file unreadable");
+          res.destroy();
+        }),
+      );
       serve(req, res, () => plain(res, 404, "not found\n"));
     },
   };

@@ -191,7 +191,7 @@ export function createServer({
   const activeGraphiqlOptions = security.http.graphiql ? (fleetExample ? fleetGraphiqlOptions : graphiqlOptions) : null;
   const renderGraphiQL = createGraphiQLRenderer();
   const graphiqlPage = activeGraphiqlOptions ? createGraphiQLPage(() => renderGraphiQL(activeGraphiqlOptions)) : null;
-  const consoleHandler = consoleOptions ? createConsoleHandler(consoleOptions) : null;
+  const consoleHandler = consoleOptions ? createConsoleHandler(consoleOptions, logger.child({ component: "console" })) : null;
 
   const cors = corsFor(security.http.corsOrigins);
   const streams = createStreamShutdown();

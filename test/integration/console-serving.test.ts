@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -140,6 +140,24 @@ describe.each<[string, Omit<ConsoleOptions, "dir">]>([
     const answer = await get(origin, "/assets/index-000000.js");
     expect(answer.status).toBe(404);
     expect(answer.text).not.toMatch(/<html/);
+  });
+
+  it("when a file of the build is gone from the disk (web/dist rebuilt under the running service), then asking for it fails that request alone, logged; the service carries on", async () => {
+    const gone = "/assets/index-def456.css";
+    expect((await get(origin, gone)).status).toBe(200);
+    await rm(join(build.path, gone));
+    await rm(join(build.path, `${gone}.gz`));
+    const answer = await get(origin, gone, { "accept-encoding": "gzip" }).catch((error: Error) => error);
+    if (options.immutableAssets) {
+      // Production knows the files it started with, and sends the headers of one before reading it.
+      expect(answer).toBeInstanceOf(Error);
+      expect((answer as Error).message).toMatch(/socket hang up|ECONNRESET|aborted/);
+      await expect.poll(() => h.logs.find((l) => l.msg === "console file unreadable")).toMatchObject({ level: "warn", path: gone, err: { code: "ENOENT" } });
+    } else {
+      expect((answer as Answer).status).toBe(404);
+    }
+    expect((await get(origin, "/health")).status).toBe(200);
+    expect((await get(origin, "/")).text).toBe(INDEX);
   });
 
   it("when the console is sent anything but GET or HEAD, then it answers 405; HEAD has headers and no body", async () => {
