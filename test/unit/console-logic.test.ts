@@ -5,7 +5,7 @@ import { filter, map, pipe } from "wonka";
 import { createCoalescer } from "../../web/src/coalesce.js";
 import { codeOf, describeError, isRefusedInput, isUnavailable, needsToken, snapshotFailure, type ErrorLike } from "../../web/src/errors.js";
 import { createRefetcher } from "../../web/src/refetch.js";
-import { asSentence, changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime } from "../../web/src/format.js";
+import { asSentence, changeVersions, count, exactTime, formatBytes, platformLabel, relativeTime, versionPieces } from "../../web/src/format.js";
 import { ariaSortOf, DEFAULT_CHANGE_DAYS, href, hostRoute, hostsRoute, parseRoute, titleRoute, toggledAppOrder, type Route } from "../../web/src/route.js";
 import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/src/keys.js";
 import { graphiqlCsp } from "../../src/server/graphiql.js";
@@ -450,6 +450,19 @@ describe("the versions of a change", () => {
     [{ kind: "ADDED", fromVersion: null, toVersion: null }, "—"],
   ] as const)("when the change is %j, then it reads %s", (change, text) => {
     expect(changeVersions(change)).toBe(text);
+  });
+});
+
+describe("where a version may wrap", () => {
+  it.each([
+    ["9.38.11-0ubuntu0.22.04.4", ["9.", "38.", "11-0ubuntu0.", "22.", "04.", "4"]],
+    ["1:2.35+dfsg-7", ["1:", "2.", "35+", "dfsg-7"]],
+    ["0.14.0-1~ubuntu.22.04~jammy", ["0.", "14.", "0-1~", "ubuntu.", "22.", "04~", "jammy"]],
+    ["12_0_1", ["12_", "0_", "1"]],
+    ["2024a", ["2024a"]],
+  ])("when the version is %s, then it wraps only after a separator", (version, pieces) => {
+    expect(versionPieces(version)).toEqual(pieces);
+    expect(versionPieces(version).join("")).toBe(version);
   });
 });
 

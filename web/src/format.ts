@@ -63,3 +63,11 @@ export function asSentence(text: string): string {
   const trimmed = text.trim();
   return /[.!?)]$/.test(trimmed) || trimmed === "" ? trimmed : `${trimmed}.`;
 }
+
+/**
+ * A version in the pieces a narrow column may wrap between: after each dot, plus, tilde, colon or
+ * underscore (a hyphen is a break already), so "0ubuntu0.22.04.4" wraps at a dot, never inside "04".
+ */
+export function versionPieces(version: string): string[] {
+  return version.split(/(?<=[.+~:_])/);
+}

@@ -3,7 +3,7 @@ import { Component } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AppOrder, ConsoleAppsQuery } from "../gql/graphql.js";
 import { codeOf, describeError, isRefusedInput, snapshotFailure } from "../errors.js";
-import { count, formatBytes, platformLabel } from "../format.js";
+import { count, formatBytes, platformLabel, versionPieces } from "../format.js";
 import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
 import { ariaSortOf, toggledAppOrder, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
@@ -84,7 +84,7 @@ class AppChunk extends Component<{ hostId: string; edges: AppEdge[] }> {
               <Link to={{ page: "app", hostId: this.props.hostId, name: node.name, source: node.source }}>{node.name}</Link>
               {node.path ? <small class="path">{node.path}</small> : null}
             </span>
-            <span role="cell">{node.version ?? <span class="muted">—</span>}</span>
+            <span role="cell">{node.version ? <BreakableVersion version={node.version} /> : <span class="muted">—</span>}</span>
             <span role="cell" class="hide-narrow app-source">
               {node.source}
             </span>
@@ -96,6 +96,14 @@ class AppChunk extends Component<{ hostId: string; edges: AppEdge[] }> {
       </div>
     );
   }
+}
+
+function BreakableVersion({ version }: { version: string }) {
+  return (
+    <>
+      {versionPieces(version).map((piece, i) => (i === 0 ? piece : [<wbr key={i} />, piece]))}
+    </>
+  );
 }
 
 function SkeletonGridRows({ rows }: { rows: number }) {
