@@ -651,6 +651,8 @@ describe.skipIf(!browser.run)("the web console in Chromium with AUTH_READS and n
     await page.goto(`${origin}/`);
     const dialog = page.getByRole("dialog", { name: "This server needs its API token" });
     await dialog.waitFor({ timeout: 20_000 });
+    // Refused, not still connecting: no live updates until the token is given.
+    await expect.poll(() => page.locator(".live").innerText()).toBe("offline");
     await screenshots(page, "token-prompt");
 
     await page.getByLabel("API token", { exact: true }).fill("wrong-token");
@@ -663,6 +665,7 @@ describe.skipIf(!browser.run)("the web console in Chromium with AUTH_READS and n
     expect(await dialog.count()).toBe(0);
     await expect(page.getByText("npm run flagfile").count()).resolves.toBe(1);
     await expect.poll(() => page.locator(".live.on").count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.locator(".live").innerText()).toBe("live");
     await screenshots(page, "empty-fleet");
 
     expect(page.url()).not.toContain(TOKEN);

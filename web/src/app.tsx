@@ -46,6 +46,12 @@ function useTheme(): [ThemeChoice, () => void] {
   return [choice, cycle];
 }
 
+const LIVE_TITLES = {
+  connecting: "Connecting for live updates",
+  live: "Live: new snapshots appear as they land",
+  offline: "Not connected for live updates",
+} as const;
+
 /** Subscribed for as long as the console is open: rows everywhere update from it, through the cache. */
 function LiveUpdates() {
   useSubscription({ query: SnapshotUpdatedSubscription });
@@ -120,7 +126,8 @@ export function App() {
   const [authRequired, setAuthRequired] = useState(false);
   // A new client for every token entered, even the same one again: the refused client is done.
   const [attempt, setAttempt] = useState(0);
-  const [live, setLive] = useState(false);
+  // Connecting until the websocket first opens or fails: "offline" on every page load was untrue.
+  const [live, setLive] = useState<"connecting" | "live" | "offline">("connecting");
   // Lost after having been live: the service stopped, restarted or became unreachable.
   const [lost, setLost] = useState(false);
   const wasLive = useRef(false);
@@ -137,7 +144,7 @@ export function App() {
         if (wasLive.current && !on) setLost(true);
         if (on) setLost(false);
         wasLive.current = on;
-        setLive(on);
+        setLive(on ? "live" : "offline");
       },
     });
   }, [token, attempt]);
@@ -154,8 +161,8 @@ export function App() {
             <NavLinks />
             <a href="/graphql">GraphiQL</a>
           </nav>
-          <span class={live ? "live on" : "live"} title={live ? "Live: new snapshots appear as they land" : "Not connected for live updates"}>
-            {live ? "live" : "offline"}
+          <span class={live === "live" ? "live on" : "live"} title={LIVE_TITLES[live]}>
+            {live === "connecting" ? "connecting…" : live}
           </span>
           <button type="button" class="theme" onClick={cycleTheme} aria-label={`Theme: ${theme} (change)`}>
             {theme === "system" ? "◐ auto" : theme === "dark" ? "☾ dark" : "☀ light"}
