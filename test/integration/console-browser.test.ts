@@ -42,6 +42,8 @@ const rowIds = (page: Page) => page.locator("tbody tr[data-host-id]").evaluateAl
 
 /** Each theme in turn; long pages (a host's apps) are taken at the window's size. */
 async function screenshots(page: Page, name: string, { fullPage = true } = {}) {
+  // Off the page's rows: the one a click left the pointer over would show its hover colour.
+  await page.mouse.move(0, 0);
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });
     // The theme follows the browser: wait for the attribute the console sets from it.
@@ -418,6 +420,8 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(() => appRows.count()).toBe(100);
     const descFirstPage = await page.locator(".apps .app-name a").allInnerTexts();
     expect(descFirstPage).toEqual(names.slice(-100).reverse());
+    // The click scrolled the header's button into view; the picture shows the host from its top.
+    await page.evaluate(() => scrollTo(0, 0));
     await screenshots(page, "host-sorted", { fullPage: false });
     // Scrolling on reads the next page in the same order.
     await page.getByRole("button", { name: "More apps" }).click();
