@@ -75,7 +75,7 @@ function EmptyFleet() {
     <div class="empty">
       <h2>No hosts yet</h2>
       <p>
-        This service lists its own machine once its local osqueryi has run, and every osquery agent that enrolls with it. To enroll
+        This service lists its own machine once its local osqueryi has run (unless it runs with COLLECT_LOCAL=false), and every osquery agent that enrolls with it. To enroll
         machines, start the service with an enroll secret, then print the flagfile for osqueryd:
       </p>
       <pre>
