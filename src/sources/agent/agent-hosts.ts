@@ -12,7 +12,10 @@ export interface AgentHost {
   inventoryAt: Date | null;
   /** When inventory queries were handed out and not yet answered. */
   sentAt: Date | null;
-  /** The batch those queries carry, as far as this instance knows; null when none is out. */
+  /**
+   * The batch those queries carry when this instance handed them out; null otherwise (none out, or
+   * handed out by another instance, which alone hands it out again: see AgentInventory.queriesFor).
+   */
   batch: string | null;
   /** Whether that batch was handed out a second time (at most once: see AgentInventory.queriesFor). */
   resent: boolean;
@@ -107,7 +110,7 @@ export function createAgentHosts({
   async function load(hash: string): Promise<AgentHost | null> {
     const row = await db.host.findUnique({
       where: { nodeKeyHash: new Uint8Array(Buffer.from(hash, "base64")) },
-      select: { id: true, platform: true, platformLike: true, inventoryAt: true, inventorySentAt: true, inventoryBatch: true, inventoryRequestedAt: true },
+      select: { id: true, platform: true, platformLike: true, inventoryAt: true, inventorySentAt: true, inventoryRequestedAt: true },
     });
     if (!row) return null;
     return {
@@ -115,7 +118,9 @@ export function createAgentHosts({
       softwareSource: row.platform ? softwareSourceFor({ platform: row.platform, platformLike: row.platformLike }) : null,
       inventoryAt: row.inventoryAt,
       sentAt: row.inventorySentAt,
-      batch: row.inventoryBatch,
+      // Not the row's batch: a batch another instance handed out is repeated by that instance only, so
+      // an agent polling each instance in turn is not handed it again by every one.
+      batch: null,
       resent: false,
       requestedAt: row.inventoryRequestedAt,
     };

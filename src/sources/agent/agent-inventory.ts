@@ -91,7 +91,7 @@ export function pendingWindowMs(distributedIntervalSeconds: number): number {
  * cycle). Either way the same batch is handed out again, once per hand-out: a lost response costs the
  * host one poll instead of the pending window, and an agent whose writes keep failing (a body over
  * AGENT_MAX_BODY_BYTES) runs its inventory at most twice a window. Only the instance that handed the
- * batch out (or read it from the host row) knows it; another waits for the window.
+ * batch out repeats it (AgentHost.batch); another waits for the window.
  */
 export function isLost(host: AgentHost, now: Date, pendingMs: number): boolean {
   return host.batch !== null && !host.resent && host.sentAt !== null && now.getTime() - host.sentAt.getTime() < pendingMs;
