@@ -380,6 +380,7 @@ async function main(args: string[]): Promise<void> {
         secrets,
         agentConfig: agentConfig.json,
         maxRows: config.osquery.maxRows,
+        connections: db.connections,
         ...(running.redis ? { onEventsLost: running.redis.onReconnect } : {}),
       });
       running.fleet = fleet;

@@ -17,6 +17,8 @@ export interface Database {
   prisma: PrismaClient;
   /** The hot read path's statements, past Prisma's client (src/db/read.ts). */
   read: Read;
+  /** Sessions that run statements at once: the pool's size (DATABASE_POOL_SIZE), 1 for PGlite's one session. */
+  connections: number;
   /** A session of its own (PostgreSQL) for work that holds session state, such as migration locks. */
   connect(): Promise<SqlConnection>;
   /** Leadership and per-host collection locks among the instances sharing this database. */
@@ -141,6 +143,7 @@ async function openPglite(dataDir: string, logger: Logger, templateDir: string |
   return {
     kind: "pglite",
     prisma,
+    connections: 1,
     // One session: PGlite queues this behind any transaction Prisma holds open on it.
     read: async <Row>(statement: Statement, values: readonly unknown[]) =>
       (await client.query<Row>(statement.text, [...values], statement.isoInstants ? isoInstants : undefined)).rows,
@@ -181,6 +184,7 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
   return {
     kind: "postgres",
     prisma,
+    connections: poolSize,
     read: async <Row>(statement: Statement, values: readonly unknown[]) =>
       (await pool.query({ name: statement.name, text: statement.text, values: [...values], ...(statement.isoInstants ? { types: isoInstants } : {}) }))
         .rows as Row[],

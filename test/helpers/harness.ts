@@ -167,6 +167,7 @@ export async function createHarness(backend: Backend, scenario: Scenario, option
       agentConfig: built.json,
       maxRows: 200_000,
       lastSeenFlushMs,
+      connections: db.connections,
     });
     pki = makeTestPki(tlsDir!.path);
   }

@@ -104,6 +104,58 @@ describe.each(backends)("inventories handed out at once are bounded per instance
   });
 });
 
+describe.each(backends)("inventory writes stored at once are bounded, on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const post = (path: string, body: unknown) => postAgent(origin, path, body, { ca: h.pki!.ca });
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: {}, collectLocal: false });
+    origin = await h.listen();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when more writes arrive at once than maxStoring, then that many are stored at a time and every one is stored", async () => {
+    const store = createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" });
+    let storing = 0;
+    let peak = 0;
+    const counting = {
+      ...store,
+      async recordAgentResult(...args: Parameters<typeof store.recordAgentResult>) {
+        peak = Math.max(peak, ++storing);
+        try {
+          return await store.recordAgentResult(...args);
+        } finally {
+          storing--;
+        }
+      },
+    };
+    const inventory = createAgentInventory({
+      db: h.db.prisma,
+      store: counting,
+      logger: createLogger({ level: "silent" }),
+      intervalMs: 3_600_000,
+      pendingMs: 300_000,
+      maxRows: 200_000,
+      maxOutstanding: 32,
+      maxStoring: 2,
+    });
+    const hosts = [];
+    for (let i = 0; i < 6; i++) {
+      const uuid = `ad015510-2222-4000-8000-${String(i).padStart(12, "0")}`;
+      await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, `bounded-${i}`));
+      const { id } = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
+      const host: AgentHost = { hostId: id, softwareSource: "apps", inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null };
+      hosts.push({ host, handed: await inventory.queriesFor(host) });
+    }
+    const stored = await Promise.all(hosts.map(({ host, handed }) => inventory.accept(host, answer(handed))));
+    expect(stored.map((s) => s?.status)).toEqual(Array(6).fill("SUCCEEDED"));
+    expect(peak).toBe(2);
+  });
+});
+
 describe.each(backends)("an agent's log batches and inventory writes at the same time, on %s", (backend) => {
   let h: Harness;
   let origin: string;

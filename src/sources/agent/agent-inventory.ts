@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PrismaClient, Snapshot } from "../../generated/prisma/client.js";
+import { createLimiter } from "../../concurrency.js";
 import { CollectionError, CollectionErrorCode } from "../../errors.js";
 import { failureReason, unsupportedPlatform } from "../../inventory/failure.js";
 import { badOutput, logAlterations, parseApps, parseOsqueryVersion, parseOsVersion, parseSystemInfo } from "../../inventory/rows.js";
@@ -47,6 +48,14 @@ export interface AgentInventoryOptions {
   maxOutstanding: number;
   /** A hand-out stops counting against maxOutstanding after this long without an answer. @default 60000 */
   outstandingMs?: number;
+  /**
+   * Inventory writes stored at once, at most; the others wait their turn in memory (each is already
+   * read and parsed, and there are at most about maxOutstanding of them). A write holds a pooled
+   * database connection for its transactions: with every connection taken by writes, an enrollment, a
+   * hand-out or a last-seen write waited behind them, past the agent's 16 s deadline (3,781 timed-out
+   * enrollments in a 3,000-host burst). Below the pool's size, they always find one. @default Infinity
+   */
+  maxStoring?: number;
   now?: () => Date;
 }
 
@@ -204,9 +213,11 @@ export function createAgentInventory({
   maxRows,
   maxOutstanding,
   outstandingMs = 60_000,
+  maxStoring = Infinity,
   now = () => new Date(),
 }: AgentInventoryOptions): AgentInventory {
   const outstanding = createOutstanding(maxOutstanding, outstandingMs);
+  const storing = createLimiter(maxStoring);
 
   async function handOut(host: AgentHost, at: Date): Promise<Record<string, string>> {
     const batch = randomBytes(9).toString("base64url");
@@ -265,7 +276,7 @@ export function createAgentInventory({
       }
       if (batches.size === 0) return null;
       try {
-        return await storeBatches(host, write, batches, ids, invalidUtf8);
+        return await storing(() => storeBatches(host, write, batches, ids, invalidUtf8));
       } finally {
         // Answered (stored, failed or resent): the place goes to the next host due.
         outstanding.release(host.hostId);

@@ -28,6 +28,8 @@ export interface FleetDeps {
   onEventsLost?: (listener: () => void) => void;
   /** How often last-seen times are written. @default 5000 */
   lastSeenFlushMs?: number;
+  /** The database's connections (Database.connections): inventory writes take at most half of them. */
+  connections: number;
 }
 
 export interface Fleet {
@@ -42,7 +44,7 @@ export interface Fleet {
 }
 
 /** The agent source: osquery's TLS remote API, wired to the store, the events and the cache of hosts. */
-export function createFleet({ db, store, pubsub, logger, config, secrets, agentConfig, maxRows, onEventsLost, lastSeenFlushMs }: FleetDeps): Fleet {
+export function createFleet({ db, store, pubsub, logger, config, secrets, agentConfig, maxRows, onEventsLost, lastSeenFlushMs, connections }: FleetDeps): Fleet {
   const hosts = createAgentHosts({ db, logger, ...(lastSeenFlushMs !== undefined ? { flushIntervalMs: lastSeenFlushMs } : {}) });
   // Whatever another instance (or this one) changed about a host, its cached state is read again.
   pubsub.listen("agentChanged", (event) => hosts.forget(event.hostId));
@@ -62,6 +64,8 @@ export function createFleet({ db, store, pubsub, logger, config, secrets, agentC
       pendingMs: pendingWindowMs(config.distributedIntervalSeconds),
       maxRows,
       maxOutstanding: config.inventoryConcurrency,
+      // The other half serves enrollments, hand-outs, last-seen writes and reads.
+      maxStoring: Math.max(1, Math.floor(connections / 2)),
     }),
     logs,
     secrets,

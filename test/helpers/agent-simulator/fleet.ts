@@ -1,3 +1,4 @@
+import { createLimiter } from "../../../src/concurrency.js";
 import { createAgent, type Agent, type AgentOptions } from "./agent.js";
 import { createCatalog, type Catalog } from "./catalog.js";
 import { createSimulatedHost, type ChurnRates, type SimulatedHost } from "./host.js";
@@ -58,22 +59,8 @@ export function platformOf(seed: number, index: number, weights: Partial<Record<
   return entries[entries.length - 1]![0];
 }
 
-/** A counting semaphore for requests in flight. */
-export function createLimiter(max: number): <T>(run: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (run) => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await run();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
+/** Requests in flight are bounded with the service's own semaphore. */
+export { createLimiter };
 
 export function createFleet(options: FleetOptions): Fleet {
   const seed = options.seed ?? 1;
