@@ -104,7 +104,7 @@ describe.each(backends)("inventories handed out at once are bounded per instance
   });
 });
 
-describe.each(backends)("inventory writes stored at once are bounded, on %s", (backend) => {
+describe.each(backends)("inventory writes: bounded, and beside log batches, on %s", (backend) => {
   let h: Harness;
   let origin: string;
   const post = (path: string, body: unknown) => postAgent(origin, path, body, { ca: h.pki!.ca });
@@ -153,20 +153,6 @@ describe.each(backends)("inventory writes stored at once are bounded, on %s", (b
     const stored = await Promise.all(hosts.map(({ host, handed }) => inventory.accept(host, answer(handed))));
     expect(stored.map((s) => s?.status)).toEqual(Array(6).fill("SUCCEEDED"));
     expect(peak).toBe(2);
-  });
-});
-
-describe.each(backends)("an agent's log batches and inventory writes at the same time, on %s", (backend) => {
-  let h: Harness;
-  let origin: string;
-  const post = (path: string, body: unknown) => postAgent(origin, path, body, { ca: h.pki!.ca });
-
-  beforeAll(async () => {
-    h = await createHarness(backend, ubuntu(), { fleet: {}, collectLocal: false });
-    origin = await h.listen();
-  });
-  afterAll(async () => {
-    await h?.dispose();
   });
 
   it("when result lines arrive while the host's inventory is stored, then both are stored and neither waits on the other in a deadlock", async () => {
