@@ -11,6 +11,15 @@ export const PageInfoFragment = graphql(`
   }
 `);
 
+export const ChangeCountsFragment = graphql(`
+  fragment ConsoleChangeCounts on ChangeCounts {
+    added
+    removed
+    upgraded
+    downgraded
+  }
+`);
+
 export const HostRowFragment = graphql(`
   fragment HostRow on Host {
     id
@@ -126,10 +135,7 @@ export const SnapshotsQuery = graphql(`
           # The counts of every kind (upgrades too); no change itself is read.
           changes(first: 0) {
             counts {
-              added
-              removed
-              upgraded
-              downgraded
+              ...ConsoleChangeCounts
             }
           }
         }
@@ -145,10 +151,7 @@ export const ChangeFieldsFragment = graphql(`
   fragment ConsoleDiff on SnapshotDiffConnection {
     totalCount
     counts {
-      added
-      removed
-      upgraded
-      downgraded
+      ...ConsoleChangeCounts
     }
     from {
       id
@@ -301,10 +304,7 @@ export const CollectMutation = graphql(`
       # Counted as the timeline counts them: an upgrade is one change, not an app added and one removed.
       changes(first: 0) {
         counts {
-          added
-          removed
-          upgraded
-          downgraded
+          ...ConsoleChangeCounts
         }
       }
       host {
