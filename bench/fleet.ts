@@ -18,14 +18,15 @@
  * BENCH_FLEET_SIM_CONCURRENCY (requests in flight per simulator process; every host's by default),
  * BENCH_FLEET_RAMP_SECONDS, BENCH_FLEET_STEADY_SECONDS, BENCH_FLEET_WRK_ROUNDS and
  * BENCH_FLEET_WRK_SECONDS tune the phases. AGENT_INVENTORY_CONCURRENCY and DATABASE_POOL_SIZE, when set,
- * are passed to the service (the run prints them).
+ * are passed to the service (the run prints them). BENCH_CPU_PROFILE_DIR and BENCH_SIM_CPU_PROFILE_DIR write
+ * --cpu-prof profiles of the service and of each simulator process.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { backendIsLocal, clockTicksPerSecond, cpuTicks, startChildServer, type ChildServer } from "./latest-data/processes.js";
+import { backendIsLocal, clockTicksPerSecond, cpuTicks, startChildServer, type ChildServer, type LogLine } from "./latest-data/processes.js";
 import { createBackendMeter } from "./fleet/backends.js";
 import { startFleetService } from "./fleet/service.js";
 import { startSimulator, type Simulator } from "./fleet/simulator.js";
@@ -266,6 +267,7 @@ benchMain(async (databaseUrl, out) => {
     }
     out(`  simulator CPU ${fmt(simSteady)} s (${fmt((simSteady / windowSeconds) * 100, 0)}% of a core) = ${fmt((simSteady * 1e6) / windowRequests)} µs per request`);
     out(`whole run: simulator CPU ${fmt(simTotal)} s for ${fmt(Object.values(report.requests).reduce((a, b) => a + b, 0), 0)} requests; failures ${JSON.stringify(report.failures)}; transport errors ${JSON.stringify(report.transportErrors)}, by kind ${JSON.stringify(report.transportErrorKinds)}`);
+    out(`the service's warnings and errors: ${serviceTroubles(service.logs)}`);
     out();
     out(`empty check-ins (distributed/read) under wrk, 10 connections, ${WRK_ROUNDS} alternating rounds of ${WRK_SECONDS} s, medians:`);
     out(
@@ -295,6 +297,18 @@ benchMain(async (databaseUrl, out) => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** Log lines at warn or above (and any that is not JSON), counted by message, most frequent first. */
+function serviceTroubles(logs: readonly LogLine[]): string {
+  const counts = new Map<string, number>();
+  for (const line of logs) {
+    if (line["level"] !== undefined && !["warn", "error", "fatal"].includes(String(line["level"]))) continue;
+    const err = line["err"] as { code?: unknown; message?: unknown } | undefined;
+    const key = `${String(line.msg)}${err ? ` (${String(err.code ?? err.message ?? "").slice(0, 80)})` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts.size === 0 ? "none" : [...counts].sort((a, b) => b[1] - a[1]).map(([msg, n]) => `${fmt(n, 0)} × ${msg}`).join("; ");
+}
 
 const ANALYZE_EVERY_S = 15;
 

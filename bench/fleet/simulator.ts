@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StatsReport } from "../../test/helpers/agent-simulator/stats.js";
 
@@ -28,12 +29,18 @@ export interface SimulatorOptions {
   args?: string[];
 }
 
+/** BENCH_SIM_CPU_PROFILE_DIR: --cpu-prof of every simulator process, written there (one file each). */
+const profileArgs = () => {
+  const dir = process.env["BENCH_SIM_CPU_PROFILE_DIR"];
+  return dir ? ["--cpu-prof", "--cpu-prof-dir", resolve(dir)] : [];
+};
+
 /** Runs the simulator CLI as a child process (itself spreading hosts over child processes) until stopped. */
 export function startSimulator(options: SimulatorOptions): Simulator {
   const child = spawn(
     process.execPath,
     [
-      "--import", "tsx", "test/helpers/agent-simulator/cli.ts",
+      "--import", "tsx", ...profileArgs(), "test/helpers/agent-simulator/cli.ts",
       "--url", options.url, "--enroll-secret-file", options.secretFile,
       "--hosts", String(options.hosts), "--processes", String(options.processes),
       "--duration", String(options.durationSeconds), "--distributed-interval", String(options.distributedIntervalSeconds),

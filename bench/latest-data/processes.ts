@@ -11,6 +11,8 @@ export interface ChildServer {
   pid: number;
   endpoint: string;
   waitForLog(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
+  /** Every JSON log line it has printed so far (a line that is not JSON as `{ msg }`). */
+  readonly logs: readonly LogLine[];
   /** SIGTERM, then SIGKILL if it has not exited after graceMs. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -85,7 +87,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
 
   try {
     const line = await waitForLog((l) => l.msg === options.listening && typeof l["url"] === "string", options.timeoutMs);
-    return { label: options.label, pid: child.pid!, endpoint: String(line["url"]), waitForLog, stop };
+    return { label: options.label, pid: child.pid!, endpoint: String(line["url"]), waitForLog, logs, stop };
   } catch (error) {
     await stop(2000);
     throw error;

@@ -179,7 +179,8 @@ async function runChildren(argv: string[], hosts: number, processes: number, fir
   const children = Array.from({ length: processes }, (_, p) => {
     const share = Math.floor(hosts / processes) + (p < hosts % processes ? 1 : 0);
     const start = firstIndex + p * Math.floor(hosts / processes) + Math.min(p, hosts % processes);
-    return spawn(process.execPath, ["--import", "tsx", self, ...base, "--hosts", String(share), "--first-index", String(start)], {
+    // The parent's node flags (its loader, --cpu-prof and its directory) apply to the hosts' processes too.
+    return spawn(process.execPath, [...process.execArgv, self, ...base, "--hosts", String(share), "--first-index", String(start)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
   });
