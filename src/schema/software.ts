@@ -55,6 +55,12 @@ function decodeTitleCursor(value: string, argument: string): TitlePosition {
   return { source: checkSource(parsed[1], argument), name: checkText(parsed[2], argument, 4096) };
 }
 
+/** Titles with their versions: one more read for all of them. */
+async function withVersions(ctx: Context, titles: SoftwareTitle[]): Promise<Title[]> {
+  const versions = await ctx.software.versions(titles);
+  return titles.map((title) => ({ ...title, versions: versions.get(titleKey(title)) ?? [] }));
+}
+
 async function titlePage(ctx: Context, args: PagingArgs & { filter?: Parameters<typeof checkFilter>[0] }) {
   const { first, last } = pageSize(args);
   const filter = checkFilter(args.filter);
@@ -68,8 +74,7 @@ async function titlePage(ctx: Context, args: PagingArgs & { filter?: Parameters<
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (first === null) page.reverse();
-  const versions = await ctx.software.versions(page);
-  const edges = page.map((title) => ({ cursor: encodeTitleCursor(title), node: { ...title, versions: versions.get(titleKey(title)) ?? [] } }));
+  const edges = (await withVersions(ctx, page)).map((title) => ({ cursor: encodeTitleCursor(title), node: title }));
   const connection: Connection<Title> & { totalCount: number } = {
     edges,
     pageInfo: {
@@ -101,6 +106,25 @@ builder.queryField("software", (t) =>
     },
     { name: "SoftwareTitleEdge" },
   ),
+);
+
+builder.queryField("softwareTitles", (t) =>
+  t.field({
+    type: [SoftwareTitleRef],
+    description:
+      "The titles of an app by its exact name (byte for byte, as in softwareHosts), with host counts and versions: the one " +
+      "from `source`, or without `source` one per source that has the name (deb_packages and rpm_packages can share one), " +
+      "in the order of `software`. Empty when no host's newest inventory has it.",
+    args: {
+      name: t.arg.string({ required: true }),
+      source: t.arg.string({ required: false }),
+    },
+    resolve: async (_parent, args, ctx) => {
+      const name = checkText(args.name, "name", 4096);
+      const source = args.source == null ? undefined : checkSource(args.source, "source");
+      return withVersions(ctx, await ctx.software.titlesNamed(name, source));
+    },
+  }),
 );
 
 builder.queryField("softwareHosts", (t) =>

@@ -1,4 +1,5 @@
 import type { Read } from "../db/read.js";
+import { SoftwareSource } from "../inventory/types.js";
 import { Prisma, type Host, type PrismaClient } from "../generated/prisma/client.js";
 import { APP_COLUMNS, APPS, exactApps, exactText, type AppFilter, type StoredApp } from "./app-queries.js";
 import { computeDiff, type AppChange } from "./history.js";
@@ -10,6 +11,7 @@ import {
   titleCountStatement,
   titlePageStatement,
   type SoftwareHostFilter,
+  type TitleFilterValues,
   type TitlePosition,
 } from "./software-statements.js";
 import { sortKeyOf } from "./sort-key.js";
@@ -42,8 +44,13 @@ export interface TitleChange {
 
 export interface SoftwareQueries {
   /** A page of titles after or before a position, in order; one more than asked tells whether there are more. */
-  titles(filter: AppFilter, range: { after: TitlePosition | null; before: TitlePosition | null }, direction: "asc" | "desc", take: number): Promise<SoftwareTitle[]>;
+  titles(filter: TitleFilterValues, range: { after: TitlePosition | null; before: TitlePosition | null }, direction: "asc" | "desc", take: number): Promise<SoftwareTitle[]>;
   countTitles(filter: AppFilter): Promise<number>;
+  /**
+   * The titles of this exact name that some host has now: the one of `source`, or one per source that
+   * has it, in the order of `titles` (by source, as the name is the same).
+   */
+  titlesNamed(name: string, source: string | undefined): Promise<SoftwareTitle[]>;
   /** Versions of each title, with host counts, most hosts first. */
   versions(titles: TitlePosition[]): Promise<Map<string, SoftwareVersionCount[]>>;
   /** Hosts whose newest inventory has the app, within `range` of ids, in `direction`, at most `take`. */
@@ -63,7 +70,7 @@ export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name])
 /**
  * Fleet-wide reads of the hosts' newest inventories. Host counts are kept per title and per version
  * as collections land (software-catalog.ts), so a page of titles reads about as many rows as it
- * shows, whatever the size of the fleet. software and softwareHosts go through Database.read
+ * shows, whatever the size of the fleet. software, softwareTitles and softwareHosts go through Database.read
  * (software-statements.ts); softwareChanges through Prisma's $queryRaw.
  */
 export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Read }): SoftwareQueries {
@@ -84,12 +91,16 @@ export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Re
       WHERE a.software_id IN (${softwareIds(filter)}) AND (a.first_seen_at >= ${since}::timestamptz OR a.removed_at >= ${since}::timestamptz)
         AND e.at >= ${since}::timestamptz) AS e`;
   const count = async (statement: Parameters<Read>) => (await read<{ n: number }>(...statement))[0]?.n ?? 0;
+  const titles: SoftwareQueries["titles"] = async (filter, range, direction, take) => {
+    const rows = await read<SoftwareTitle>(...titlePageStatement(filter, range, direction, take));
+    for (const row of rows) row.name = exactText(row.name);
+    return rows;
+  };
+  // A title is one (source, name): a name has at most one per source.
+  const sourceCount = Object.keys(SoftwareSource).length;
   return {
-    async titles(filter, range, direction, take) {
-      const rows = await read<SoftwareTitle>(...titlePageStatement(filter, range, direction, take));
-      for (const row of rows) row.name = exactText(row.name);
-      return rows;
-    },
+    titles,
+    titlesNamed: (name, source) => titles({ name, source }, { after: null, before: null }, "asc", sourceCount),
     countTitles: (filter) => count(titleCountStatement(filter)),
     async versions(titles) {
       const result = new Map<string, SoftwareVersionCount[]>();

@@ -1,5 +1,5 @@
 /**
- * The statements of the fleet-wide software reads (software, softwareHosts), as text: the store sends
+ * The statements of the fleet-wide software reads (software, softwareTitles, softwareHosts), as text: the store sends
  * them through Database.read, and bench/read-queries' baseline imports the same text.
  */
 import type { Statement } from "../db/read.js";
@@ -17,6 +17,8 @@ export const COUNTED_TITLES_SQL = `(SELECT t.id, t.source, t.name, t.sort_key, c
 export interface TitleFilterValues {
   /** Case-insensitive substring of the name. */
   nameContains?: string | null | undefined;
+  /** The exact name, byte for byte (found through its sort key, as softwareHosts finds it). */
+  name?: string | null | undefined;
   source?: string | null | undefined;
 }
 
@@ -59,6 +61,10 @@ function titleSet(filter: TitleFilterValues, bounds: { op: "<" | ">"; position: 
   if (filter.nameContains) {
     parts.push(`t.name ILIKE ${param(`%${escapeLike(filter.nameContains)}%`)} ESCAPE '\\'`);
     name.push("n");
+  }
+  if (filter.name != null) {
+    parts.push(`t.sort_key = ${param(Buffer.from(sortKeyOf(filter.name)))}::bytea AND t.name = ${param(filter.name)}`);
+    name.push("e");
   }
   if (filter.source) {
     parts.push(`t.source = ${param(filter.source)}`);

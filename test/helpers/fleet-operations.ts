@@ -88,6 +88,18 @@ export const CollectHostMutation = graphql(`
   }
 `);
 
+export const SoftwareTitleFields = graphql(`
+  fragment SoftwareTitleFields on SoftwareTitle {
+    name
+    source
+    hostCount
+    versions {
+      version
+      hostCount
+    }
+  }
+`);
+
 export const SoftwareQuery = graphql(`
   query Software($filter: AppFilter, $first: Int, $after: String, $last: Int, $before: String) {
     software(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
@@ -95,18 +107,20 @@ export const SoftwareQuery = graphql(`
       edges {
         cursor
         node {
-          name
-          source
-          hostCount
-          versions {
-            version
-            hostCount
-          }
+          ...SoftwareTitleFields
         }
       }
       pageInfo {
         ...PageInfoFields
       }
+    }
+  }
+`);
+
+export const SoftwareTitlesQuery = graphql(`
+  query SoftwareTitles($name: String!, $source: String) {
+    softwareTitles(name: $name, source: $source) {
+      ...SoftwareTitleFields
     }
   }
 `);
