@@ -11,8 +11,6 @@ import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/s
 import { graphiqlCsp } from "../../src/server/graphiql.js";
 import { effectiveTheme, nextTheme, parseTheme } from "../../web/src/theme.js";
 import { createTokenStore, type TokenStorage } from "../../web/src/token.js";
-import { compareTitles, findTitle } from "../../web/src/titles.js";
-import { sortKeyOf } from "../../src/store/sort-key.js";
 
 // The web console's own logic: pure modules of web/src, run here in Node.
 
@@ -463,38 +461,6 @@ describe("where a version may wrap", () => {
   ])("when the version is %s, then it wraps only after a separator", (version, pieces) => {
     expect(versionPieces(version)).toEqual(pieces);
     expect(versionPieces(version).join("")).toBe(version);
-  });
-});
-
-describe("finding one software title in the pages of software(nameContains)", () => {
-  const title = (name: string, source = "deb_packages") => ({ name, source, hostCount: 1 });
-
-  it("when the names are sorted as the API sorts them, then case is ignored first, then names compare by code point, then sources", () => {
-    // U+FF21 sorts before U+1F600 by code point (and UTF-8 bytes), after it by UTF-16 code unit.
-    const names = ["perl", "Perl", "libperl5.34", "PERL-base", "zlib", "7-Zip", "Äpfel", "apt", "\u{1F600}", "\uFF21"];
-    const sorted = [...names].map((name) => title(name)).sort(compareTitles).map((t) => t.name);
-    // The server's own key (src/store/sort-key.ts), then the name's UTF-8 bytes (COLLATE "C").
-    const server = [...names].sort((a, b) => Buffer.compare(Buffer.from(sortKeyOf(a)), Buffer.from(sortKeyOf(b))) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    expect(sorted).toEqual(server);
-    expect(sorted.indexOf("\uFF21")).toBeLessThan(sorted.indexOf("\u{1F600}"));
-    expect(compareTitles(title("acl", "deb_packages"), title("acl", "rpm_packages"))).toBeLessThan(0);
-    // Without a source on one side, a title of that name is neither before nor after it.
-    expect(compareTitles(title("acl", "rpm_packages"), { name: "acl", source: "" })).toBe(0);
-  });
-
-  it.each([
-    ["the title is on the page", { name: "perl", source: "deb_packages" }, ["libperl5.34", "perl", "perl-base"], true, { found: title("perl") }],
-    ["any source is asked for and the name is on the page", { name: "acl", source: "" }, ["acl"], false, { found: title("acl") }],
-    ["the page ends before the title's place and there is a next page", { name: "perl", source: "deb_packages" }, ["libalgorithm-diff-perl", "libperl5.34"], true, { next: "end" }],
-    ["the page ends before the title's place and is the last", { name: "perl", source: "deb_packages" }, ["libperl5.34"], false, { missing: true }],
-    ["the page has passed the title's place", { name: "perl", source: "deb_packages" }, ["liberl", "perl-base"], true, { missing: true }],
-    ["the page is empty", { name: "perl", source: "deb_packages" }, [], false, { missing: true }],
-  ] as const)("when %s, then the search says so", (_case, target, names, hasNextPage, expected) => {
-    expect(findTitle(target, { titles: names.map((n) => title(n)), hasNextPage, endCursor: "end" })).toEqual(expected);
-  });
-
-  it("when another source has the name, then a target with a source does not take it", () => {
-    expect(findTitle({ name: "acl", source: "rpm_packages" }, { titles: [title("acl", "deb_packages")], hasNextPage: true, endCursor: "end" })).toEqual({ next: "end" });
   });
 });
 

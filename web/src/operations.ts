@@ -210,6 +210,18 @@ export const SnapshotDiffQuery = graphql(`
   }
 `);
 
+export const SoftwareTitleFragment = graphql(`
+  fragment ConsoleSoftwareTitle on SoftwareTitle {
+    name
+    source
+    hostCount
+    versions {
+      version
+      hostCount
+    }
+  }
+`);
+
 export const SoftwareQuery = graphql(`
   query ConsoleSoftware($first: Int, $after: String, $last: Int, $before: String, $filter: AppFilter) {
     software(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
@@ -217,18 +229,20 @@ export const SoftwareQuery = graphql(`
       edges {
         cursor
         node {
-          name
-          source
-          hostCount
-          versions {
-            version
-            hostCount
-          }
+          ...ConsoleSoftwareTitle
         }
       }
       pageInfo {
         ...ConsolePageInfo
       }
+    }
+  }
+`);
+
+export const SoftwareTitlesQuery = graphql(`
+  query ConsoleSoftwareTitles($name: String!, $source: String) {
+    softwareTitles(name: $name, source: $source) {
+      ...ConsoleSoftwareTitle
     }
   }
 `);

@@ -2,15 +2,14 @@ import { useQuery } from "@urql/preact";
 import { isRefusedInput } from "../errors.js";
 import { useEffect, useState } from "preact/hooks";
 import { changeVersions, count, platformLabel } from "../format.js";
-import { SoftwareChangesQuery, SoftwareHostsQuery, SoftwareQuery } from "../operations.js";
+import type { ConsoleSoftwareTitleFragment } from "../gql/graphql.js";
+import { SoftwareChangesQuery, SoftwareHostsQuery, SoftwareQuery, SoftwareTitlesQuery } from "../operations.js";
 import { CHANGE_DAYS, DEFAULT_CHANGE_DAYS, hostRoute, titleRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
-import { findTitle } from "../titles.js";
 import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, SkeletonRows, Time, useDebounced, useNow } from "../ui.js";
 import { HostRowCells } from "./hosts.js";
 
 const TITLES_PAGE_SIZE = 50;
-const TITLES_LOOKUP_PAGE_SIZE = 100;
 
 export function SoftwarePage({ route }: { route: Extract<Route, { page: "software" }> }) {
   const { navigate } = useRouter();
@@ -92,28 +91,51 @@ export function SoftwarePage({ route }: { route: Extract<Route, { page: "softwar
   );
 }
 
-export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> }) {
+type TitleRoute = Extract<Route, { page: "title" }>;
+
+type Version = ConsoleSoftwareTitleFragment["versions"][number];
+
+/** Chips that narrow the hosts below to one version, after an "all versions" chip when `all` (its host count) is given. */
+function VersionChips({ route, label, versions, all }: { route: TitleRoute; label: string; versions: readonly Version[]; all?: number }) {
   const { navigate } = useRouter();
+  return (
+    <ul class="versions" role="list" aria-label={label}>
+      {all !== undefined ? (
+        <li>
+          <button
+            type="button"
+            class={route.version === null && route.days === null ? "chip active" : "chip"}
+            aria-pressed={route.version === null && route.days === null}
+            onClick={() => navigate({ ...route, version: null, days: null })}
+          >
+            all versions <span class="muted">{all}</span>
+          </button>
+        </li>
+      ) : null}
+      {versions.map((v) => (
+        <li key={String(v.version)}>
+          <button
+            type="button"
+            class={route.version === (v.version ?? "") && route.days === null ? "chip active" : "chip"}
+            aria-pressed={route.version === (v.version ?? "") && route.days === null}
+            disabled={v.version == null}
+            title={v.version == null ? "hosts without a version cannot be listed by version" : undefined}
+            onClick={() => navigate({ ...route, version: v.version ?? "", days: null })}
+          >
+            {v.version ?? "no version"} <span class="muted">{v.hostCount}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function TitlePage({ route }: { route: TitleRoute }) {
   const now = useNow();
-  // The title's versions: the software list narrowed to its name, read page by page (titles.ts) until
-  // the exact title. The page reached belongs to the title it was read for, as a cursor to its list.
-  const key = `${route.source}\u0000${route.name}`;
-  const [lookup, setLookup] = useState<{ key: string; after: string | null }>({ key, after: null });
-  const after = lookup.key === key ? lookup.after : null;
-  const [titles] = useQuery({
-    query: SoftwareQuery,
-    variables: { first: TITLES_LOOKUP_PAGE_SIZE, after, filter: { nameContains: route.name, ...(route.source ? { source: route.source } : {}) } },
-  });
-  const connection = titles.data?.software;
-  const search = connection
-    ? findTitle(route, { titles: connection.edges.map((e) => e.node), hasNextPage: connection.pageInfo.hasNextPage, endCursor: connection.pageInfo.endCursor ?? null })
-    : null;
-  const next = search && "next" in search ? search.next : null;
-  useEffect(() => {
-    if (next) setLookup({ key, after: next });
-  }, [key, next]);
-  const title = search && "found" in search ? search.found : undefined;
-  const missing = search !== null && "missing" in search;
+  // Without a source, every source's title of the name: the hosts and changes below span them all.
+  const [{ data, error }] = useQuery({ query: SoftwareTitlesQuery, variables: { name: route.name, ...(route.source ? { source: route.source } : {}) } });
+  const titles = data?.softwareTitles;
+  const only = titles?.length === 1 ? titles[0] : undefined;
   return (
     <section>
       <header class="page-head">
@@ -123,40 +145,28 @@ export function TitlePage({ route }: { route: Extract<Route, { page: "title" }> 
         <h1>{route.name}</h1>
         <p class="muted">
           {route.source || "any source"}
-          {title ? ` · on ${count(title.hostCount, "host")}` : ""}
+          {only ? ` · on ${count(only.hostCount, "host")}` : ""}
+          {titles && titles.length > 1 ? ` · ${titles.map((t) => `${t.source} on ${count(t.hostCount, "host")}`).join(", ")}` : ""}
         </p>
       </header>
       <h2>Versions</h2>
-      {titles.error && !titles.data ? <ErrorBox error={titles.error} /> : null}
-      {(!titles.data && !titles.error) || next ? <SkeletonBlock lines={2} /> : null}
-      {missing ? <p class="muted">No host has this software in its newest inventory.</p> : null}
-      {title ? (
-        <ul class="versions" role="list">
-          <li>
-            <button
-              type="button"
-              class={route.version === null && route.days === null ? "chip active" : "chip"}
-              aria-pressed={route.version === null && route.days === null}
-              onClick={() => navigate({ ...route, version: null, days: null })}
-            >
-              all versions <span class="muted">{title.hostCount}</span>
-            </button>
-          </li>
-          {title.versions.map((v) => (
-            <li key={String(v.version)}>
-              <button
-                type="button"
-                class={route.version === (v.version ?? "") && route.days === null ? "chip active" : "chip"}
-                aria-pressed={route.version === (v.version ?? "") && route.days === null}
-                disabled={v.version == null}
-                title={v.version == null ? "hosts without a version cannot be listed by version" : undefined}
-                onClick={() => navigate({ ...route, version: v.version ?? "", days: null })}
-              >
-                {v.version ?? "no version"} <span class="muted">{v.hostCount}</span>
-              </button>
-            </li>
+      {error && !titles ? <ErrorBox error={error} /> : null}
+      {!titles && !error ? <SkeletonBlock lines={2} /> : null}
+      {titles?.length === 0 ? <p class="muted">No host has this software in its newest inventory.</p> : null}
+      {only ? <VersionChips route={route} label="Versions" versions={only.versions} all={only.hostCount} /> : null}
+      {titles && titles.length > 1 ? (
+        <>
+          {/* A host reports one software table, so no host is counted under two sources. */}
+          <VersionChips route={route} label="Every source" versions={[]} all={titles.reduce((n, t) => n + t.hostCount, 0)} />
+          {titles.map((title) => (
+            <div key={title.source} class="title-source">
+              <h3>
+                <Link to={titleRoute(route.name, title.source)}>{title.source}</Link> <span class="muted">on {count(title.hostCount, "host")}</span>
+              </h3>
+              <VersionChips route={route} label={`Versions from ${title.source}`} versions={title.versions} />
+            </div>
           ))}
-        </ul>
+        </>
       ) : null}
       <nav class="tabs" aria-label="Views of this software">
         <Link to={{ ...route, days: null }} aria-current={route.days === null ? "page" : undefined}>
