@@ -11,6 +11,7 @@ import { isTypingTarget, nextRow, rowKeyAction, type KeyLike } from "../../web/s
 import { graphiqlCsp } from "../../src/server/graphiql.js";
 import { effectiveTheme, nextTheme, parseTheme } from "../../web/src/theme.js";
 import { createTokenStore, type TokenStorage } from "../../web/src/token.js";
+import { appendPage } from "../../web/src/snapshot-pages.js";
 
 // The web console's own logic: pure modules of web/src, run here in Node.
 
@@ -461,6 +462,20 @@ describe("where a version may wrap", () => {
   ])("when the version is %s, then it wraps only after a separator", (version, pieces) => {
     expect(versionPieces(version)).toEqual(pieces);
     expect(versionPieces(version).join("")).toBe(version);
+  });
+});
+
+describe("a list read a page at a time", () => {
+  const edges = (...cursors: string[]) => cursors.map((cursor) => ({ cursor }));
+
+  it.each([
+    ["an older page follows", edges("c", "b"), edges("a"), edges("c", "b", "a")],
+    ["the answer repeats the pages shown before it", edges("c", "b"), edges("c", "b", "a"), edges("c", "b", "a")],
+    ["a new snapshot pushed the last one shown onto the next page", edges("d", "c", "b"), edges("b", "a"), edges("d", "c", "b", "a")],
+    ["nothing is shown yet", [], edges("b", "a"), edges("b", "a")],
+    ["the page is empty", edges("b"), [], edges("b")],
+  ])("when %s, then each edge is listed once, in order", (_case, shown, more, expected) => {
+    expect(appendPage(shown, more)).toEqual(expected);
   });
 });
 

@@ -4,9 +4,10 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { AppOrder, ConsoleAppsQuery } from "../gql/graphql.js";
 import { codeOf, describeError, isRefusedInput, snapshotFailure } from "../errors.js";
 import { count, formatBytes, platformLabel, versionPieces } from "../format.js";
-import { AppsQuery, CollectMutation, HostQuery, SnapshotsQuery } from "../operations.js";
+import { AppsQuery, CollectMutation, HostQuery } from "../operations.js";
 import { ariaSortOf, toggledAppOrder, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
+import { useSnapshotPages } from "../snapshot-pages.js";
 import { Badge, ChangeCounts, type ChangeCountsValue, ErrorBox, LoadMore, NAV_ROW, SearchInput, SkeletonBlock, Time, useDebounced, useNow } from "../ui.js";
 import { OnlineBadge } from "./hosts.js";
 
@@ -229,12 +230,10 @@ function Apps({
 }
 
 function Timeline({ hostId }: { hostId: string }) {
-  const [after, setAfter] = useState<string | null>(null);
   const now = useNow();
-  const [{ data, error, fetching }] = useQuery({ query: SnapshotsQuery, variables: { hostId, first: SNAPSHOTS_PAGE_SIZE, after } });
-  const snapshots = data?.snapshots;
-  if (error && !snapshots) return <ErrorBox error={error} />;
-  if (!snapshots) return <SkeletonBlock lines={4} />;
+  const snapshots = useSnapshotPages(hostId, SNAPSHOTS_PAGE_SIZE);
+  if (snapshots.first.error && snapshots.hasNextPage === null) return <ErrorBox error={snapshots.first.error} />;
+  if (snapshots.hasNextPage === null) return <SkeletonBlock lines={4} />;
   if (snapshots.edges.length === 0) return <p class="muted">No snapshots yet.</p>;
   return (
     <>
@@ -262,7 +261,8 @@ function Timeline({ hostId }: { hostId: string }) {
           );
         })}
       </ol>
-      {snapshots.pageInfo.hasNextPage ? <LoadMore auto={false} busy={fetching} label="Older snapshots" onVisible={() => !fetching && setAfter(snapshots.pageInfo.endCursor ?? null)} /> : null}
+      {snapshots.olderError ? <ErrorBox error={snapshots.olderError} /> : null}
+      {snapshots.hasNextPage ? <LoadMore auto={false} busy={snapshots.loadingOlder} label="Older snapshots" onVisible={snapshots.loadOlder} /> : null}
     </>
   );
 }
