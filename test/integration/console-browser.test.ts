@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAgent, createSimulatedHost, Severity, type Agent, type Platform } from "../helpers/agent-simulator/index.js";
 import { backends } from "../helpers/backends.js";
 import { browserAvailability, launchOfflineChromium, screenshotPath, type OfflineBrowser } from "../helpers/browser.js";
-import { CollectHostMutation, FleetHostsQuery, HostPlatformsQuery, SoftwareChangesQuery } from "../helpers/fleet-operations.js";
-import { SnapshotChangesQuery, SnapshotDiffQuery } from "../helpers/operations.js";
+import { CollectHostMutation, FleetHostsQuery, HostPlatformsQuery, SoftwareChangesQuery, SoftwareHostsQuery, SoftwareTitlesQuery } from "../helpers/fleet-operations.js";
+import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../helpers/operations.js";
 import type { SqlResult } from "../helpers/agent-simulator/sql.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, TEST_FLEET, type Harness } from "../helpers/harness.js";
@@ -522,6 +522,11 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await page.getByRole("button", { name: "Older snapshots" }).click();
     await expect.poll(() => entries.count(), { timeout: 20_000 }).toBe(21);
     await expect(page.getByRole("button", { name: "Older snapshots" }).count()).resolves.toBe(0);
+    // A snapshot landing goes on top, and the older page stays (it was lost when the query read again).
+    await expect.poll(() => page.locator(".live.on").count(), { timeout: 10_000 }).toBe(1);
+    const landed = await collect(agent, hostId);
+    await expect.poll(() => entries.count(), { timeout: 20_000 }).toBe(22);
+    await expect.poll(() => entries.first().locator("a").getAttribute("href")).toBe(`/hosts/${encodeURIComponent(hostId)}/snapshots/${encodeURIComponent(landed.id)}`);
     expect(pageErrors).toEqual([]);
   });
 
@@ -619,6 +624,148 @@ describe.skipIf(!browser.run).each(backends)("the web console in Chromium, on %s
     await expect.poll(() => page.locator("table.hosts tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBe(Math.min(hostCount, 50));
     await expect.poll(() => page.locator(".versions .chip").count()).toBeGreaterThan(1);
     await screenshots(page, "software-title");
+
+    // Without a source, a name Ubuntu and RHEL hosts both have: each source's title, and the hosts of both.
+    const shared = ["openssl", "sudo", "systemd", "tzdata", "rsync", "less"];
+    let titles: { source: string; hostCount: number; versions: unknown[] }[] = [];
+    let both = "";
+    for (const candidate of shared) {
+      titles = expectNoGraphQLErrors(await gql(SoftwareTitlesQuery, { name: candidate })).softwareTitles;
+      both = candidate;
+      if (titles.length > 1) break;
+    }
+    expect(titles.map((t) => t.source)).toEqual(["deb_packages", "rpm_packages"]);
+    const hosts = expectNoGraphQLErrors(await gql(SoftwareHostsQuery, { name: both, first: 100 })).softwareHosts;
+    expect(hosts.totalCount).toBe(titles[0]!.hostCount + titles[1]!.hostCount);
+    const any = await open(`/software/title?name=${encodeURIComponent(both)}`);
+    await expect
+      .poll(() => any.locator(".page-head .muted").innerText(), { timeout: 20_000 })
+      .toBe(`any source · ${titles.map((t) => `${t.source} on ${t.hostCount} host${t.hostCount === 1 ? "" : "s"}`).join(", ")}`);
+    await expect.poll(() => any.locator(".title-source h3 a").allInnerTexts()).toEqual(["deb_packages", "rpm_packages"]);
+    await expect(any.getByRole("button", { name: `all versions ${hosts.totalCount}` }).count()).resolves.toBe(1);
+    for (const title of titles) {
+      await expect(any.getByRole("list", { name: `Versions from ${title.source}` }).getByRole("button").count()).resolves.toBe(title.versions.length);
+    }
+    await expect.poll(() => any.locator("table.hosts tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBe(Math.min(hosts.totalCount, 50));
+    await screenshots(any, "software-title-any-source");
+    // A source's heading narrows the page to its title.
+    await any.locator(".title-source h3 a", { hasText: "rpm_packages" }).click();
+    await expect.poll(() => any.url()).toContain("source=rpm_packages");
+    await expect.poll(() => any.locator(".page-head .muted").innerText()).toBe(`rpm_packages · on ${titles[1]!.hostCount} host${titles[1]!.hostCount === 1 ? "" : "s"}`);
+    await expect.poll(() => any.locator("table.hosts tbody tr:not(.skeleton-row)").count(), { timeout: 20_000 }).toBe(Math.min(titles[1]!.hostCount, 50));
+
+    // A name no host has.
+    const none = await open("/software/title?name=no-such-software&source=deb_packages");
+    await expect(none.getByText("No host has this software in its newest inventory.").waitFor({ timeout: 20_000 })).resolves.toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when a host has more snapshots than the picker's first page, then older ones load from the keyboard, the choice is kept, and one past the 50th is compared with", async () => {
+    const agent = agents[21]!;
+    const hostId = await hostIdOf(agent);
+    // Its first inventory and 51 more: two older than the newest 50.
+    for (let i = 0; i < 51; i++) await collect(agent, hostId);
+    const all = expectNoGraphQLErrors(await gql(SnapshotsQuery, { hostId, first: 100 })).snapshots.edges.map((e) => e.node);
+    expect(all).toHaveLength(52);
+    expect(all.every((s) => s.status === "SUCCEEDED")).toBe(true);
+    const [newest, ...older] = all;
+    const oldest = older.at(-1)!.id;
+
+    const page = await open(`/hosts/${encodeURIComponent(hostId)}/snapshots/${encodeURIComponent(newest!.id)}`);
+    const select = page.getByLabel("Compare with");
+    const values = () => select.locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    // The newest 50, less this one.
+    await expect.poll(values, { timeout: 20_000 }).toEqual(["", ...older.slice(0, 49).map((s) => s.id)]);
+    await expect.poll(() => page.getByRole("status").innerText()).toBe("49 snapshots to compare with, and older ones");
+    const picked = older[9]!.id;
+    await select.selectOption(picked);
+    await expect.poll(() => page.url()).toContain(`against=${encodeURIComponent(picked)}`);
+
+    // From the keyboard: Tab from the list to the button, Enter reads the next page; the choice stays.
+    await select.focus();
+    await page.keyboard.press("Tab");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Load older snapshots");
+    await page.keyboard.press("Enter");
+    await expect.poll(values, { timeout: 20_000 }).toEqual(["", ...older.map((s) => s.id)]);
+    await expect.poll(() => page.getByRole("status").innerText()).toBe("51 snapshots to compare with");
+    await expect(page.getByRole("button", { name: "Load older snapshots" }).count()).resolves.toBe(0);
+    expect(await select.inputValue()).toBe(picked);
+    expect(page.url()).toContain(`against=${encodeURIComponent(picked)}`);
+    // The button is gone: the focus is on the list it grew, not lost to the page.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("against");
+    // A snapshot landing meanwhile joins the choices; none read before is lost.
+    await expect.poll(() => page.locator(".live.on").count(), { timeout: 10_000 }).toBe(1);
+    const landed = await collect(agent, hostId);
+    await expect.poll(values, { timeout: 20_000 }).toEqual(["", landed.id, ...older.map((s) => s.id)]);
+    expect(await select.inputValue()).toBe(picked);
+
+    await select.selectOption(oldest);
+    await expect.poll(() => page.url()).toContain(`against=${encodeURIComponent(oldest)}`);
+    const diff = expectNoGraphQLErrors(await gql(SnapshotDiffQuery, { from: oldest, to: newest!.id, first: 100 })).snapshotDiff;
+    const { added, removed, upgraded, downgraded } = diff.counts;
+    const counts = `+${added} added · −${removed} removed · ${upgraded} upgraded · ${downgraded} downgraded`;
+    await expect.poll(() => page.locator("h2", { hasText: /^Changes from .* to this snapshot$/ }).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => page.locator(".counts").innerText(), { timeout: 20_000 }).toBe(counts);
+    expect(added + removed + upgraded + downgraded).toBeGreaterThan(0);
+    const rows = page.locator("table.changes tbody tr:not(.skeleton-row)");
+    await expect.poll(() => rows.count()).toBe(Math.min(diff.totalCount, 100));
+    expect(await rows.locator("td:nth-child(2) a").allInnerTexts()).toEqual(diff.edges.map((e) => e.node.name));
+    await screenshots(page, "snapshot-against-older", { fullPage: false });
+
+    // The link, opened afresh: the snapshot it names is chosen before any older page is read.
+    const deep = await open(new URL(page.url()).pathname + new URL(page.url()).search);
+    await expect.poll(() => deep.locator(".counts").innerText(), { timeout: 20_000 }).toBe(counts);
+    await expect.poll(() => deep.getByLabel("Compare with").inputValue()).toBe(oldest);
+    await expect(deep.getByRole("button", { name: "Load older snapshots" }).count()).resolves.toBe(1);
+    await screenshots(deep, "snapshot-against-linked", { fullPage: false });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("when Tab is pressed after a page loads, then the first stop is a visible skip link, and Enter moves the focus to the page's main region", async () => {
+    const hostId = await hostIdOf(agents[2]!);
+    for (const path of ["/", `/hosts/${encodeURIComponent(hostId)}`, "/software"]) {
+      const page = await open(path);
+      await page.locator("main h1").first().waitFor({ timeout: 20_000 });
+      const skip = page.getByRole("link", { name: "Skip to main content" });
+      // Out of sight until focused.
+      expect((await skip.boundingBox())!.y + (await skip.boundingBox())!.height).toBeLessThanOrEqual(0);
+      await page.keyboard.press("Tab");
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to main content");
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        await expect.poll(() => page.evaluate(() => document.documentElement.dataset["theme"])).toBe(theme);
+        const box = (await skip.boundingBox())!;
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        // Drawn in the theme's accent, its text in the accent's text colour, over the header.
+        const style = await skip.evaluate((a) => {
+          const colour = (value: string) => {
+            const probe = document.body.appendChild(document.createElement("span"));
+            probe.style.color = value;
+            const computed = getComputedStyle(probe).color;
+            probe.remove();
+            return computed;
+          };
+          const css = getComputedStyle(a);
+          const box = a.getBoundingClientRect();
+          return {
+            background: css.backgroundColor === colour("var(--accent)"),
+            text: css.color === colour("var(--accent-text)"),
+            ring: css.outlineStyle,
+            onTop: a.contains(document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2)),
+          };
+        });
+        expect(style).toEqual({ background: true, text: true, ring: "solid", onTop: true });
+        if (path === "/") await page.screenshot({ path: await screenshotPath(`console-skip-link-${theme}`), clip: { x: 0, y: 0, width: 700, height: 120 } });
+      }
+      await page.emulateMedia({ colorScheme: "light" });
+      const url = page.url();
+      await page.keyboard.press("Enter");
+      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("MAIN");
+      expect(page.url()).toBe(url);
+      // The next Tab goes on inside the page, past the header.
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => document.activeElement?.closest("main") !== null)).toBe(true);
+    }
     expect(pageErrors).toEqual([]);
   });
 });

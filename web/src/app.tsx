@@ -153,6 +153,7 @@ export function App() {
   return (
     <RouterProvider>
       <Provider value={client}>
+        <SkipLink />
         <header class="top">
           <Link to="/" class="brand">
             osquery inventory
@@ -168,7 +169,7 @@ export function App() {
             {theme === "system" ? "◐ auto" : theme === "dark" ? "☾ dark" : "☀ light"}
           </button>
         </header>
-        <main key={attempt}>
+        <main key={attempt} id={MAIN_ID} tabIndex={-1}>
           {lost && !authRequired ? (
             <p class="notice lost" role="status">
               Lost the connection to the service: this page shows what it had and is not updated. It reconnects by itself and then reads
@@ -196,6 +197,27 @@ export function App() {
         ) : null}
       </Provider>
     </RouterProvider>
+  );
+}
+
+const MAIN_ID = "main";
+
+/**
+ * The first stop of Tab on every page: past the header's links to the page itself. It focuses the
+ * main region rather than following "#main", which would put a fragment in the page's URL.
+ */
+function SkipLink() {
+  return (
+    <a
+      class="skip-link"
+      href={`#${MAIN_ID}`}
+      onClick={(event) => {
+        event.preventDefault();
+        document.getElementById(MAIN_ID)?.focus();
+      }}
+    >
+      Skip to main content
+    </a>
   );
 }
 

@@ -1,14 +1,16 @@
 import { useQuery } from "@urql/preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ConsoleDiffFragment } from "../gql/graphql.js";
 import { isRefusedInput, snapshotFailure } from "../errors.js";
 import { asSentence, changeVersions, count, exactTime } from "../format.js";
-import { SnapshotChangesQuery, SnapshotDiffQuery, SnapshotsQuery } from "../operations.js";
+import { SnapshotChangesQuery, SnapshotDiffQuery } from "../operations.js";
 import { hostRoute, type Route } from "../route.js";
 import { Link, useRouter } from "../router.js";
+import { useSnapshotPages } from "../snapshot-pages.js";
 import { ChangeKindBadge, ErrorBox, LoadMore, NAV_ROW, SkeletonBlock, SkeletonRows, Time, useNow } from "../ui.js";
 
 const CHANGES_PAGE_SIZE = 100;
+const COMPARE_PAGE_SIZE = 50;
 
 function Changes({ hostId, diff, fetching, onMore }: { hostId: string; diff: ConsoleDiffFragment | null | undefined; fetching: boolean; onMore: (cursor: string | null) => void }) {
   return (
@@ -70,7 +72,16 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
     variables: { from: route.against ?? "", to: route.id, first: CHANGES_PAGE_SIZE, after },
     pause: route.against === null,
   });
-  const [others] = useQuery({ query: SnapshotsQuery, variables: { hostId: route.hostId, first: 50 } });
+  const others = useSnapshotPages(route.hostId, COMPARE_PAGE_SIZE);
+
+  // Once the last page is read, its button goes: the keyboard's focus moves to the list it grew, not to the page.
+  const select = useRef<HTMLSelectElement>(null);
+  const askedOlder = useRef(false);
+  useEffect(() => {
+    if (!askedOlder.current || others.loadingOlder) return;
+    askedOlder.current = false;
+    if (others.hasNextPage === false && document.activeElement === document.body) select.current?.focus();
+  }, [others.loadingOlder, others.hasNextPage]);
 
   const node = snapshotResult.data?.node;
   const snapshot = node && "collectedAt" in node ? node : null;
@@ -90,7 +101,9 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
   }
   const failure = snapshotFailure(snapshot?.error);
   const diff = route.against ? diffResult.data?.snapshotDiff : snapshot?.changes;
-  const choices = others.data?.snapshots.edges.map((e) => e.node).filter((s) => s.status === "SUCCEEDED" && s.id !== route.id) ?? [];
+  const choices = others.edges.map((e) => e.node).filter((s) => s.status === "SUCCEEDED" && s.id !== route.id);
+  // A link may compare with a snapshot older than the pages read so far: it is a choice all the same.
+  const linked = route.against && !choices.some((s) => s.id === route.against) ? { id: route.against, collectedAt: diff?.from?.collectedAt ?? null } : null;
   return (
     <section>
       <header class="page-head">
@@ -118,6 +131,7 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
             <label class="field">
               <span>Compare with</span>
               <select
+                ref={select}
                 name="against"
                 value={route.against ?? ""}
                 onChange={(e) => navigate({ ...route, against: e.currentTarget.value || null })}
@@ -128,9 +142,28 @@ export function SnapshotPage({ route }: { route: Extract<Route, { page: "snapsho
                     {exactTime(s.collectedAt)} ({count(s.appCount, "app")})
                   </option>
                 ))}
+                {linked ? <option value={linked.id}>{linked.collectedAt ? exactTime(linked.collectedAt) : "the snapshot in the link"}</option> : null}
               </select>
             </label>
+            {others.hasNextPage ? (
+              <button
+                type="button"
+                class="older"
+                // Not disabled while loading: a disabled button loses the keyboard's focus.
+                aria-disabled={others.loadingOlder}
+                onClick={() => {
+                  askedOlder.current = true;
+                  others.loadOlder();
+                }}
+              >
+                {others.loadingOlder ? "Loading…" : "Load older snapshots"}
+              </button>
+            ) : null}
+            <span class="muted older-status" role="status">
+              {others.hasNextPage !== null ? `${count(choices.length, "snapshot")} to compare with${others.hasNextPage ? ", and older ones" : ""}` : ""}
+            </span>
           </form>
+          {others.olderError ? <ErrorBox error={others.olderError} /> : null}
           <h2>
             {route.against
               ? diff?.from
