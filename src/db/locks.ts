@@ -34,6 +34,12 @@ export interface Leadership {
 // (72707369), so only our own namespace can collide with us.
 const NAMESPACE_LEADER = 0x6f_73_71_01;
 const NAMESPACE_COLLECTION = 0x6f_73_71_02;
+/**
+ * The software catalog's transaction-level lock: every transaction that finds, inserts or links
+ * catalog rows holds it shared; retention's deletes of unlinked rows hold it exclusive
+ * (src/store/software-catalog.ts, src/store/retention.ts).
+ */
+export const CATALOG_LOCK = [0x6f_73_71_03, 1] as const;
 const LEADER_KEY = 1;
 const DEFAULT_CHECK_MS = 5000;
 

@@ -4,7 +4,17 @@ import { SnapshotSource, SnapshotStatus, type AppAlteration as StoredAlteration 
 import type { AppAlteration, AppRecord, Inventory, OsVersion, SystemInfo } from "../inventory/types.js";
 import { APPS, exactText, exactTextColumn } from "./app-queries.js";
 import { appIdentity } from "./identity.js";
-import { appendCountChanges, countChanges, createCatalogCache, ensureSoftware, primeCatalog, type CatalogCache, type CatalogEntry, type SoftwareCounts } from "./software-catalog.js";
+import {
+  appendCountChanges,
+  countChanges,
+  createCatalogCache,
+  ensureSoftware,
+  primeCatalog,
+  type CatalogCache,
+  type CatalogEntry,
+  type Primed,
+  type SoftwareCounts,
+} from "./software-catalog.js";
 
 export interface RunMeta {
   collectedAt: Date;
@@ -136,7 +146,7 @@ async function localHost(tx: Tx, inventory: Inventory): Promise<number> {
 }
 
 /** Writes the snapshot of one successful collection of `hostId`, under a row lock on the host. */
-async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: RunMeta & { source: SnapshotSource }, cache: CatalogCache): Promise<Snapshot> {
+async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: RunMeta & { source: SnapshotSource }, cache: CatalogCache, primed: Primed): Promise<Snapshot> {
   // Serialises collections of one host (also across service instances sharing a database), so two
   // runs never compute their changes against the same previous state. NO KEY UPDATE, the lock an
   // UPDATE of the row takes anyway: FOR UPDATE would also wait for every transaction holding the
@@ -169,17 +179,18 @@ async function writeSuccess(tx: Tx, hostId: number, inventory: Inventory, meta: 
   // Counted as latestData will show them: a kept app keeps the alterations it was stored with.
   let alteredApps = 0;
   for (const app of inventory.apps) {
-    const key = appIdentity(app);
-    const keptApp = openByIdentity.get(key);
+    // A first inventory has nothing to match against: no identity to make.
+    const key = openByIdentity.size > 0 ? appIdentity(app) : null;
+    const keptApp = key === null ? undefined : openByIdentity.get(key);
     if (keptApp) {
-      openByIdentity.delete(key);
+      openByIdentity.delete(key!);
       kept.push(keptApp);
     } else added.push(app);
     if (keptApp ? keptApp.altered : app.alterations.length > 0) alteredApps++;
   }
   const removedIds = [...openByIdentity.values()].map((app) => app.id);
   const catalog: CatalogEntry[] = [];
-  for (const batch of chunks(added, WRITE_CHUNK)) catalog.push(...(await ensureSoftware(tx, batch, cache)));
+  for (const batch of chunks(added, WRITE_CHUNK)) catalog.push(...(await ensureSoftware(tx, batch, cache, primed)));
 
   const snapshot = await tx.snapshot.create({
     data: {
@@ -220,9 +231,12 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
   };
   return {
     async recordSuccess(inventory, meta) {
-      await primeCatalog(db, inventory.apps, catalogCache, TRANSACTION_OPTIONS);
+      const primed = await primeCatalog(db, inventory.apps, catalogCache, TRANSACTION_OPTIONS);
       return committed(
-        await db.$transaction(async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }, catalogCache), TRANSACTION_OPTIONS),
+        await db.$transaction(
+          async (tx) => writeSuccess(tx, await localHost(tx, inventory), inventory, { ...meta, ...local }, catalogCache, primed),
+          TRANSACTION_OPTIONS,
+        ),
       );
     },
 
@@ -237,7 +251,7 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
 
     async recordAgentResult(hostId, batch, outcome, meta) {
       const agent = { ...meta, source: SnapshotSource.AGENT };
-      if (outcome.ok) await primeCatalog(db, outcome.inventory.apps, catalogCache, TRANSACTION_OPTIONS);
+      const primed = outcome.ok ? await primeCatalog(db, outcome.inventory.apps, catalogCache, TRANSACTION_OPTIONS) : new Map();
       try {
         return committed(await db.$transaction(async (tx) => {
           // Claims the batch: a resent write finds it gone and stores nothing. A refresh asked for after
@@ -246,7 +260,7 @@ export function createInventoryStore({ db, fallbackHostname, counts, catalogCach
               inventory_requested_at = CASE WHEN inventory_requested_at <= inventory_sent_at THEN NULL ELSE inventory_requested_at END
             WHERE id = ${hostId} AND inventory_batch = ${batch}`;
           if (claimed === 0) throw new StaleBatch();
-          return outcome.ok ? writeSuccess(tx, hostId, outcome.inventory, agent, catalogCache) : writeFailure(tx, hostId, outcome.error, agent);
+          return outcome.ok ? writeSuccess(tx, hostId, outcome.inventory, agent, catalogCache, primed) : writeFailure(tx, hostId, outcome.error, agent);
         }, TRANSACTION_OPTIONS));
       } catch (error) {
         if (error instanceof StaleBatch) return null;

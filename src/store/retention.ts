@@ -1,3 +1,4 @@
+import { CATALOG_LOCK } from "../db/locks.js";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
 
@@ -47,38 +48,27 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
    * Deletes catalog rows nothing links to, a batch at a time: software rows no app links to, then
    * versions no software row has, then titles no version has. apps.software_id has no foreign key,
    * and a version's or title's delete cascades to the rows under it, so this is what keeps every link
-   * pointing at a row. A collection locks each row it is about to link FOR KEY SHARE (as inserting a
-   * row under a version or title does) and links it before it commits. Candidates are locked FOR
-   * UPDATE first, skipping rows a collection holds; a second statement, with a snapshot taken after
-   * those locks, deletes only candidates still unlinked, so a collection that committed in between
-   * keeps its rows (in one statement, the snapshot predates the lock, and a version's cascade then
-   * deletes a software row that collection has just linked). A collection that comes to lock a row
-   * after that waits, finds it gone and inserts it again (software-catalog.ts).
+   * pointing at a row. Each batch holds the catalog lock exclusive (see lockCatalogShared): it waits
+   * for the collections finding or linking catalog rows to commit, and they wait for it, so a row it
+   * finds unlinked stays unlinked until it is deleted, and a collection that then looks for the row
+   * finds it gone and inserts it again. Batches are short, so collections wait little.
    */
-  const unlinked = (candidates: (tx: Tx) => Promise<{ id: number }[]>, remove: (tx: Tx, ids: number[]) => Promise<number>) => () =>
+  const unlinked = (remove: (tx: Tx) => Promise<number>) => () =>
     db.$transaction(async (tx) => {
-      const ids = (await candidates(tx)).map((row) => row.id);
-      if (ids.length > 0) await remove(tx, ids);
-      // The batch's size, not the rows deleted, decides whether another batch follows.
-      return ids.length;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CATALOG_LOCK[0]}::int, ${CATALOG_LOCK[1]}::int)`;
+      return remove(tx);
     });
   const pruneSoftwareRows = unlinked(
-    (tx) => tx.$queryRaw`SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)
-      ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-    (tx, ids) => tx.$executeRaw`DELETE FROM software s WHERE s.id = ANY(${ids}::int[])
-      AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id)`,
+    (tx) => tx.$executeRaw`DELETE FROM software WHERE id IN (
+      SELECT id FROM software s WHERE NOT EXISTS (SELECT 1 FROM apps a WHERE a.software_id = s.id) ORDER BY id LIMIT ${batchSize})`,
   );
   const pruneVersions = unlinked(
-    (tx) => tx.$queryRaw`SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)
-      ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-    (tx, ids) => tx.$executeRaw`DELETE FROM software_versions v WHERE v.id = ANY(${ids}::int[])
-      AND NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id)`,
+    (tx) => tx.$executeRaw`DELETE FROM software_versions WHERE id IN (
+      SELECT id FROM software_versions v WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.version_id = v.id) ORDER BY id LIMIT ${batchSize})`,
   );
   const pruneTitles = unlinked(
-    (tx) => tx.$queryRaw`SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)
-      ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`,
-    (tx, ids) => tx.$executeRaw`DELETE FROM software_titles t WHERE t.id = ANY(${ids}::int[])
-      AND NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id)`,
+    (tx) => tx.$executeRaw`DELETE FROM software_titles WHERE id IN (
+      SELECT id FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id) ORDER BY id LIMIT ${batchSize})`,
   );
 
   /** Software records pruned (their versions and titles go with them, uncounted). */
