@@ -198,7 +198,8 @@ export function LoadMore({ onVisible, busy, label, auto = true, hold }: { onVisi
     };
   }, [auto]);
   return (
-    <button ref={ref} type="button" class="load-more" disabled={busy} onClick={() => latest.current()}>
+    // Not disabled while loading: a disabled button drops the keyboard's focus to the page.
+    <button ref={ref} type="button" class="load-more" aria-disabled={busy} onClick={() => busy || latest.current()}>
       {busy ? "Loading…" : label}
     </button>
   );
