@@ -1,5 +1,5 @@
 import { createContext, type ComponentChildren } from "preact";
-import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { describeError, isUnavailable, type ErrorLike } from "./errors.js";
 import { exactTime, relativeTime } from "./format.js";
 import { isTypingTarget, nextRow, rowKeyAction } from "./keys.js";
@@ -197,6 +197,21 @@ export function LoadMore({ onVisible, busy, label, auto = true, hold }: { onVisi
       removeEventListener("scroll", maybeLoad);
     };
   }, [auto]);
+  // The last page read removes the button: if it had the focus, the focus goes to the last link or
+  // button of the list above it (the end of what was just read) rather than to the page.
+  useLayoutEffect(() => {
+    const element = ref.current;
+    return () => {
+      const list = element?.previousElementSibling;
+      if (!list || document.activeElement !== element) return;
+      // After the render that removed the button has put the rows it read in place.
+      setTimeout(() => {
+        if (document.activeElement && document.activeElement !== document.body) return;
+        const controls = list.querySelectorAll<HTMLElement>("a[href], button");
+        controls[controls.length - 1]?.focus();
+      });
+    };
+  }, []);
   return (
     // Not disabled while loading: a disabled button drops the keyboard's focus to the page.
     <button ref={ref} type="button" class="load-more" aria-disabled={busy} onClick={() => busy || latest.current()}>
