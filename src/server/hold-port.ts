@@ -14,15 +14,6 @@ export interface HeldPort {
 }
 
 const RETRY_AFTER_SECONDS = "2";
-
-/**
- * Connections the kernel completes and queues for the service to accept (Linux caps it at
- * net.core.somaxconn, 4096 by default). Node (libuv 1.46) accepts one connection per turn of its event
- * loop, and a busy turn takes milliseconds: when thousands of agents connected at once, Node's 511
- * overflowed (a 3,000-host burst: 1,500 dropped handshakes a second, each agent retrying its SYN
- * after 1, 3 and 7 s, and 2,131 enrollments timing out at 16 s); queued, a connection waits its turn.
- */
-export const LISTEN_BACKLOG = 4096;
 const STARTING_BODY = JSON.stringify({
   errors: [{ message: "the service is starting; retry shortly", extensions: { code: ErrorCode.STARTING } }],
 });
@@ -50,7 +41,7 @@ export async function holdPort(port: number, host: string, tls: { cert: string |
   try {
     await new Promise<void>((resolve, reject) => {
       starting.once("error", reject);
-      starting.listen(port, host, LISTEN_BACKLOG, () => {
+      starting.listen(port, host, () => {
         starting.off("error", reject);
         resolve();
       });
@@ -73,7 +64,7 @@ export async function holdPort(port: number, host: string, tls: { cert: string |
         server.once("error", reject);
         // http.Server#listen(handle) takes over the bound socket; `starting` keeps only the
         // connections it already accepted, each closed after its 503.
-        server.listen(starting, LISTEN_BACKLOG, () => {
+        server.listen(starting, () => {
           server.off("error", reject);
           starting.closeIdleConnections();
           resolve((server.address() as AddressInfo).port);

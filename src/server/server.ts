@@ -14,7 +14,7 @@ import { useCompiledExecution } from "./compiled-execution.js";
 import { createConsoleHandler, type ConsoleOptions } from "./console.js";
 import { createGraphiQLPage, createGraphiQLRenderer, fleetGraphiqlOptions, graphiqlOptions } from "./graphiql.js";
 import { limitPlugins, requestJsonError } from "./graphql-limits.js";
-import { LISTEN_BACKLOG, type HeldPort } from "./hold-port.js";
+import type { HeldPort } from "./hold-port.js";
 import type { Logger } from "../logger.js";
 import type { AgentHttp } from "../sources/agent/http.js";
 import { bodyTooLargeMessage, readBoundedBody } from "./request-body.js";
@@ -423,7 +423,7 @@ export function createServer({
       if (typeof port !== "number") return port.transferTo(http);
       return new Promise((resolve, reject) => {
         http.once("error", reject);
-        http.listen(port, host, LISTEN_BACKLOG, () => {
+        http.listen(port, host, () => {
           http.off("error", reject);
           resolve((http.address() as AddressInfo).port);
         });
