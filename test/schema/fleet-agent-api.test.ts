@@ -327,6 +327,18 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     expect(Number(host.resultLines)).toBe(events.data.length);
   });
 
+  it("when a batch of result lines arrives twice at once and then overlaps a later one, then each line is counted once", async () => {
+    const uuid = "88888888-0000-0000-0000-000000000003";
+    const key = await enroll(uuid, { hostname: "results-at-once" });
+    const lines = Array.from({ length: 40 }, (_, i) => ({ name: "pack_inventory_apps", hostIdentifier: "results-at-once", unixTime: 1796068800 + i, columns: { n: String(i) }, action: "added" }));
+    const batch = (from: number, to: number) => ({ data: lines.slice(from, to), log_type: "result", node_key: key });
+    const answers = await Promise.all([post("/api/osquery/log", batch(0, 30)), post("/api/osquery/log", batch(0, 30), { gzip: true })]);
+    expect(answers.map((a) => a.json)).toEqual([{}, {}]);
+    expect(Number((await hostRow(uuid)).resultLines)).toBe(30);
+    expect((await post("/api/osquery/log", batch(20, 40))).json).toEqual({});
+    expect(Number((await hostRow(uuid)).resultLines)).toBe(40);
+  });
+
   it("when the same machine enrolls again, then it keeps its host and history and the previous key stops working", async () => {
     const uuid = "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D";
     const before = await hostRow(uuid);

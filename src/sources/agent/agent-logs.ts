@@ -15,6 +15,12 @@ export interface AgentLogs {
 }
 
 const MAX_MESSAGE = 4096;
+/**
+ * Prisma waits 2 s by default for a pooled connection to start a transaction. When a burst of
+ * first inventories holds the pool, that failed log batches the agent would still have waited for
+ * (osquery gives a request 16 s); past this wait the answer would come too late to matter.
+ */
+const LOG_TRANSACTION = { maxWait: 10_000, timeout: 15_000 } as const;
 const MAX_SHORT = 256;
 
 /** glog severities: 0 info, 1 warning, 2 error (numbers since osquery 5.10, strings before). */
@@ -70,18 +76,23 @@ export function createAgentLogs({ db, errorsKept, now = () => new Date() }: { db
           await tx.$executeRaw`DELETE FROM agent_errors WHERE host_id = ${hostId} AND id < (
             SELECT id FROM agent_errors WHERE host_id = ${hostId} ORDER BY id DESC OFFSET ${errorsKept - 1} LIMIT 1)`;
           return { stored: count, duplicates: rows.length - count };
-        });
+        }, LOG_TRANSACTION);
       }
       if (request.data.length === 0) return { stored: 0, duplicates: 0 };
       // 64 bits of SHA-256 per line: a collision between two lines of one host is not a concern.
       const prints = [...new Set(request.data.map((line) => fingerprint(line).readBigInt64BE(0)))];
-      return db.$transaction(async (tx) => {
-        const inserted = await tx.$executeRaw`INSERT INTO agent_log_lines (host_id, fingerprint, received_at)
+      // One statement, so atomic without a transaction of round trips: the UPDATE counts exactly the
+      // lines this batch inserted (a resent batch, or the same batch arriving twice at once, adds none).
+      const [{ inserted }] = await db.$queryRaw<[{ inserted: number }]>`WITH fresh AS (
+          INSERT INTO agent_log_lines (host_id, fingerprint, received_at)
           SELECT ${hostId}::int, f, ${receivedAt}::timestamptz FROM unnest(${prints}::bigint[]) AS f
-          ON CONFLICT DO NOTHING`;
-        if (inserted > 0) await tx.$executeRaw`UPDATE hosts SET result_lines = result_lines + ${inserted} WHERE id = ${hostId}`;
-        return { stored: inserted, duplicates: request.data.length - inserted };
-      });
+          ON CONFLICT DO NOTHING RETURNING 1
+        ), counted AS (
+          UPDATE hosts SET result_lines = result_lines + (SELECT count(*) FROM fresh)
+          WHERE id = ${hostId}::int AND EXISTS (SELECT 1 FROM fresh)
+        )
+        SELECT count(*)::int AS inserted FROM fresh`;
+      return { stored: inserted, duplicates: request.data.length - inserted };
     },
     async prune(before) {
       return db.$executeRaw`DELETE FROM agent_log_lines WHERE received_at < ${before}`;
