@@ -19,7 +19,9 @@
  * BENCH_FLEET_RAMP_SECONDS, BENCH_FLEET_STEADY_SECONDS, BENCH_FLEET_WRK_ROUNDS and
  * BENCH_FLEET_WRK_SECONDS tune the phases. AGENT_INVENTORY_CONCURRENCY and DATABASE_POOL_SIZE, when set,
  * are passed to the service (the run prints them). BENCH_CPU_PROFILE_DIR and BENCH_SIM_CPU_PROFILE_DIR write
- * --cpu-prof profiles of the service and of each simulator process.
+ * --cpu-prof profiles of the service and of each simulator process. BENCH_FLEET_PROXY=nginx puts nginx
+ * in front of the service, as the production layout does (bench/fleet/proxy.ts): the agents connect to
+ * it, and its CPU is reported apart; wrk's check-ins still go to the service and the baseline directly.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,6 +30,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { backendIsLocal, clockTicksPerSecond, cpuTicks, startChildServer, type ChildServer, type LogLine } from "./latest-data/processes.js";
 import { createBackendMeter } from "./fleet/backends.js";
+import { startAgentProxy, type AgentProxy } from "./fleet/proxy.js";
 import { startFleetService } from "./fleet/service.js";
 import { startSimulator, type Simulator } from "./fleet/simulator.js";
 import { LISTENING } from "./latest-data/serve-baseline.js";
@@ -61,6 +64,8 @@ const INVENTORY_TIMEOUT_S = FULL ? 1800 : 600;
 const QUERY_SAMPLES = HOSTS > 2000 ? 3 : 7;
 const SECRET = "bench-fleet-enroll-secret-0001";
 const INTERVAL_S = 10;
+const PROXY = process.env["BENCH_FLEET_PROXY"] ?? "";
+if (PROXY !== "" && PROXY !== "nginx") throw new Error(`BENCH_FLEET_PROXY must be nginx or unset, got ${PROXY}`);
 
 const serviceKnobs = Object.fromEntries(
   ["AGENT_INVENTORY_CONCURRENCY", "DATABASE_POOL_SIZE"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
@@ -105,17 +110,22 @@ benchMain(async (databaseUrl, out) => {
   });
   const { origin } = service;
   let simulator: Simulator | undefined;
+  let proxy: AgentProxy | undefined;
   try {
+    if (PROXY === "nginx") proxy = await startAgentProxy(origin, dir);
+    const proxyTicks = proxy ? await proxy.ticks() : 0;
+    const proxySeconds = async () => (proxy ? ((await proxy.ticks()) - proxyTicks) / clockTicksPerSecond() : 0);
     out(`== fleet: ${fmt(HOSTS, 0)} simulated hosts over ${SIM_PROCESSES} simulator processes (at most ${fmt(SIM_CONCURRENCY, 0)} requests in flight each), distributed_interval ${INTERVAL_S} s (${fmt(HOSTS / INTERVAL_S, 0)} check-ins/s), PostgreSQL`);
     if (analyzer) out(`autovacuum is off on this server: the bench runs ANALYZE every ${ANALYZE_EVERY_S} s in its place, so plans follow the tables as they grow`);
     if (Object.keys(serviceKnobs).length > 0) out(`service settings: ${Object.entries(serviceKnobs).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    if (proxy) out(`agents connect to nginx at ${proxy.origin}, which forwards to the service at ${origin} (the production layout's settings, without TLS)`);
     out(`PostgreSQL's own CPU: ${countBackends ? "counted where marked (+ pg), from /proc of the backends serving each server" : "not counted (the database runs elsewhere)"}`);
 
     // ---- first inventories
     const inventoryCpu = await cpuMeter(service, monitor, "fleet-service", countBackends);
     const started = performance.now();
     simulator = startSimulator({
-      url: origin,
+      url: proxy?.origin ?? origin,
       secretFile: join(dir, "secret"),
       hosts: HOSTS,
       processes: SIM_PROCESSES,
@@ -142,20 +152,23 @@ benchMain(async (databaseUrl, out) => {
     }
     if (stored < HOSTS) throw new Error(`only ${stored} of ${HOSTS} first inventories were stored within ${INVENTORY_TIMEOUT_S} s`);
     const inventory = await inventoryCpu();
+    const inventoryProxy = await proxySeconds();
     const atInventories = await simulator.interim();
     const { rows: failedRows } = await monitor.query<{ n: number }>("SELECT count(*)::int AS n FROM snapshots WHERE status = 'FAILED'");
     out(
       `first inventories: ${fmt(stored, 0)}/${fmt(HOSTS, 0)} stored ${fmt(storedAt / 1000)} s after the first host started (hosts start over ${RAMP_S} s; ${failedRows[0]!.n} failed snapshots); ` +
         `server CPU ${fmt(inventory.node)} s${inventory.db === null ? "" : ` + its PostgreSQL backends ${fmt(inventory.db)} s`}; ` +
-        `simulator CPU ${fmt((atInventories.cpu.userMs + atInventories.cpu.systemMs) / 1000)} s`,
+        `${proxy ? `nginx CPU ${fmt(inventoryProxy)} s; ` : ""}simulator CPU ${fmt((atInventories.cpu.userMs + atInventories.cpu.systemMs) / 1000)} s`,
     );
 
     // ---- steady state: every inventory is in; the agents poll at the fleet's rate (empty check-ins, logs)
     const steadyCpu = await cpuMeter(service, monitor, "fleet-service", countBackends);
     const steadyStart = await simulator.interim();
+    const steadyProxy0 = await proxySeconds();
     await sleep(STEADY_S * 1000);
     const steadyEnd = (await simulator.interim()) as StatsReport & { loopDelayMs?: { p99: number; max: number } };
     const steady = await steadyCpu();
+    const steadyProxy = (await proxySeconds()) - steadyProxy0;
     const window = reportBetween(steadyStart, steadyEnd);
     const report = await simulator.stop();
     simulator = undefined;
@@ -262,6 +275,7 @@ benchMain(async (databaseUrl, out) => {
       `  server CPU ${fmt(steady.node)} s (${fmt((steady.node / windowSeconds) * 100, 0)}% of a core) = ${fmt((steady.node * 1e6) / windowRequests)} µs per request` +
         (steady.db === null ? "" : `; its PostgreSQL backends ${fmt(steady.db)} s`),
     );
+    if (proxy) out(`  nginx CPU ${fmt(steadyProxy)} s (${fmt((steadyProxy / windowSeconds) * 100, 0)}% of a core) = ${fmt((steadyProxy * 1e6) / windowRequests)} µs per request`);
     if (steadyEnd.loopDelayMs) {
       out(`  the simulator's own event-loop delay (worst of its processes), part of the agents' latency: p99 ${steadyEnd.loopDelayMs.p99} ms, max ${steadyEnd.loopDelayMs.max} ms`);
     }
@@ -292,6 +306,7 @@ benchMain(async (databaseUrl, out) => {
   } finally {
     await analyzer?.stop();
     if (simulator) await simulator.stop().catch(() => undefined);
+    await proxy?.stop();
     await service.stop();
     await monitor.end();
     await rm(dir, { recursive: true, force: true });
