@@ -8,7 +8,7 @@ import type { Statement } from "../../src/db/read.js";
 import { DIFF_STATEMENTS, SNAPSHOT_STATEMENTS } from "../../src/store/app-statements.js";
 import type { StoredApp } from "../../src/store/app-queries.js";
 import { computeDiff, type Diff } from "../../src/store/history.js";
-import { hostCountStatement, hostPageStatement } from "../../src/store/host-statements.js";
+import { hostColumnSet, hostCountStatement, hostPageStatement } from "../../src/store/host-statements.js";
 import {
   SOFTWARE_STATEMENTS,
   softwareHostCountStatement,
@@ -61,7 +61,15 @@ export function decodeTitleCursor(value: string): { source: string; name: string
   return { source: parsed[1], name: parsed[2] };
 }
 
-/** The host columns the benchmark's queries show (the statements read every column, as the service does). */
+/**
+ * The columns the service reads for the benchmark's pages of hosts and softwareHosts (each reads the
+ * columns its selection shows: bench/read-queries.ts' HOST_FIELDS and SOFTWARE_HOST_FIELDS), so this
+ * baseline sends the same statements.
+ */
+const HOSTS_COLUMNS = hostColumnSet(["hostname", "platform", "osName", "osVersion", "osqueryVersion", "hardwareVendor", "hardwareModel", "cpuBrand", "enrolledAt", "lastSeenAt", "createdAt"]);
+const SOFTWARE_HOSTS_COLUMNS = hostColumnSet(["hostname", "platform", "osName", "osVersion", "lastSeenAt"]);
+
+/** The host columns the benchmark's queries show. */
 export interface HostRow {
   id: number;
   hostname: string;
@@ -101,7 +109,7 @@ export function createReadSource(pool: pg.Pool) {
     /** Hosts in id order after `after`, one more than asked, and the count of all. */
     async hosts(after: number | null, take: number): Promise<{ hosts: HostRow[]; totalCount: number }> {
       const [hosts, [count]] = await Promise.all([
-        rows<HostRow>(...hostPageStatement({}, after === null ? {} : { gt: after }, "asc", take + 1)),
+        rows<HostRow>(...hostPageStatement({}, HOSTS_COLUMNS, after === null ? {} : { gt: after }, "asc", take + 1)),
         rows<{ n: number }>(...hostCountStatement({})),
       ]);
       return { hosts, totalCount: count?.n ?? 0 };
@@ -132,7 +140,7 @@ export function createReadSource(pool: pg.Pool) {
     /** Hosts that have the app after `after`, one more than asked, and the count of all. */
     async softwareHosts(filter: SoftwareHostFilter, after: number | null, take: number): Promise<{ hosts: HostRow[]; totalCount: number }> {
       const [hosts, [count]] = await Promise.all([
-        rows<HostRow>(...softwareHostsStatement(filter, after === null ? {} : { gt: after }, "asc", take + 1)),
+        rows<HostRow>(...softwareHostsStatement(filter, SOFTWARE_HOSTS_COLUMNS, after === null ? {} : { gt: after }, "asc", take + 1)),
         rows<{ n: number }>(...softwareHostCountStatement(filter)),
       ]);
       return { hosts, totalCount: count?.n ?? 0 };

@@ -2,22 +2,39 @@ import type { Host } from "../generated/prisma/client.js";
 import { escapeLike } from "../store/app-statements.js";
 import type { HostFilterValues } from "../store/host-queries.js";
 import type { Context } from "../context.js";
+import { Kind, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import { instantTime, type Instant } from "../db/instant.js";
+import { ALL_HOST_COLUMNS, hostColumnSet, type HostColumnSet, type ListedHost, type ListedHostKey } from "../store/host-statements.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
 import { dependsOnHosts } from "./scope.js";
 import { checkText } from "./text-input.js";
 
-/** Listed hosts carry their times as Instants, hosts read with Prisma's client as Dates (hostRows). */
-type HostSeen = Pick<Host, "id"> & { lastSeenAt: Instant | null };
+/**
+ * A host as Host's fields see it: a listed host (src/store/host-statements.ts: times as Instants,
+ * int8 as text, only the columns its page's selection reads) or one Prisma's client read (all of
+ * them, as Prisma types them).
+ */
+export type HostParent = { [K in ListedHostKey]: ListedHost[K] | Host[K] };
+
+/** The extension in which a Host field names the columns it reads (hostColumnsOf). */
+const HOST_COLUMNS = "hostColumns";
+
+/**
+ * A Host field's resolver that sees only `columns` and the id: a listed page reads the columns its
+ * selection's fields name here (hostColumnsOf), so a field that read another would get undefined.
+ */
+export function reading<const K extends ListedHostKey, Args, R>(columns: readonly K[], resolve: (host: Pick<HostParent, K | "id">, args: Args, ctx: Context) => R) {
+  return { extensions: { [HOST_COLUMNS]: columns }, resolve };
+}
 
 /**
  * The agent's last request: the stored time, or a newer one this instance saw and has not written
  * yet (times are written in batches). Either way it changes without a snapshot, so a response with
  * it is not cached.
  */
-function lastSeenAt(host: HostSeen, ctx: Context): Instant | null {
+function lastSeenAt(host: Pick<HostParent, "id" | "lastSeenAt">, ctx: Context): Instant | null {
   if (!ctx.fleet) return host.lastSeenAt;
   ctx.response.volatile = true;
   const held = ctx.fleet.lastSeenAt(host.id);
@@ -26,12 +43,22 @@ function lastSeenAt(host: HostSeen, ctx: Context): Instant | null {
 }
 
 /** Whether the host answered within the online window; this service's own machine is online while it runs. */
-function isOnline(host: HostSeen & Pick<Host, "local">, ctx: Context): boolean {
+function isOnline(host: Pick<HostParent, "id" | "lastSeenAt" | "local">, ctx: Context): boolean {
   if (host.local) return true;
   const seen = lastSeenAt(host, ctx);
   if (!seen || !ctx.fleet) return false;
   return Date.now() - instantTime(seen) <= ctx.fleet.onlineWindowMs;
 }
+
+/**
+ * Listed hosts as HostRef's nodes. Pothos types a prismaNode's parent as Prisma's full Host, which a
+ * listed host is not; Host's fields read their parent only through `reading`, typed by the columns
+ * they name (a test checks that every field names them), so this is the one place the type widens.
+ */
+export const listedNodes = async (rows: Promise<ListedHost[]>) => (await rows) as unknown as Host[];
+
+/** An int8 column as a Float: Prisma's client reads it as a bigint, a listed page as text. */
+const float = (value: bigint | string) => Number(value);
 
 export const HostRef = builder.prismaNode("Host", {
   id: { field: "id" },
@@ -40,60 +67,69 @@ export const HostRef = builder.prismaNode("Host", {
   description:
     "A machine whose inventory is collected: this service's own machine (local osqueryi), an enrolled osquery agent (fleet mode), or both.",
   fields: (t) => ({
-    hostname: t.exposeString("hostname"),
-    platform: t.exposeString("platform", { nullable: true, description: "osquery's platform name (darwin, ubuntu, rhel, windows, ...)." }),
-    osName: t.exposeString("osName", { nullable: true, description: "Operating system name, e.g. Ubuntu or macOS." }),
-    osVersion: t.exposeString("osVersion", { nullable: true }),
-    osqueryVersion: t.exposeString("osqueryVersion", { nullable: true }),
-    hardwareVendor: t.exposeString("hardwareVendor", { nullable: true }),
-    hardwareModel: t.exposeString("hardwareModel", { nullable: true }),
-    hardwareSerial: t.exposeString("hardwareSerial", { nullable: true }),
-    cpuBrand: t.exposeString("cpuBrand", { nullable: true }),
+    hostname: t.string(reading(["hostname"], (host) => host.hostname)),
+    platform: t.string({
+      nullable: true,
+      description: "osquery's platform name (darwin, ubuntu, rhel, windows, ...).",
+      ...reading(["platform"], (host) => host.platform),
+    }),
+    osName: t.string({ nullable: true, description: "Operating system name, e.g. Ubuntu or macOS.", ...reading(["osName"], (host) => host.osName) }),
+    osVersion: t.string({ nullable: true, ...reading(["osVersion"], (host) => host.osVersion) }),
+    osqueryVersion: t.string({ nullable: true, ...reading(["osqueryVersion"], (host) => host.osqueryVersion) }),
+    hardwareVendor: t.string({ nullable: true, ...reading(["hardwareVendor"], (host) => host.hardwareVendor) }),
+    hardwareModel: t.string({ nullable: true, ...reading(["hardwareModel"], (host) => host.hardwareModel) }),
+    hardwareSerial: t.string({ nullable: true, ...reading(["hardwareSerial"], (host) => host.hardwareSerial) }),
+    cpuBrand: t.string({ nullable: true, ...reading(["cpuBrand"], (host) => host.cpuBrand) }),
     physicalMemory: t.float({
       nullable: true,
       description: "Bytes of RAM (a Float: exact up to 2^53).",
-      resolve: (host) => (host.physicalMemory === null ? null : Number(host.physicalMemory)),
+      ...reading(["physicalMemory"], (host) => (host.physicalMemory === null ? null : float(host.physicalMemory))),
     }),
-    local: t.exposeBoolean("local", { description: "This service's own machine, inventoried by its local osqueryi." }),
+    local: t.boolean({ description: "This service's own machine, inventoried by its local osqueryi.", ...reading(["local"], (host) => host.local) }),
     demo: t.boolean({
       description: "A simulated host: the service runs in demo mode (npm run demo), and nothing it shows is a real machine's inventory.",
-      resolve: (_host, _args, ctx) => ctx.demo,
+      ...reading([], (_host, _args, ctx) => ctx.demo),
     }),
     enrolled: t.boolean({
       description: "An osquery agent is enrolled for this host with a valid node key (false once revoked).",
-      resolve: (host) => host.nodeKeyHash !== null,
+      ...reading(["nodeKeyHash"], (host) => host.nodeKeyHash !== null),
     }),
-    agentIdentifier: t.exposeString("agentIdentifier", { nullable: true, description: "The host_identifier the agent sent at enrollment." }),
-    enrolledAt: t.expose("enrolledAt", { type: "DateTime", nullable: true, description: "The agent's last enrollment." }),
+    agentIdentifier: t.string({
+      nullable: true,
+      description: "The host_identifier the agent sent at enrollment.",
+      ...reading(["agentIdentifier"], (host) => host.agentIdentifier),
+    }),
+    enrolledAt: t.field({ type: "DateTime", nullable: true, description: "The agent's last enrollment.", ...reading(["enrolledAt"], (host) => host.enrolledAt) }),
     lastSeenAt: t.field({
       type: "DateTime",
       nullable: true,
       description:
         "The agent's last request. Exact on the instance the agent talks to; other instances see it once it is written (every few seconds, in batches).",
-      resolve: (host, _args, ctx) => lastSeenAt(host, ctx),
+      ...reading(["lastSeenAt"], (host, _args, ctx) => lastSeenAt(host, ctx)),
     }),
     online: t.boolean({
       description: "The agent made a request within the online window (AGENT_ONLINE_SECONDS); always true for this service's own machine.",
-      resolve: (host, _args, ctx) => isOnline(host, ctx),
+      ...reading(["local", "lastSeenAt"], (host, _args, ctx) => isOnline(host, ctx)),
     }),
     inventoryRequested: t.boolean({
       description: "collectSnapshot asked this host's agent for its inventory and the answer has not arrived yet.",
-      resolve: (host) => host.inventoryRequestedAt !== null,
+      ...reading(["inventoryRequestedAt"], (host) => host.inventoryRequestedAt !== null),
     }),
     resultLines: t.float({
       description: "Scheduled-query result lines the agent sent (counted, not stored).",
-      resolve: (host, _args, ctx) => {
+      ...reading(["resultLines"], (host, _args, ctx) => {
         // Counted as log batches arrive, which is no snapshot: the response cache must not keep it.
         ctx.response.volatile = true;
-        return Number(host.resultLines);
-      },
+        return float(host.resultLines);
+      }),
     }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    createdAt: t.field({ type: "DateTime", ...reading(["createdAt"], (host) => host.createdAt) }),
     agentErrors: t.prismaField({
       type: ["AgentError"],
       description: "The agent's recent status lines of severity warning or error, newest first (at most AGENT_ERRORS_KEPT are kept).",
       args: { first: t.arg.int({ required: false, defaultValue: 20, description: "At most 100." }) },
-      resolve: (query, host, args, ctx) => {
+      extensions: { [HOST_COLUMNS]: [] },
+      resolve: (query, host: Pick<HostParent, "id">, args, ctx) => {
         const first = args.first ?? 20;
         if (first < 0 || first > 100) throw badInput(`first must be between 0 and 100, got ${first}`, "first");
         // Stored as log batches arrive, which is no snapshot: the response cache must not keep them.
@@ -103,6 +139,36 @@ export const HostRef = builder.prismaNode("Host", {
     }),
   }),
 });
+
+/**
+ * The listed columns a selection of Host's fields under `path` of the field being resolved reads
+ * (e.g. a connection's edges.node): the union of what each selected field names with `reading`.
+ * A field that names none (one added without `reading`) reads every listed column.
+ */
+export function hostColumnsOf(info: GraphQLResolveInfo, path: readonly string[]): HostColumnSet {
+  const hostFields = (info.schema.getType("Host") as GraphQLObjectType).getFields();
+  const columns = new Set<ListedHostKey>();
+  let all = false;
+  const visit = (selections: readonly SelectionNode[], depth: number) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections, depth);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) visit(fragment.selectionSet.selections, depth);
+      } else if (depth < path.length) {
+        if (selection.name.value === path[depth] && selection.selectionSet) visit(selection.selectionSet.selections, depth + 1);
+      } else {
+        const name = selection.name.value;
+        if (name === "id" || name === "__typename") continue;
+        const named = hostFields[name]?.extensions[HOST_COLUMNS] as readonly ListedHostKey[] | undefined;
+        if (named) for (const column of named) columns.add(column);
+        else all = true;
+      }
+    }
+  };
+  for (const node of info.fieldNodes) if (node.selectionSet) visit(node.selectionSet.selections, 0);
+  return all ? ALL_HOST_COLUMNS : hostColumnSet(columns);
+}
 
 const SeverityEnum = builder.enumType("AgentErrorSeverity", { values: ["WARNING", "ERROR"] as const, description: "osquery's glog severities 1 and 2." });
 
@@ -151,6 +217,9 @@ builder.queryField("host", (t) =>
   }),
 );
 
+/** Where a connection's nodes are. */
+export const CONNECTION_NODE = ["edges", "node"] as const;
+
 const HostFilterInput = builder.inputType("HostFilter", {
   fields: (t) => ({
     hostnameContains: t.string({ required: false, description: "Case-insensitive substring of the hostname." }),
@@ -192,12 +261,13 @@ builder.queryField("hosts", (t) =>
       type: HostRef,
       description: "Hosts, oldest first, optionally filtered. Cursors are stable: a walk never skips or repeats a host while others enroll.",
       args: { filter: t.arg({ type: HostFilterInput, required: false }) },
-      resolve: async (_parent, args, ctx) => {
+      resolve: async (_parent, args, ctx, info) => {
+        const columns = hostColumnsOf(info, CONNECTION_NODE);
         // The filter reads stored times: those this instance holds are stored first, so it agrees with Host.online here.
         if (args.filter?.online != null && ctx.fleet) await ctx.fleet.flushLastSeen();
         const filter = hostFilter(args.filter, ctx);
         const [page, totalCount] = await Promise.all([
-          connectionById(args, "host", "asc", (range, direction, take) => ctx.hosts.page(filter, range, direction, take)),
+          connectionById(args, "host", "asc", (range, direction, take) => listedNodes(ctx.hosts.page(filter, columns, range, direction, take))),
           ctx.hosts.count(filter),
         ]);
         return { ...page, totalCount };

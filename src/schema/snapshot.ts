@@ -3,7 +3,7 @@ import type { Snapshot } from "../generated/prisma/client.js";
 import { SnapshotSource, SnapshotStatus } from "../generated/prisma/enums.js";
 import { appError, badInput, CollectionError, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
-import { resolveHostId } from "./host.js";
+import { reading, resolveHostId } from "./host.js";
 import { dependsOnHosts } from "./scope.js";
 import type { Context } from "../context.js";
 import { snapshotFromEvent } from "../events/pubsub.js";
@@ -144,12 +144,12 @@ builder.prismaObjectFields("Host", (t) => ({
     type: SnapshotRef,
     nullable: true,
     description: "The newest snapshot of this host, succeeded or failed.",
-    resolve: (host, _args, ctx) => ctx.snapshots.newest(host.id),
+    ...reading([], (host, _args, ctx) => ctx.snapshots.newest(host.id)),
   }),
   latestSucceededSnapshot: t.field({
     type: SnapshotRef,
     nullable: true,
     description: "The newest SUCCEEDED snapshot: the inventory latestData shows (its appCount is the app count).",
-    resolve: (host, _args, ctx) => ctx.snapshots.newestSucceeded(host.id),
+    ...reading([], (host, _args, ctx) => ctx.snapshots.newestSucceeded(host.id)),
   }),
 }));

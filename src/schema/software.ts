@@ -5,7 +5,7 @@ import { titleKey, type SoftwareTitle, type SoftwareVersionCount, type TitleChan
 import { AppFilterInput, checkFilter, checkSource } from "./app.js";
 import { builder } from "./builder.js";
 import { AppChangeRef } from "./history.js";
-import { HostRef } from "./host.js";
+import { CONNECTION_NODE, hostColumnsOf, HostRef, listedNodes } from "./host.js";
 import { connectionById, pageSize, type Connection, type PagingArgs } from "./paging.js";
 import { SnapshotRef } from "./snapshot.js";
 import { checkText } from "./text-input.js";
@@ -139,13 +139,14 @@ builder.queryField("softwareHosts", (t) =>
         source: t.arg.string({ required: false }),
         version: t.arg.string({ required: false, description: "Only this version, exactly." }),
       },
-      resolve: async (_parent, args, ctx) => {
+      resolve: async (_parent, args, ctx, info) => {
+        const columns = hostColumnsOf(info, CONNECTION_NODE);
         checkText(args.name, "name", 4096);
         const source = args.source == null ? undefined : checkSource(args.source, "source");
         const version = args.version == null ? undefined : checkText(args.version, "version", 4096);
         const filter = { name: args.name, source, version };
         const [page, totalCount] = await Promise.all([
-          connectionById(args, "host", "asc", (range, direction, take) => ctx.software.hosts(filter, range, direction, take)),
+          connectionById(args, "host", "asc", (range, direction, take) => listedNodes(ctx.software.hosts(filter, columns, range, direction, take))),
           ctx.software.countHosts(filter),
         ]);
         return { ...page, totalCount };

@@ -1,10 +1,11 @@
-import type { Instant } from "../db/instant.js";
 import type { Read } from "../db/read.js";
-import type { Host } from "../generated/prisma/client.js";
 import { HOST_STATEMENTS } from "./app-statements.js";
-import { hostCountStatement, hostPageStatement, type HostFilterValues, type UnlistedHostKey } from "./host-statements.js";
+import { boundedColumnSets, hostCountStatement, hostPageStatement, type HostColumnSet, type HostFilterValues, type ListedHost } from "./host-statements.js";
 
 export type { HostFilterValues };
+
+/** Column sets of one statement family with a statement of their own (boundedColumnSets). */
+export const HOST_COLUMN_SETS = 64;
 
 /**
  * Which host a host-scoped read is about, and lists of hosts: sent through Database.read, past
@@ -17,43 +18,19 @@ export interface HostQueries {
   local(): Promise<number | null>;
   /** Up to two host ids, oldest first: whether there is exactly one host. */
   firstTwo(): Promise<number[]>;
-  /** Up to `take` hosts of the filter within the id range, in `direction` of id. */
-  page(filter: HostFilterValues, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<Host[]>;
+  /** Up to `take` hosts of the filter within the id range, in `direction` of id, with `columns` (and maybe more). */
+  page(filter: HostFilterValues, columns: HostColumnSet, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<ListedHost[]>;
   count(filter: HostFilterValues): Promise<number>;
 }
 
-type HostInstantKey = "enrolledAt" | "lastSeenAt" | "inventoryRequestedAt" | "createdAt";
-
-/**
- * A hosts row as HOST_COLUMNS_SQL reads it: int8 columns as text, the same on PostgreSQL and PGlite,
- * and times as Instants (the host statements set isoInstants).
- */
-export type HostRow = Omit<Host, "physicalMemory" | "resultLines" | HostInstantKey | UnlistedHostKey> & {
-  physicalMemory: string | null;
-  resultLines: string;
-} & { [K in HostInstantKey]: Instant | Extract<Host[K], null> };
-
-/**
- * Rows read with HOST_COLUMNS_SQL as Prisma's client reads hosts, but for their times, Instants where
- * Host says Date, and without the columns no field of Host reads (UnlistedHostKey): Host's fields read
- * times only through the DateTime scalar and instantTime (schema/host.ts).
- */
-export function hostRows(rows: HostRow[]): Host[] {
-  for (const row of rows) {
-    const host = row as unknown as Host;
-    host.physicalMemory = row.physicalMemory === null ? null : BigInt(row.physicalMemory);
-    host.resultLines = BigInt(row.resultLines);
-  }
-  return rows as unknown as Host[];
-}
-
 export function createHostQueries(read: Read): HostQueries {
+  const columnSet = boundedColumnSets(HOST_COLUMN_SETS);
   const ids = async (rows: Promise<{ id: number }[]>) => (await rows).map((row) => row.id);
   return {
     exists: async (id) => (await read(HOST_STATEMENTS.exists, [id])).length > 0,
     local: async () => (await ids(read(HOST_STATEMENTS.local, [])))[0] ?? null,
     firstTwo: () => ids(read(HOST_STATEMENTS.firstTwo, [])),
-    page: async (filter, range, direction, take) => hostRows(await read<HostRow>(...hostPageStatement(filter, range, direction, take))),
+    page: (filter, columns, range, direction, take) => read<ListedHost>(...hostPageStatement(filter, columnSet(columns), range, direction, take)),
     count: async (filter) => (await read<{ n: number }>(...hostCountStatement(filter)))[0]?.n ?? 0,
   };
 }

@@ -2,23 +2,97 @@
  * The statements of the hosts read path, as text: the store sends them through Database.read, and
  * bench/read-queries' baseline imports the same text.
  */
+import type { Instant } from "../db/instant.js";
 import type { Statement } from "../db/read.js";
+import type { Host } from "../generated/prisma/client.js";
 
 /**
- * The Host columns that Host's GraphQL fields read, named as Prisma's model names them (int8 columns
- * as text: see hostRows). The agent's bookkeeping (identifier, platform_like, agent_instance_id,
- * inventory_batch, inventory_sent_at, inventory_at, updated_at) is left out: a list of hosts never
- * shows it, and each column of each row costs parsing.
+ * The Host columns a listed host can be read with, named as Prisma's model names them, and their SQL
+ * (int8 columns as text: the same on PostgreSQL and PGlite, and exact). The agent's bookkeeping
+ * (UnlistedHostKey) is left out: a list of hosts never shows it. A page reads only the columns its
+ * selection needs (hostColumnSet): each column of each row costs parsing.
  */
-export const HOST_COLUMNS_SQL = `id, hostname, platform, local, os_name AS "osName",
-  os_version AS "osVersion", osquery_version AS "osqueryVersion", hardware_vendor AS "hardwareVendor",
-  hardware_model AS "hardwareModel", hardware_serial AS "hardwareSerial", cpu_brand AS "cpuBrand",
-  physical_memory::text AS "physicalMemory", agent_identifier AS "agentIdentifier",
-  node_key_hash AS "nodeKeyHash", enrolled_at AS "enrolledAt", last_seen_at AS "lastSeenAt",
-  inventory_requested_at AS "inventoryRequestedAt", result_lines::text AS "resultLines", created_at AS "createdAt"`;
+export const LISTED_HOST_COLUMNS = {
+  id: "id",
+  hostname: "hostname",
+  platform: "platform",
+  local: "local",
+  osName: "os_name",
+  osVersion: "os_version",
+  osqueryVersion: "osquery_version",
+  hardwareVendor: "hardware_vendor",
+  hardwareModel: "hardware_model",
+  hardwareSerial: "hardware_serial",
+  cpuBrand: "cpu_brand",
+  physicalMemory: "physical_memory::text",
+  agentIdentifier: "agent_identifier",
+  nodeKeyHash: "node_key_hash",
+  enrolledAt: "enrolled_at",
+  lastSeenAt: "last_seen_at",
+  inventoryRequestedAt: "inventory_requested_at",
+  resultLines: "result_lines::text",
+  createdAt: "created_at",
+} as const satisfies Partial<Record<keyof Host, string>>;
 
-/** The Host fields HOST_COLUMNS_SQL leaves out. */
-export type UnlistedHostKey = "identifier" | "platformLike" | "agentInstanceId" | "inventoryBatch" | "inventorySentAt" | "inventoryAt" | "updatedAt";
+export type ListedHostKey = keyof typeof LISTED_HOST_COLUMNS;
+/** The Host fields a listed host is never read with. */
+export type UnlistedHostKey = Exclude<keyof Host, ListedHostKey>;
+
+type HostInstantKey = "enrolledAt" | "lastSeenAt" | "inventoryRequestedAt" | "createdAt";
+type HostInt8Key = "physicalMemory" | "resultLines";
+
+/**
+ * A listed host as the read path gives it: int8 as text, times as Instants (the statements set
+ * isoInstants), the rest as Prisma's client types it. A page has only the columns of its
+ * HostColumnSet: Host's fields each say which they read (src/schema/host.ts).
+ */
+export type ListedHost = {
+  [K in ListedHostKey]: K extends HostInstantKey ? Instant | Extract<Host[K], null> : K extends HostInt8Key ? string | Extract<Host[K], null> : Host[K];
+};
+
+const LISTED_KEYS = Object.keys(LISTED_HOST_COLUMNS) as ListedHostKey[];
+
+/** Columns to read for a page of hosts, with a tag naming the set in statement names. */
+export interface HostColumnSet {
+  readonly keys: readonly ListedHostKey[];
+  readonly tag: string;
+}
+
+/** The set of `keys` and id (every page needs the id: cursors), in LISTED_HOST_COLUMNS' order. */
+export function hostColumnSet(keys: Iterable<ListedHostKey>): HostColumnSet {
+  const wanted = new Set<ListedHostKey>(keys).add("id");
+  let mask = 0;
+  const ordered: ListedHostKey[] = [];
+  LISTED_KEYS.forEach((key, bit) => {
+    if (!wanted.has(key)) return;
+    mask |= 1 << bit;
+    ordered.push(key);
+  });
+  return { keys: ordered, tag: mask.toString(36) };
+}
+
+/** Every listed column. */
+export const ALL_HOST_COLUMNS = hostColumnSet(LISTED_KEYS);
+
+/**
+ * At most `limit` column sets of a statement family get statements of their own; other sets are read
+ * as ALL_HOST_COLUMNS. Each set is a prepared statement on each pooled connection, and selections
+ * can make thousands of sets.
+ */
+export function boundedColumnSets(limit: number): (columns: HostColumnSet) => HostColumnSet {
+  const named = new Set<string>([ALL_HOST_COLUMNS.tag]);
+  return (columns) => {
+    if (named.has(columns.tag)) return columns;
+    if (named.size >= limit) return ALL_HOST_COLUMNS;
+    named.add(columns.tag);
+    return columns;
+  };
+}
+
+/** The SELECT list of a column set, `prefix` qualifying each column ("h." or ""). */
+export function hostColumnsSql(columns: HostColumnSet, prefix = ""): string {
+  return columns.keys.map((key) => (key === LISTED_HOST_COLUMNS[key] ? `${prefix}${key}` : `${prefix}${LISTED_HOST_COLUMNS[key]} AS "${key}"`)).join(", ");
+}
 
 export interface HostFilterValues {
   /** Case-insensitive substring of the hostname, LIKE-escaped by the caller. */
@@ -69,13 +143,14 @@ function hostSet(filter: HostFilterValues, range: { gt?: number | undefined; lt?
 /** Up to `take` hosts of the filter within the id range, in id order or its reverse. */
 export function hostPageStatement(
   filter: HostFilterValues,
+  columns: HostColumnSet,
   range: { gt?: number | undefined; lt?: number | undefined },
   direction: "asc" | "desc",
   take: number,
 ): [Statement, unknown[]] {
   const { where, values, variant, param } = hostSet(filter, range);
-  const text = `SELECT ${HOST_COLUMNS_SQL} FROM hosts ${where} ORDER BY id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
-  return [{ name: `host_page_${direction}${variant}`, text, isoInstants: true }, values];
+  const text = `SELECT ${hostColumnsSql(columns)} FROM hosts ${where} ORDER BY id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
+  return [{ name: `host_page_${direction}${variant}_c${columns.tag}`, text, isoInstants: true }, values];
 }
 
 export function hostCountStatement(filter: HostFilterValues): [Statement, unknown[]] {

@@ -1,9 +1,10 @@
 import type { Read } from "../db/read.js";
 import { SoftwareSource } from "../inventory/types.js";
-import { Prisma, type Host, type PrismaClient } from "../generated/prisma/client.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { APP_COLUMNS, APPS, exactApps, exactText, type AppFilter, type StoredApp } from "./app-queries.js";
 import { computeDiff, type AppChange } from "./history.js";
-import { hostRows, type HostRow } from "./host-queries.js";
+import { HOST_COLUMN_SETS } from "./host-queries.js";
+import { boundedColumnSets, type HostColumnSet, type ListedHost } from "./host-statements.js";
 import {
   SOFTWARE_STATEMENTS,
   softwareHostCountStatement,
@@ -54,7 +55,7 @@ export interface SoftwareQueries {
   /** Versions of each title, with host counts, most hosts first. */
   versions(titles: TitlePosition[]): Promise<Map<string, SoftwareVersionCount[]>>;
   /** Hosts whose newest inventory has the app, within `range` of ids, in `direction`, at most `take`. */
-  hosts(filter: SoftwareHostFilter, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<Host[]>;
+  hosts(filter: SoftwareHostFilter, columns: HostColumnSet, range: { gt?: number; lt?: number }, direction: "asc" | "desc", take: number): Promise<ListedHost[]>;
   countHosts(filter: SoftwareHostFilter): Promise<number>;
   /**
    * The snapshots at which hosts gained, lost or changed the version of an app since `since`, newest
@@ -76,6 +77,7 @@ export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name])
 export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Read }): SoftwareQueries {
   // The software rows of an app (every version) on any host: titles found through their sort key
   // index. softwareChanges has no version argument: a version given here would be ignored.
+  const hostColumns = boundedColumnSets(HOST_COLUMN_SETS);
   type ChangeFilter = Omit<SoftwareHostFilter, "version">;
   const softwareIds = (filter: ChangeFilter) => Prisma.sql`SELECT s.id FROM software_titles t
       JOIN software_versions v ON v.title_id = t.id
@@ -115,7 +117,7 @@ export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Re
       }
       return result;
     },
-    hosts: async (filter, range, direction, take) => hostRows(await read<HostRow>(...softwareHostsStatement(filter, range, direction, take))),
+    hosts: (filter, columns, range, direction, take) => read<ListedHost>(...softwareHostsStatement(filter, hostColumns(columns), range, direction, take)),
     countHosts: (filter) => count(softwareHostCountStatement(filter)),
     async changes(filter, since, range, direction, take) {
       const bounds = [

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instantIso, type Instant } from "../../src/db/instant.js";
 import type { Host } from "../../src/generated/prisma/client.js";
+import { getNamedType, isLeafType, type GraphQLObjectType } from "graphql";
+import { reading } from "../../src/schema/host.js";
+import { schema } from "../../src/schema/index.js";
 import { createHostQueries } from "../../src/store/host-queries.js";
-import type { UnlistedHostKey } from "../../src/store/host-statements.js";
+import { ALL_HOST_COLUMNS, boundedColumnSets, hostColumnSet, LISTED_HOST_COLUMNS, type ListedHost, type UnlistedHostKey } from "../../src/store/host-statements.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -23,13 +26,26 @@ const UNLISTED = {
 
 /**
  * Bytes as plain arrays: the driver reads bytea as a Buffer, Prisma's client as a Uint8Array. Times as
- * the DateTime scalar prints them: the list reads them as ISO strings, Prisma's client as Dates.
+ * the DateTime scalar prints them: the list reads them as ISO strings, Prisma's client as Dates. int8
+ * as text: the list reads it so, Prisma's client as a bigint.
  */
-const comparable = (hosts: Omit<Host, UnlistedHostKey>[]) =>
+const comparable = (hosts: (Omit<Host, UnlistedHostKey> | ListedHost)[]) =>
   hosts.map((host) => {
     const times = Object.entries(host).filter(([key, value]) => key.endsWith("At") && value !== null);
-    return { ...host, ...Object.fromEntries(times.map(([key, value]) => [key, instantIso(value as Instant)])), nodeKeyHash: host.nodeKeyHash && [...host.nodeKeyHash] };
+    return {
+      ...host,
+      ...Object.fromEntries(times.map(([key, value]) => [key, instantIso(value as Instant)])),
+      nodeKeyHash: host.nodeKeyHash && [...host.nodeKeyHash],
+      physicalMemory: host.physicalMemory === null ? null : String(host.physicalMemory),
+      resultLines: String(host.resultLines),
+    };
   });
+
+/** Every field of Host, objects with their __typename. */
+const hostFields = () =>
+  Object.values((schema.getType("Host") as GraphQLObjectType).getFields()).map((field) =>
+    isLeafType(getNamedType(field.type)) ? field.name : `${field.name} { __typename }`,
+  );
 
 describe.each(backends)("the hosts list read past Prisma's client on %s", (backend) => {
   let h: Harness;
@@ -91,11 +107,13 @@ describe.each(backends)("the hosts list read past Prisma's client on %s", (backe
     const hosts = createHostQueries(h.db.read);
     const expected = await h.db.prisma.host.findMany({ orderBy: { id: "asc" }, omit: UNLISTED });
     expect(expected).toHaveLength(6);
-    const page = await hosts.page({}, {}, "asc", 100);
+    const page = await hosts.page({}, ALL_HOST_COLUMNS, {}, "asc", 100);
     expect(comparable(page)).toEqual(comparable(expected));
     // Not parsed into Dates to be printed again (README "Performance").
     expect(page.map((host) => typeof host.createdAt)).toEqual(expected.map(() => "string"));
-    expect(comparable(await hosts.page({}, { gt: expected[0]!.id, lt: expected[4]!.id }, "desc", 2))).toEqual(comparable([expected[3]!, expected[2]!]));
+    expect(comparable(await hosts.page({}, ALL_HOST_COLUMNS, { gt: expected[0]!.id, lt: expected[4]!.id }, "desc", 2))).toEqual(
+      comparable([expected[3]!, expected[2]!]),
+    );
     expect(await hosts.count({})).toBe(6);
   });
 
@@ -133,5 +151,75 @@ describe.each(backends)("the hosts list read past Prisma's client on %s", (backe
     expect(page.edges.map((edge) => edge.node.hostname)).toEqual(["50%-off", "500-off"]);
     expect(page.totalCount).toBe(3);
     expect(page.pageInfo.hasPreviousPage).toBe(true);
+  });
+
+  it("when a page of hosts is read with some columns, then it has those and the id, and no other", async () => {
+    const [row] = await createHostQueries(h.db.read).page({}, hostColumnSet(["hostname", "lastSeenAt"]), {}, "asc", 1);
+    expect(Object.keys(row!).sort()).toEqual(["hostname", "id", "lastSeenAt"]);
+  });
+
+  it("when each field of Host is asked alone, in pairs and all together through hosts and softwareHosts, then each host shows what host(id:) shows", async () => {
+    const ask = async (query: string) => {
+      const response = await h.fetch(ENDPOINT, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+      const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      return body.data!;
+    };
+    const fields = hostFields();
+    // Pairs next to each other in the list, so a field's columns are asked with another's as well as alone.
+    const selections = [...fields, ...fields.slice(1).map((field, i) => `${fields[i]} ${field}`), fields.join(" ")];
+    for (const selection of selections) {
+      const listed = await ask(`{
+        hosts(first: 100) { edges { node { id ${selection} } } }
+        softwareHosts(name: "curl", first: 100) { edges { node { id ${selection} } } }
+      }`);
+      const lists = [listed["hosts"], listed["softwareHosts"]] as { edges: { node: { id: string } }[] }[];
+      expect(lists[0]!.edges).toHaveLength(6);
+      expect(lists[1]!.edges).toHaveLength(4);
+      for (const { node } of lists.flatMap((list) => list.edges)) {
+        const one = await ask(`{ node(id: "${node.id}") { ... on Host { id ${selection} } } }`);
+        expect({ selection, host: node }).toEqual({ selection, host: one["node"] });
+      }
+    }
+  });
+
+  it("when Host's fields come through fragments, inline fragments and aliases, then their columns are read too", async () => {
+    const response = await h.fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `query { hosts(first: 1) { ...Edges } softwareHosts(name: "curl", first: 1) { edges { ... on SoftwareHostEdge { node { ... on Host { os: osName } } } } } }
+          fragment Edges on HostConnection { edges { node { ...Memory m: physicalMemory } } }
+          fragment Memory on Host { physicalMemory online }`,
+      }),
+    });
+    expect(await response.json()).toEqual({
+      data: { hosts: { edges: [{ node: { physicalMemory: 2 ** 60, m: 2 ** 60, online: true } }] }, softwareHosts: { edges: [{ node: { os: "Ubuntu" } }] } },
+    });
+  });
+
+  it("when the schema is built, then every field of Host but its id names the columns it reads", () => {
+    const fields = Object.values((schema.getType("Host") as GraphQLObjectType).getFields()).filter((field) => field.name !== "id");
+    const unnamed = fields.filter((field) => !Array.isArray(field.extensions["hostColumns"])).map((field) => field.name);
+    expect(unnamed).toEqual([]);
+    const named = new Set(fields.flatMap((field) => field.extensions["hostColumns"] as string[]));
+    expect([...named].filter((column) => !(column in LISTED_HOST_COLUMNS))).toEqual([]);
+  });
+});
+
+describe("column sets of listed hosts", () => {
+  it("when more column sets are asked for than the limit, then the others are read with every column", () => {
+    const columnSet = boundedColumnSets(3);
+    const a = hostColumnSet(["hostname"]);
+    const b = hostColumnSet(["platform"]);
+    const c = hostColumnSet(["osName"]);
+    expect([columnSet(a), columnSet(b), columnSet(c), columnSet(a)]).toEqual([a, b, ALL_HOST_COLUMNS, a]);
+    expect(a.keys).toEqual(["id", "hostname"]);
+  });
+
+  it("when a Host field's resolver reads a column it does not name, then it does not compile", () => {
+    // @ts-expect-error osName is not among the columns named: a listed page would not have read it.
+    const resolve = reading(["hostname"], (host) => host.osName).resolve;
+    expect(resolve).toBeTypeOf("function");
   });
 });
