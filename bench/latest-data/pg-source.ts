@@ -10,6 +10,7 @@ import type { Statement } from "../../src/db/read.js";
 import {
   APP_STATEMENTS,
   appExistsStatement,
+  APP_COLUMN_SETS,
   appPageStatement,
   HOST_STATEMENTS,
   SNAPSHOT_STATEMENTS,
@@ -26,6 +27,9 @@ export interface SnapshotRow {
 }
 
 /** The columns of the service's StoredApp that the benchmark's query shows. */
+/** The columns the service reads for the benchmark's page (its selection's fields), so this sends the same statement. */
+const PAGE_COLUMNS = APP_COLUMN_SETS.of(["name", "version", "source", "publisher", "firstSeenAt"]);
+
 export interface AppRow {
   id: number;
   source: string;
@@ -110,7 +114,7 @@ export function createLatestDataSource(pool: pg.Pool): LatestDataSource {
       if (!snapshot) return { totalCount: 0, snapshot: null, apps: [], hasNextPage: false, hasPreviousPage: false };
 
       const set = { hostId: snapshot.hostId, snapshotId: snapshot.id, filter: {} };
-      const found = await rows<AppRow>(...appPageStatement({ ...set, after: position, before: null, direction: "asc", limit: first + 1 }));
+      const found = await rows<AppRow>(...appPageStatement({ ...set, columns: PAGE_COLUMNS, after: position, before: null, direction: "asc", limit: first + 1 }));
       for (const app of found) {
         app.name = exact(app.name)!;
         app.version = exact(app.version);

@@ -8,7 +8,7 @@ import type { Statement } from "../../src/db/read.js";
 import { DIFF_STATEMENTS, SNAPSHOT_STATEMENTS } from "../../src/store/app-statements.js";
 import type { StoredApp } from "../../src/store/app-queries.js";
 import { computeDiff, type Diff } from "../../src/store/history.js";
-import { hostColumnSet, hostCountStatement, hostPageStatement } from "../../src/store/host-statements.js";
+import { HOST_COLUMNS, hostCountStatement, hostPageStatement } from "../../src/store/host-statements.js";
 import {
   SOFTWARE_STATEMENTS,
   softwareHostCountStatement,
@@ -66,8 +66,8 @@ export function decodeTitleCursor(value: string): { source: string; name: string
  * columns its selection shows: bench/read-queries.ts' HOST_FIELDS and SOFTWARE_HOST_FIELDS), so this
  * baseline sends the same statements.
  */
-const HOSTS_COLUMNS = hostColumnSet(["hostname", "platform", "osName", "osVersion", "osqueryVersion", "hardwareVendor", "hardwareModel", "cpuBrand", "enrolledAt", "lastSeenAt", "createdAt"]);
-const SOFTWARE_HOSTS_COLUMNS = hostColumnSet(["hostname", "platform", "osName", "osVersion", "lastSeenAt"]);
+const HOSTS_COLUMNS = HOST_COLUMNS.of(["hostname", "platform", "osName", "osVersion", "osqueryVersion", "hardwareVendor", "hardwareModel", "cpuBrand", "enrolledAt", "lastSeenAt", "createdAt"]);
+const SOFTWARE_HOSTS_COLUMNS = HOST_COLUMNS.of(["hostname", "platform", "osName", "osVersion", "lastSeenAt"]);
 
 /** The host columns the benchmark's queries show. */
 export interface HostRow {

@@ -6,7 +6,9 @@ import { AppAlteration, SoftwareSource } from "../inventory/types.js";
 import { checkText } from "./text-input.js";
 import type { AppFilter, AppOrder, AppPosition, StoredApp } from "../store/app-queries.js";
 import { MAX_FIELD_LENGTH, MAX_NAME_LENGTH } from "../inventory/rows.js";
+import { APP_COLUMN_SETS } from "../store/app-statements.js";
 import { builder } from "./builder.js";
+import { CONNECTION_NODE, readingOf, selectedColumns } from "./columns.js";
 import { resolveHostId } from "./host.js";
 import { dependsOnHosts } from "./scope.js";
 import { cursorParts, decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
@@ -30,6 +32,12 @@ const AppAlterationEnum = builder.enumType("AppAlteration", {
   } as const,
 });
 
+/**
+ * An App field's resolver that sees only the columns it names and the id: latestData reads the
+ * columns its selection's fields name (selectedColumns), so a field that read another would get undefined.
+ */
+const reading = readingOf<StoredApp, "id">();
+
 export const AppRef = builder.node(builder.objectRef<StoredApp>("App"), {
   id: { resolve: (app) => app.id, parse: (id) => Number(id) },
   // node(id:) of a record that does not exist, or no longer does, is null rather than an error.
@@ -39,21 +47,28 @@ export const AppRef = builder.node(builder.objectRef<StoredApp>("App"), {
     "A piece of installed software as osquery reported it: every text field byte for byte, spaces included " +
     "(an optional field osquery left empty or blank is null). Where that cannot be stored, `alterations` says what changed.",
   fields: (t) => ({
-    name: t.exposeString("name"),
-    version: t.exposeString("version", { nullable: true }),
-    source: t.exposeString("source", { description: "The osquery table it came from: apps, deb_packages, rpm_packages or programs." }),
-    path: t.exposeString("path", { nullable: true }),
-    bundleIdentifier: t.exposeString("bundleIdentifier", { nullable: true }),
-    publisher: t.exposeString("publisher", { nullable: true, description: "Publisher, vendor or maintainer, by source." }),
+    name: t.string(reading(["name"], (app) => app.name)),
+    version: t.string({ nullable: true, ...reading(["version"], (app) => app.version) }),
+    source: t.string({
+      description: "The osquery table it came from: apps, deb_packages, rpm_packages or programs.",
+      ...reading(["source"], (app) => app.source),
+    }),
+    path: t.string({ nullable: true, ...reading(["path"], (app) => app.path) }),
+    bundleIdentifier: t.string({ nullable: true, ...reading(["bundleIdentifier"], (app) => app.bundleIdentifier) }),
+    publisher: t.string({ nullable: true, description: "Publisher, vendor or maintainer, by source.", ...reading(["publisher"], (app) => app.publisher) }),
     alterations: t.field({
       type: [AppAlterationEnum],
       description:
         "Empty when every field is exactly what osquery reported. Otherwise how the stored text differs from it; the app is " +
         "still listed, and Snapshot.alteredApps counts such apps. Two rows that become the same app once altered are one app " +
         "listing the alterations of both. Recorded when the app first appeared, like publisher.",
-      resolve: (app) => app.alterations,
+      ...reading(["alterations"], (app) => app.alterations),
     }),
-    firstSeenAt: t.expose("firstSeenAt", { type: "DateTime", description: "When this name, version and path first appeared on the host." }),
+    firstSeenAt: t.field({
+      type: "DateTime",
+      description: "When this name, version and path first appeared on the host.",
+      ...reading(["firstSeenAt"], (app) => app.firstSeenAt),
+    }),
   }),
 });
 
@@ -177,7 +192,16 @@ builder.queryField("latestData", (t) =>
         if (!snapshot) return { ...emptyConnection<StoredApp>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;
         const [page, totalCount] = await Promise.all([
-          ctx.apps.page({ snapshot, filter, order: APP_ORDERS[order].direction, after: position(after), before: position(before), first, last }),
+          ctx.apps.page({
+            snapshot,
+            filter,
+            order: APP_ORDERS[order].direction,
+            after: position(after),
+            before: position(before),
+            first,
+            last,
+            columns: selectedColumns(info, "App", CONNECTION_NODE, APP_COLUMN_SETS),
+          }),
           ctx.apps.count(snapshot, filter),
         ]);
         const cursor = (appId: number) => encodeCursor(APP_ORDERS[order].cursorKind, [snapshot.id, appId]);

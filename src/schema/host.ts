@@ -2,9 +2,9 @@ import type { Host } from "../generated/prisma/client.js";
 import { escapeLike } from "../store/app-statements.js";
 import type { HostFilterValues } from "../store/host-queries.js";
 import type { Context } from "../context.js";
-import { Kind, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import { instantTime, type Instant } from "../db/instant.js";
-import { ALL_HOST_COLUMNS, hostColumnSet, type HostColumnSet, type ListedHost, type ListedHostKey } from "../store/host-statements.js";
+import { HOST_COLUMNS, type ListedHost, type ListedHostKey } from "../store/host-statements.js";
+import { CONNECTION_NODE, readingOf, selectedColumns } from "./columns.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
@@ -18,16 +18,11 @@ import { checkText } from "./text-input.js";
  */
 export type HostParent = { [K in ListedHostKey]: ListedHost[K] | Host[K] };
 
-/** The extension in which a Host field names the columns it reads (hostColumnsOf). */
-const HOST_COLUMNS = "hostColumns";
-
 /**
- * A Host field's resolver that sees only `columns` and the id: a listed page reads the columns its
- * selection's fields name here (hostColumnsOf), so a field that read another would get undefined.
+ * A Host field's resolver that sees only the columns it names and the id: a listed page reads the
+ * columns its selection's fields name (selectedColumns), so a field that read another would get undefined.
  */
-export function reading<const K extends ListedHostKey, Args, R>(columns: readonly K[], resolve: (host: Pick<HostParent, K | "id">, args: Args, ctx: Context) => R) {
-  return { extensions: { [HOST_COLUMNS]: columns }, resolve };
-}
+export const reading = readingOf<HostParent, "id">();
 
 /**
  * The agent's last request: the stored time, or a newer one this instance saw and has not written
@@ -128,7 +123,7 @@ export const HostRef = builder.prismaNode("Host", {
       type: ["AgentError"],
       description: "The agent's recent status lines of severity warning or error, newest first (at most AGENT_ERRORS_KEPT are kept).",
       args: { first: t.arg.int({ required: false, defaultValue: 20, description: "At most 100." }) },
-      extensions: { [HOST_COLUMNS]: [] },
+      extensions: reading([], () => null).extensions,
       resolve: (query, host: Pick<HostParent, "id">, args, ctx) => {
         const first = args.first ?? 20;
         if (first < 0 || first > 100) throw badInput(`first must be between 0 and 100, got ${first}`, "first");
@@ -139,36 +134,6 @@ export const HostRef = builder.prismaNode("Host", {
     }),
   }),
 });
-
-/**
- * The listed columns a selection of Host's fields under `path` of the field being resolved reads
- * (e.g. a connection's edges.node): the union of what each selected field names with `reading`.
- * A field that names none (one added without `reading`) reads every listed column.
- */
-export function hostColumnsOf(info: GraphQLResolveInfo, path: readonly string[]): HostColumnSet {
-  const hostFields = (info.schema.getType("Host") as GraphQLObjectType).getFields();
-  const columns = new Set<ListedHostKey>();
-  let all = false;
-  const visit = (selections: readonly SelectionNode[], depth: number) => {
-    for (const selection of selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections, depth);
-      else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = info.fragments[selection.name.value];
-        if (fragment) visit(fragment.selectionSet.selections, depth);
-      } else if (depth < path.length) {
-        if (selection.name.value === path[depth] && selection.selectionSet) visit(selection.selectionSet.selections, depth + 1);
-      } else {
-        const name = selection.name.value;
-        if (name === "id" || name === "__typename") continue;
-        const named = hostFields[name]?.extensions[HOST_COLUMNS] as readonly ListedHostKey[] | undefined;
-        if (named) for (const column of named) columns.add(column);
-        else all = true;
-      }
-    }
-  };
-  for (const node of info.fieldNodes) if (node.selectionSet) visit(node.selectionSet.selections, 0);
-  return all ? ALL_HOST_COLUMNS : hostColumnSet(columns);
-}
 
 const SeverityEnum = builder.enumType("AgentErrorSeverity", { values: ["WARNING", "ERROR"] as const, description: "osquery's glog severities 1 and 2." });
 
@@ -217,9 +182,6 @@ builder.queryField("host", (t) =>
   }),
 );
 
-/** Where a connection's nodes are. */
-export const CONNECTION_NODE = ["edges", "node"] as const;
-
 const HostFilterInput = builder.inputType("HostFilter", {
   fields: (t) => ({
     hostnameContains: t.string({ required: false, description: "Case-insensitive substring of the hostname." }),
@@ -262,7 +224,7 @@ builder.queryField("hosts", (t) =>
       description: "Hosts, oldest first, optionally filtered. Cursors are stable: a walk never skips or repeats a host while others enroll.",
       args: { filter: t.arg({ type: HostFilterInput, required: false }) },
       resolve: async (_parent, args, ctx, info) => {
-        const columns = hostColumnsOf(info, CONNECTION_NODE);
+        const columns = selectedColumns(info, "Host", CONNECTION_NODE, HOST_COLUMNS);
         // The filter reads stored times: those this instance holds are stored first, so it agrees with Host.online here.
         if (args.filter?.online != null && ctx.fleet) await ctx.fleet.flushLastSeen();
         const filter = hostFilter(args.filter, ctx);

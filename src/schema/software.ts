@@ -5,10 +5,12 @@ import { titleKey, type SoftwareTitle, type SoftwareVersionCount, type TitleChan
 import { AppFilterInput, checkFilter, checkSource } from "./app.js";
 import { builder } from "./builder.js";
 import { AppChangeRef } from "./history.js";
-import { CONNECTION_NODE, hostColumnsOf, HostRef, listedNodes } from "./host.js";
+import { CONNECTION_NODE, selectedColumns } from "./columns.js";
+import { HostRef, listedNodes } from "./host.js";
 import { connectionById, pageSize, type Connection, type PagingArgs } from "./paging.js";
 import { SnapshotRef } from "./snapshot.js";
 import { checkText } from "./text-input.js";
+import { HOST_COLUMNS } from "../store/host-statements.js";
 
 type Title = SoftwareTitle & { versions: SoftwareVersionCount[] };
 
@@ -140,7 +142,7 @@ builder.queryField("softwareHosts", (t) =>
         version: t.arg.string({ required: false, description: "Only this version, exactly." }),
       },
       resolve: async (_parent, args, ctx, info) => {
-        const columns = hostColumnsOf(info, CONNECTION_NODE);
+        const columns = selectedColumns(info, "Host", CONNECTION_NODE, HOST_COLUMNS);
         checkText(args.name, "name", 4096);
         const source = args.source == null ? undefined : checkSource(args.source, "source");
         const version = args.version == null ? undefined : checkText(args.version, "version", 4096);

@@ -3,6 +3,7 @@ import type { Read, Statement } from "../db/read.js";
 import { Prisma, type Snapshot } from "../generated/prisma/client.js";
 import type { AppAlteration } from "../generated/prisma/enums.js";
 import {
+  APP_COLUMN_SETS,
   APP_COLUMNS_SQL,
   APP_STATEMENTS,
   APPS_SQL,
@@ -12,6 +13,7 @@ import {
   escapeLike,
   exactTextSql,
   SNAPSHOT_STATEMENTS,
+  type AppColumnSet,
   type AppFilterValues,
   type AppOrder,
   type AppPosition,
@@ -52,6 +54,8 @@ export interface AppPageRequest {
   /** Exactly one of first/last is set. */
   first: number | null;
   last: number | null;
+  /** The columns to read (the page's apps have these, and maybe more). */
+  columns: AppColumnSet;
 }
 
 export interface AppPage {
@@ -90,15 +94,12 @@ export const APPS = Prisma.raw(APPS_SQL);
 /** Every StoredApp column, for raw queries FROM ${APPS} (read the rows with exactApps). */
 export const APP_COLUMNS = Prisma.raw(APP_COLUMNS_SQL);
 
-/** App rows selected with APP_COLUMNS, their text as stored. */
-export function exactApps(rows: StoredApp[]): StoredApp[] {
-  for (const row of rows) {
-    row.name = exactText(row.name);
-    row.version = exactText(row.version);
-    row.path = exactText(row.path);
-    row.bundleIdentifier = exactText(row.bundleIdentifier);
-    row.publisher = exactText(row.publisher);
-  }
+const EXACT_TEXT_KEYS = ["name", "version", "path", "bundleIdentifier", "publisher"] as const satisfies (keyof StoredApp)[];
+
+/** App rows selected with APP_COLUMNS (or `read`, a set of them), their text as stored. */
+export function exactApps(rows: StoredApp[], read: AppColumnSet = APP_COLUMN_SETS.all): StoredApp[] {
+  const keys = EXACT_TEXT_KEYS.filter((key) => read.keys.includes(key));
+  for (const row of rows) for (const key of keys) row[key] = exactText(row[key]) as string;
   return rows;
 }
 
@@ -109,9 +110,13 @@ export { escapeLike };
  * three or four statements, and Prisma's per-query work (building the request, mapping each column of
  * each row) cost more CPU than the rest of the request (README "Performance").
  */
+/** Column sets of latestData's pages with a statement of their own (Columns.bounded). */
+const APP_PAGE_COLUMN_SETS = 64;
+
 export function createAppQueries(read: Read): AppQueries {
   const exists = async (statement: [Statement, unknown[]]) => (await read(...statement)).length > 0;
   const first = async <Row>(statement: Statement, values: unknown[]) => (await read<Row>(statement, values))[0] ?? null;
+  const pageColumns = APP_COLUMN_SETS.bounded(APP_PAGE_COLUMN_SETS);
 
   return {
     newestSucceeded: (hostId) => first<Snapshot>(SNAPSHOT_STATEMENTS.newestSucceeded, [hostId]),
@@ -120,7 +125,8 @@ export function createAppQueries(read: Read): AppQueries {
 
     positionIn: (snapshot, appId) => first<AppPosition>(APP_STATEMENTS.position, [appId, snapshot.hostId, snapshot.id]),
 
-    async page({ snapshot, filter, order, after: a, before: b, first: size, last }) {
+    async page({ snapshot, filter, order, after: a, before: b, first: size, last, columns: asked }) {
+      const columns = pageColumns(asked);
       const set = { hostId: snapshot.hostId, snapshotId: snapshot.id, filter };
       const forward = size !== null;
       const count = size ?? last ?? 0;
@@ -128,7 +134,7 @@ export function createAppQueries(read: Read): AppQueries {
       const page = forward
         ? { direction: order, after: a, before: b }
         : { direction: order === "asc" ? ("desc" as const) : ("asc" as const), after: b, before: a };
-      const rows = exactApps(await read<StoredApp>(...appPageStatement({ ...set, ...page, limit: count + 1 })));
+      const rows = exactApps(await read<StoredApp>(...appPageStatement({ ...set, ...page, columns, limit: count + 1 })), columns);
       const more = rows.length > count;
       const apps = rows.slice(0, count);
       // At or before / at or after a position in the listing's order, as bounds on (sortKey, id).

@@ -3,7 +3,9 @@
  * (src/db/read.ts), and bench/latest-data's baselines import the same text, so the benchmark compares
  * servers that ask PostgreSQL for exactly the same work.
  */
+import { columns, type ColumnSet } from "../db/column-set.js";
 import type { Statement } from "../db/read.js";
+import type { StoredApp } from "./app-queries.js";
 
 /**
  * PGlite (0.5.16, 0.5.17) decodes each text value with a TextDecoder that drops a leading U+FEFF as a
@@ -11,18 +13,37 @@ import type { Statement } from "../db/read.js";
  * exactText takes off again, no value starts with one on the wire. (5,000 rows × 3 columns on
  * PostgreSQL: about as fast as plain text; as bytea, 3 to 4 times slower.) `column` is SQL, never input.
  */
-export const exactTextSql = (column: string, alias: string): string => `'.' || ${column} AS "${alias}"`;
+export const exactTextSql = (column: string, alias: string): string => `${exactTextValue(column)} AS "${alias}"`;
+const exactTextValue = (column: string) => `'.' || ${column}`;
 
 /** The apps of hosts (`a`) with their software records (`s`). */
 export const APPS_SQL = `apps a JOIN software s ON s.id = a.software_id`;
 
-/** Every StoredApp column, FROM APPS_SQL (text columns as exactTextSql reads them). */
-export const APP_COLUMNS_SQL = `a.id, a.host_id AS "hostId", a.software_id AS "softwareId", s.source,
-  ${exactTextSql("s.name", "name")}, ${exactTextSql("s.version", "version")}, ${exactTextSql("s.path", "path")},
-  ${exactTextSql("s.bundle_identifier", "bundleIdentifier")}, ${exactTextSql("s.publisher", "publisher")},
-  s.alterations::text[] AS alterations, s.sort_key AS "sortKey",
-  a.first_seen_snapshot_id AS "firstSeenSnapshotId", a.first_seen_at AS "firstSeenAt",
-  a.removed_snapshot_id AS "removedSnapshotId", a.removed_at AS "removedAt"`;
+/** Every StoredApp column's SQL, FROM APPS_SQL (text columns as exactTextSql reads them). */
+const APP_COLUMN_SQL = {
+  id: "a.id",
+  hostId: "a.host_id",
+  softwareId: "a.software_id",
+  source: "s.source",
+  name: exactTextValue("s.name"),
+  version: exactTextValue("s.version"),
+  path: exactTextValue("s.path"),
+  bundleIdentifier: exactTextValue("s.bundle_identifier"),
+  publisher: exactTextValue("s.publisher"),
+  alterations: "s.alterations::text[]",
+  sortKey: "s.sort_key",
+  firstSeenSnapshotId: "a.first_seen_snapshot_id",
+  firstSeenAt: "a.first_seen_at",
+  removedSnapshotId: "a.removed_snapshot_id",
+  removedAt: "a.removed_at",
+} as const satisfies Record<keyof StoredApp, string>;
+
+/** Column sets of app rows; every row has its id (cursors, node ids). */
+export const APP_COLUMN_SETS = columns(APP_COLUMN_SQL, ["id"]);
+export type AppColumnSet = ColumnSet<keyof StoredApp>;
+
+/** Every StoredApp column, FROM APPS_SQL. */
+export const APP_COLUMNS_SQL = APP_COLUMN_SETS.all.sql;
 
 /** Every Snapshot column, named as Prisma's model names them. */
 export const SNAPSHOT_COLUMNS_SQL = `id, host_id AS "hostId", status, collected_at AS "collectedAt", duration_ms AS "durationMs", error,
@@ -136,14 +157,14 @@ function appSet(query: AppSetQuery, bounds: { op: "<" | ">" | "<=" | ">="; posit
  * position yields the rows below it.
  */
 export function appPageStatement(
-  query: AppSetQuery & { after: AppPosition | null; before: AppPosition | null; direction: AppOrder; limit: number },
+  query: AppSetQuery & { columns: AppColumnSet; after: AppPosition | null; before: AppPosition | null; direction: AppOrder; limit: number },
 ): [Statement, unknown[]] {
   const [further, nearer] = query.direction === "asc" ? ([">", "<"] as const) : (["<", ">"] as const);
   const bounds = [...(query.after ? [{ op: further, position: query.after }] : []), ...(query.before ? [{ op: nearer, position: query.before }] : [])];
   const { where, values, variant, param } = appSet(query, bounds);
   const order = query.direction === "asc" ? "s.sort_key, a.id" : "s.sort_key DESC, a.id DESC";
-  const text = `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE ${where} ORDER BY ${order} LIMIT ${param(query.limit)}`;
-  return [{ name: `app_page_${query.direction}${variant}`, text, isoInstants: true }, values];
+  const text = `SELECT ${query.columns.sql} FROM ${APPS_SQL} WHERE ${where} ORDER BY ${order} LIMIT ${param(query.limit)}`;
+  return [{ name: `app_page_${query.direction}${variant}_c${query.columns.tag}`, text, isoInstants: true }, values];
 }
 
 /** Whether the set has an app at or before (`<=`) / at or after (`>=`) a position. */

@@ -1,10 +1,10 @@
 import type { Read } from "../db/read.js";
 import { HOST_STATEMENTS } from "./app-statements.js";
-import { boundedColumnSets, hostCountStatement, hostPageStatement, type HostColumnSet, type HostFilterValues, type ListedHost } from "./host-statements.js";
+import { HOST_COLUMNS, hostCountStatement, hostPageStatement, type HostColumnSet, type HostFilterValues, type ListedHost } from "./host-statements.js";
 
 export type { HostFilterValues };
 
-/** Column sets of one statement family with a statement of their own (boundedColumnSets). */
+/** Column sets of one statement family with a statement of their own (Columns.bounded). */
 export const HOST_COLUMN_SETS = 64;
 
 /**
@@ -24,7 +24,7 @@ export interface HostQueries {
 }
 
 export function createHostQueries(read: Read): HostQueries {
-  const columnSet = boundedColumnSets(HOST_COLUMN_SETS);
+  const columnSet = HOST_COLUMNS.bounded(HOST_COLUMN_SETS);
   const ids = async (rows: Promise<{ id: number }[]>) => (await rows).map((row) => row.id);
   return {
     exists: async (id) => (await read(HOST_STATEMENTS.exists, [id])).length > 0,

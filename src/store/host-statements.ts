@@ -2,6 +2,7 @@
  * The statements of the hosts read path, as text: the store sends them through Database.read, and
  * bench/read-queries' baseline imports the same text.
  */
+import { columns, type ColumnSet } from "../db/column-set.js";
 import type { Instant } from "../db/instant.js";
 import type { Statement } from "../db/read.js";
 import type { Host } from "../generated/prisma/client.js";
@@ -10,7 +11,7 @@ import type { Host } from "../generated/prisma/client.js";
  * The Host columns a listed host can be read with, named as Prisma's model names them, and their SQL
  * (int8 columns as text: the same on PostgreSQL and PGlite, and exact). The agent's bookkeeping
  * (UnlistedHostKey) is left out: a list of hosts never shows it. A page reads only the columns its
- * selection needs (hostColumnSet): each column of each row costs parsing.
+ * selection needs (HOST_COLUMNS).
  */
 export const LISTED_HOST_COLUMNS = {
   id: "id",
@@ -50,49 +51,9 @@ export type ListedHost = {
   [K in ListedHostKey]: K extends HostInstantKey ? Instant | Extract<Host[K], null> : K extends HostInt8Key ? string | Extract<Host[K], null> : Host[K];
 };
 
-const LISTED_KEYS = Object.keys(LISTED_HOST_COLUMNS) as ListedHostKey[];
-
-/** Columns to read for a page of hosts, with a tag naming the set in statement names. */
-export interface HostColumnSet {
-  readonly keys: readonly ListedHostKey[];
-  readonly tag: string;
-}
-
-/** The set of `keys` and id (every page needs the id: cursors), in LISTED_HOST_COLUMNS' order. */
-export function hostColumnSet(keys: Iterable<ListedHostKey>): HostColumnSet {
-  const wanted = new Set<ListedHostKey>(keys).add("id");
-  let mask = 0;
-  const ordered: ListedHostKey[] = [];
-  LISTED_KEYS.forEach((key, bit) => {
-    if (!wanted.has(key)) return;
-    mask |= 1 << bit;
-    ordered.push(key);
-  });
-  return { keys: ordered, tag: mask.toString(36) };
-}
-
-/** Every listed column. */
-export const ALL_HOST_COLUMNS = hostColumnSet(LISTED_KEYS);
-
-/**
- * At most `limit` column sets of a statement family get statements of their own; other sets are read
- * as ALL_HOST_COLUMNS. Each set is a prepared statement on each pooled connection, and selections
- * can make thousands of sets.
- */
-export function boundedColumnSets(limit: number): (columns: HostColumnSet) => HostColumnSet {
-  const named = new Set<string>([ALL_HOST_COLUMNS.tag]);
-  return (columns) => {
-    if (named.has(columns.tag)) return columns;
-    if (named.size >= limit) return ALL_HOST_COLUMNS;
-    named.add(columns.tag);
-    return columns;
-  };
-}
-
-/** The SELECT list of a column set, `prefix` qualifying each column ("h." or ""). */
-export function hostColumnsSql(columns: HostColumnSet, prefix = ""): string {
-  return columns.keys.map((key) => (key === LISTED_HOST_COLUMNS[key] ? `${prefix}${key}` : `${prefix}${LISTED_HOST_COLUMNS[key]} AS "${key}"`)).join(", ");
-}
+/** Column sets of listed hosts; every page reads the id (cursors). */
+export const HOST_COLUMNS = columns(LISTED_HOST_COLUMNS, ["id"]);
+export type HostColumnSet = ColumnSet<ListedHostKey>;
 
 export interface HostFilterValues {
   /** Case-insensitive substring of the hostname, LIKE-escaped by the caller. */
@@ -149,7 +110,7 @@ export function hostPageStatement(
   take: number,
 ): [Statement, unknown[]] {
   const { where, values, variant, param } = hostSet(filter, range);
-  const text = `SELECT ${hostColumnsSql(columns)} FROM hosts ${where} ORDER BY id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
+  const text = `SELECT ${columns.sql} FROM hosts ${where} ORDER BY id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
   return [{ name: `host_page_${direction}${variant}_c${columns.tag}`, text, isoInstants: true }, values];
 }
 

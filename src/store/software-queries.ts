@@ -4,7 +4,7 @@ import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { APP_COLUMNS, APPS, exactApps, exactText, type AppFilter, type StoredApp } from "./app-queries.js";
 import { computeDiff, type AppChange } from "./history.js";
 import { HOST_COLUMN_SETS } from "./host-queries.js";
-import { boundedColumnSets, type HostColumnSet, type ListedHost } from "./host-statements.js";
+import { HOST_COLUMNS, type HostColumnSet, type ListedHost } from "./host-statements.js";
 import {
   SOFTWARE_STATEMENTS,
   softwareHostCountStatement,
@@ -77,7 +77,7 @@ export const titleKey = (t: TitlePosition) => JSON.stringify([t.source, t.name])
 export function createSoftwareQueries({ db, read }: { db: PrismaClient; read: Read }): SoftwareQueries {
   // The software rows of an app (every version) on any host: titles found through their sort key
   // index. softwareChanges has no version argument: a version given here would be ignored.
-  const hostColumns = boundedColumnSets(HOST_COLUMN_SETS);
+  const hostColumns = HOST_COLUMNS.bounded(HOST_COLUMN_SETS);
   type ChangeFilter = Omit<SoftwareHostFilter, "version">;
   const softwareIds = (filter: ChangeFilter) => Prisma.sql`SELECT s.id FROM software_titles t
       JOIN software_versions v ON v.title_id = t.id

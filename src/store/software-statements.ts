@@ -4,7 +4,7 @@
  */
 import type { Statement } from "../db/read.js";
 import { escapeLike, exactTextSql } from "./app-statements.js";
-import { hostColumnsSql, type HostColumnSet } from "./host-statements.js";
+import type { HostColumnSet } from "./host-statements.js";
 import { PENDING_TITLE_COUNTS, PENDING_VERSION_COUNTS } from "./software-catalog.js";
 import { sortKeyOf } from "./sort-key.js";
 
@@ -136,7 +136,7 @@ export function softwareHostsStatement(
   const { text: ids, values, variant, param } = softwareIds(filter);
   const bounds = [...(range.gt !== undefined ? [`AND h.id > ${param(range.gt)}`] : []), ...(range.lt !== undefined ? [`AND h.id < ${param(range.lt)}`] : [])];
   const rangeVariant = `${range.gt !== undefined ? "_gt" : ""}${range.lt !== undefined ? "_lt" : ""}`;
-  const text = `SELECT ${hostColumnsSql(columns, "h.")} FROM hosts h
+  const text = `SELECT ${columns.sql} FROM hosts h
     WHERE h.id IN (SELECT a.host_id FROM apps a WHERE a.software_id IN (${ids}) AND a.removed_snapshot_id IS NULL) ${bounds.join(" ")}
     ORDER BY h.id ${direction === "asc" ? "ASC" : "DESC"} LIMIT ${param(take)}`;
   return [{ name: `software_hosts_${direction}${variant}${rangeVariant}_c${columns.tag}`, text, isoInstants: true }, values];

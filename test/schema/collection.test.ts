@@ -9,6 +9,7 @@ import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
 import { generatedPackages, ubuntu, type Package, type Scenario } from "../helpers/machine.js";
 import { CollectSnapshotMutation, HostsQuery, LatestDataQuery, SnapshotsQuery } from "../helpers/operations.js";
 import { linkedSoftwareIds } from "../helpers/database.js";
+import { APP_COLUMN_SETS } from "../../src/store/app-statements.js";
 
 const base = generatedPackages(120);
 /** A file that exists but cannot be run. */
@@ -107,7 +108,7 @@ describe.each(backends)("collection on %s", (backend) => {
     const snapshots = await prisma().snapshot.findMany({ where: { status: "SUCCEEDED" }, orderBy: { id: "asc" } });
     const first = snapshots[0]!;
     const apps = createAppQueries(h.db.read);
-    const page = await apps.page({ snapshot: first, filter: {}, order: "asc", after: null, before: null, first: 1000, last: null });
+    const page = await apps.page({ snapshot: first, filter: {}, order: "asc", after: null, before: null, first: 1000, last: null, columns: APP_COLUMN_SETS.all });
     expect(page.apps.map((a) => `${a.name}@${a.version}`).sort()).toEqual(base.map((p) => `${p.name}@${p.version}`).sort());
   });
 

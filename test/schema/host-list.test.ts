@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instantIso, type Instant } from "../../src/db/instant.js";
 import type { Host } from "../../src/generated/prisma/client.js";
 import { getNamedType, isLeafType, type GraphQLObjectType } from "graphql";
+import { columnsNamed } from "../../src/schema/columns.js";
 import { reading } from "../../src/schema/host.js";
 import { schema } from "../../src/schema/index.js";
 import { createHostQueries } from "../../src/store/host-queries.js";
-import { ALL_HOST_COLUMNS, boundedColumnSets, hostColumnSet, LISTED_HOST_COLUMNS, type ListedHost, type UnlistedHostKey } from "../../src/store/host-statements.js";
+import { HOST_COLUMNS, LISTED_HOST_COLUMNS, type ListedHost, type UnlistedHostKey } from "../../src/store/host-statements.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -107,11 +108,11 @@ describe.each(backends)("the hosts list read past Prisma's client on %s", (backe
     const hosts = createHostQueries(h.db.read);
     const expected = await h.db.prisma.host.findMany({ orderBy: { id: "asc" }, omit: UNLISTED });
     expect(expected).toHaveLength(6);
-    const page = await hosts.page({}, ALL_HOST_COLUMNS, {}, "asc", 100);
+    const page = await hosts.page({}, HOST_COLUMNS.all, {}, "asc", 100);
     expect(comparable(page)).toEqual(comparable(expected));
     // Not parsed into Dates to be printed again (README "Performance").
     expect(page.map((host) => typeof host.createdAt)).toEqual(expected.map(() => "string"));
-    expect(comparable(await hosts.page({}, ALL_HOST_COLUMNS, { gt: expected[0]!.id, lt: expected[4]!.id }, "desc", 2))).toEqual(
+    expect(comparable(await hosts.page({}, HOST_COLUMNS.all, { gt: expected[0]!.id, lt: expected[4]!.id }, "desc", 2))).toEqual(
       comparable([expected[3]!, expected[2]!]),
     );
     expect(await hosts.count({})).toBe(6);
@@ -154,7 +155,7 @@ describe.each(backends)("the hosts list read past Prisma's client on %s", (backe
   });
 
   it("when a page of hosts is read with some columns, then it has those and the id, and no other", async () => {
-    const [row] = await createHostQueries(h.db.read).page({}, hostColumnSet(["hostname", "lastSeenAt"]), {}, "asc", 1);
+    const [row] = await createHostQueries(h.db.read).page({}, HOST_COLUMNS.of(["hostname", "lastSeenAt"]), {}, "asc", 1);
     expect(Object.keys(row!).sort()).toEqual(["hostname", "id", "lastSeenAt"]);
   });
 
@@ -200,20 +201,20 @@ describe.each(backends)("the hosts list read past Prisma's client on %s", (backe
 
   it("when the schema is built, then every field of Host but its id names the columns it reads", () => {
     const fields = Object.values((schema.getType("Host") as GraphQLObjectType).getFields()).filter((field) => field.name !== "id");
-    const unnamed = fields.filter((field) => !Array.isArray(field.extensions["hostColumns"])).map((field) => field.name);
+    const unnamed = fields.filter((field) => columnsNamed(field) === undefined).map((field) => field.name);
     expect(unnamed).toEqual([]);
-    const named = new Set(fields.flatMap((field) => field.extensions["hostColumns"] as string[]));
+    const named = new Set(fields.flatMap((field) => columnsNamed(field)!));
     expect([...named].filter((column) => !(column in LISTED_HOST_COLUMNS))).toEqual([]);
   });
 });
 
 describe("column sets of listed hosts", () => {
   it("when more column sets are asked for than the limit, then the others are read with every column", () => {
-    const columnSet = boundedColumnSets(3);
-    const a = hostColumnSet(["hostname"]);
-    const b = hostColumnSet(["platform"]);
-    const c = hostColumnSet(["osName"]);
-    expect([columnSet(a), columnSet(b), columnSet(c), columnSet(a)]).toEqual([a, b, ALL_HOST_COLUMNS, a]);
+    const columnSet = HOST_COLUMNS.bounded(3);
+    const a = HOST_COLUMNS.of(["hostname"]);
+    const b = HOST_COLUMNS.of(["platform"]);
+    const c = HOST_COLUMNS.of(["osName"]);
+    expect([columnSet(a), columnSet(b), columnSet(c), columnSet(a)]).toEqual([a, b, HOST_COLUMNS.all, a]);
     expect(a.keys).toEqual(["id", "hostname"]);
   });
 
