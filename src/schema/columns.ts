@@ -8,14 +8,17 @@ const COLUMNS_EXTENSION = "columns";
 /** Where a connection's nodes are. */
 export const CONNECTION_NODE = ["edges", "node"] as const;
 
+/** The extensions of a field that reads `columns` of its parent and no other (a resolver `reading` cannot type). */
+export const namingColumns = (columns: readonly string[]) => ({ [COLUMNS_EXTENSION]: columns });
+
 /**
  * Field resolvers of a type whose list statements read only the columns a selection shows: each
  * resolver names its columns and sees only those (and `always`), so reading another does not
  * compile; selectedColumns reads the same names.
  */
 export function readingOf<Parent, Always extends keyof Parent>() {
-  return <const K extends keyof Parent, Args, R>(columns: readonly K[], resolve: (parent: Pick<Parent, K | Always>, args: Args, ctx: Context) => R) => ({
-    extensions: { [COLUMNS_EXTENSION]: columns },
+  return <const K extends keyof Parent & string, Args, R>(columns: readonly K[], resolve: (parent: Pick<Parent, K | Always>, args: Args, ctx: Context) => R) => ({
+    extensions: namingColumns(columns),
     resolve,
   });
 }

@@ -4,7 +4,7 @@ import type { HostFilterValues } from "../store/host-queries.js";
 import type { Context } from "../context.js";
 import { instantTime, type Instant } from "../db/instant.js";
 import { HOST_COLUMNS, type ListedHost, type ListedHostKey } from "../store/host-statements.js";
-import { CONNECTION_NODE, readingOf, selectedColumns } from "./columns.js";
+import { CONNECTION_NODE, namingColumns, readingOf, selectedColumns } from "./columns.js";
 import { appError, badInput, ErrorCode } from "../errors.js";
 import { builder } from "./builder.js";
 import { connectionById, decodeId } from "./paging.js";
@@ -123,7 +123,7 @@ export const HostRef = builder.prismaNode("Host", {
       type: ["AgentError"],
       description: "The agent's recent status lines of severity warning or error, newest first (at most AGENT_ERRORS_KEPT are kept).",
       args: { first: t.arg.int({ required: false, defaultValue: 20, description: "At most 100." }) },
-      extensions: reading([], () => null).extensions,
+      extensions: namingColumns([]),
       resolve: (query, host: Pick<HostParent, "id">, args, ctx) => {
         const first = args.first ?? 20;
         if (first < 0 || first > 100) throw badInput(`first must be between 0 and 100, got ${first}`, "first");
