@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
 
 const NGINX = "/usr/sbin/nginx";
 
-export function nginxMissing(): string | null {
+function nginxMissing(): string | null {
   try {
     execFileSync(NGINX, ["-v"], { stdio: "ignore" });
     return null;

@@ -1,6 +1,6 @@
-import { CATALOG_LOCK } from "../db/locks.js";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
+import { lockCatalogExclusive } from "./software-catalog.js";
 
 export interface RetentionPolicy {
   /** SUCCEEDED snapshots older than this are deleted, except each host's newest. */
@@ -55,7 +55,7 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
    */
   const unlinked = (remove: (tx: Tx) => Promise<number>) => () =>
     db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CATALOG_LOCK[0]}::int, ${CATALOG_LOCK[1]}::int)`;
+      await lockCatalogExclusive(tx);
       return remove(tx);
     });
   const pruneSoftwareRows = unlinked(

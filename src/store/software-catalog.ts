@@ -17,6 +17,11 @@ export async function lockCatalogShared(tx: Tx): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${CATALOG_LOCK[0]}::int, ${CATALOG_LOCK[1]}::int)`;
 }
 
+/** Holds the catalog lock exclusive until the transaction ends: for retention's deletes of unlinked rows. */
+export async function lockCatalogExclusive(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CATALOG_LOCK[0]}::int, ${CATALOG_LOCK[1]}::int)`;
+}
+
 // Hex text decoded by the server: a text[] parameter asks nothing of either driver adapter but strings.
 const sortKeyHex = (name: string) => Buffer.from(sortKeyOf(name)).toString("hex");
 
