@@ -6,21 +6,14 @@ import { createInventoryStore, type InventoryStore } from "../../src/store/inven
 import { createRetention } from "../../src/store/retention.js";
 import { createSoftwareCounts, type SoftwareCounts } from "../../src/store/software-catalog.js";
 import { createSoftwareQueries, titleKey } from "../../src/store/software-queries.js";
+import { appRecord } from "../helpers/app-record.js";
 import { backends } from "../helpers/backends.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 
 const quiet = createLogger({ level: "silent" });
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const deb = (name: string, version: string | null): AppRecord => ({
-  source: SoftwareSource.deb_packages,
-  name,
-  version,
-  path: null,
-  bundleIdentifier: null,
-  publisher: null,
-  alterations: [],
-});
+const deb = (name: string, version: string | null): AppRecord => appRecord(SoftwareSource.deb_packages, name, version);
 
 function inventory(host: number, apps: AppRecord[]): Inventory {
   return {

@@ -5,6 +5,7 @@ import { MAX_CHANGE_DAYS } from "../../src/schema/software.js";
 import { createInventoryStore, type InventoryStore } from "../../src/store/inventory-store.js";
 import { createSoftwareCounts, type SoftwareCounts } from "../../src/store/software-catalog.js";
 import { createLogger } from "../../src/logger.js";
+import { appRecord } from "../helpers/app-record.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -14,17 +15,8 @@ import type { SoftwareChangesQueryVariables } from "../gql/graphql.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const app = (source: SoftwareSource, name: string, version: string | null, path: string | null = null): AppRecord => ({
-  source,
-  name,
-  version,
-  path,
-  bundleIdentifier: null,
-  publisher: null,
-  alterations: [],
-});
-const deb = (name: string, version: string | null) => app(SoftwareSource.deb_packages, name, version);
-const mac = (name: string, version: string, path: string) => app(SoftwareSource.apps, name, version, path);
+const deb = (name: string, version: string | null) => appRecord(SoftwareSource.deb_packages, name, version);
+const mac = (name: string, version: string, path: string) => appRecord(SoftwareSource.apps, name, version, path);
 
 function inventory(host: string, platform: string, apps: AppRecord[]): Inventory {
   const source = platform === "darwin" ? SoftwareSource.apps : SoftwareSource.deb_packages;

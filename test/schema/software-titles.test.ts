@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SoftwareSource, type AppRecord, type Inventory } from "../../src/inventory/types.js";
+import { SoftwareSource, type Inventory } from "../../src/inventory/types.js";
 import { createLogger } from "../../src/logger.js";
 import { createInventoryStore, type InventoryStore } from "../../src/store/inventory-store.js";
 import { createSoftwareCounts, type SoftwareCounts } from "../../src/store/software-catalog.js";
+import { appRecord } from "../helpers/app-record.js";
 import { backends } from "../helpers/backends.js";
 import { execute, expectNoGraphQLErrors } from "../helpers/graphql.js";
 import { createHarness, ENDPOINT, type Harness } from "../helpers/harness.js";
@@ -10,15 +11,6 @@ import { ubuntu } from "../helpers/machine.js";
 import { SoftwareQuery, SoftwareTitlesQuery } from "../helpers/fleet-operations.js";
 import type { SoftwareTitlesQueryVariables } from "../gql/graphql.js";
 
-const app = (source: SoftwareSource, name: string, version: string | null): AppRecord => ({
-  source,
-  name,
-  version,
-  path: null,
-  bundleIdentifier: null,
-  publisher: null,
-  alterations: [],
-});
 
 const PLATFORM_SOURCE = { debian: SoftwareSource.deb_packages, rhel: SoftwareSource.rpm_packages, windows: SoftwareSource.programs } as const;
 
@@ -29,7 +21,7 @@ function inventory(host: string, platform: keyof typeof PLATFORM_SOURCE, apps: [
     os: { name: platform, version: "1", platform, platformLike: null, build: null, arch: "x86_64" },
     system: { hostname: host, uuid: `00000000-0000-4000-8000-${Buffer.from(host).toString("hex").slice(0, 12).padStart(12, "0")}` },
     source,
-    apps: apps.map(([name, version]) => app(source, name, version)),
+    apps: apps.map(([name, version]) => appRecord(source, name, version)),
   };
 }
 
