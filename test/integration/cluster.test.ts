@@ -116,7 +116,10 @@ describe.runIf(testDatabaseUrl && testRedisUrl)("three instances on one PostgreS
     slow.tables["deb_packages"]!.delayMs = 1200;
     await machine.set(slow);
     const results = await Promise.all(instances.map((s) => execute(s.endpoint, CollectSnapshotMutation, {})));
-    for (const result of results) expect(expectNoGraphQLErrors(result).collectSnapshot.status).toBe("SUCCEEDED");
+    for (const result of results) {
+      const snapshot = expectNoGraphQLErrors(result).collectSnapshot;
+      expect(snapshot.status, snapshot.error ?? "").toBe("SUCCEEDED");
+    }
     const db = await database.open({ migrate: false });
     const runs = await db.prisma.snapshot.findMany({ orderBy: { collectedAt: "asc" } });
     expect(runs.length).toBeGreaterThan(3);
