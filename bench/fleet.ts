@@ -17,8 +17,9 @@
  * polling every 10 s (1,000 check-ins/s). BENCH_FLEET_HOSTS sets any size; BENCH_FLEET_SIM_PROCESSES,
  * BENCH_FLEET_SIM_CONCURRENCY (requests in flight per simulator process; every host's by default),
  * BENCH_FLEET_RAMP_SECONDS, BENCH_FLEET_STEADY_SECONDS, BENCH_FLEET_WRK_ROUNDS and
- * BENCH_FLEET_WRK_SECONDS tune the phases. AGENT_INVENTORY_CONCURRENCY and DATABASE_POOL_SIZE, when set,
- * are passed to the service (the run prints them). BENCH_CPU_PROFILE_DIR and BENCH_SIM_CPU_PROFILE_DIR write
+ * BENCH_FLEET_WRK_SECONDS tune the phases. AGENT_INVENTORY_CONCURRENCY, DATABASE_POOL_SIZE and
+ * LISTEN_SOCKETS, when set, are passed to the service (the run prints them); BENCH_SERVICE_NODE runs it
+ * with another node binary (bench/fleet/service.ts). BENCH_CPU_PROFILE_DIR and BENCH_SIM_CPU_PROFILE_DIR write
  * --cpu-prof profiles of the service and of each simulator process. BENCH_FLEET_PROXY=nginx puts nginx
  * in front of the service, as the production layout does (bench/fleet/proxy.ts): the agents connect to
  * it, and its CPU is reported apart; wrk's check-ins still go to the service and the baseline directly.
@@ -68,7 +69,7 @@ const PROXY = process.env["BENCH_FLEET_PROXY"] ?? "";
 if (PROXY !== "" && PROXY !== "nginx") throw new Error(`BENCH_FLEET_PROXY must be nginx or unset, got ${PROXY}`);
 
 const serviceKnobs = Object.fromEntries(
-  ["AGENT_INVENTORY_CONCURRENCY", "DATABASE_POOL_SIZE"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+  ["AGENT_INVENTORY_CONCURRENCY", "DATABASE_POOL_SIZE", "LISTEN_SOCKETS"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
 );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,6 +118,7 @@ benchMain(async (databaseUrl, out) => {
     const proxySeconds = async () => (proxy ? ((await proxy.ticks()) - proxyTicks) / clockTicksPerSecond() : 0);
     out(`== fleet: ${fmt(HOSTS, 0)} simulated hosts over ${SIM_PROCESSES} simulator processes (at most ${fmt(SIM_CONCURRENCY, 0)} requests in flight each), distributed_interval ${INTERVAL_S} s (${fmt(HOSTS / INTERVAL_S, 0)} check-ins/s), PostgreSQL`);
     if (analyzer) out(`autovacuum is off on this server: the bench runs ANALYZE every ${ANALYZE_EVERY_S} s in its place, so plans follow the tables as they grow`);
+    out(`service: ${service.runtime}`);
     if (Object.keys(serviceKnobs).length > 0) out(`service settings: ${Object.entries(serviceKnobs).map(([k, v]) => `${k}=${v}`).join(", ")}`);
     if (proxy) out(`agents connect to nginx at ${proxy.origin}, which forwards to the service at ${origin} (the production layout's settings, without TLS)`);
     out(`PostgreSQL's own CPU: ${countBackends ? "counted where marked (+ pg), from /proc of the backends serving each server" : "not counted (the database runs elsewhere)"}`);

@@ -53,6 +53,7 @@ export function isLoopback(host: string): boolean {
 
 const envSchema = z.object({
   PORT: integer("PORT", 0, 65535).default(4000),
+  LISTEN_SOCKETS: integer("LISTEN_SOCKETS", 1, 64).optional(),
   HOST: z
     .string()
     .trim()
@@ -163,7 +164,8 @@ const envSchema = z.object({
 export type LogLevel = (typeof logLevels)[number];
 
 export interface Config {
-  server: { host: string; port: number };
+  /** `sockets`: listening sockets bound to the port (SO_REUSEPORT when more than one). */
+  server: { host: string; port: number; sockets: number };
   /** poolSize: connections one instance opens at most (DATABASE_POOL_SIZE; 10 when not given), plus the leader lock's. */
   database: { kind: "postgres"; url: string; poolSize?: number } | { kind: "pglite"; dataDir: string };
   /** Subscription events go through Redis pub/sub (several instances); null keeps them in-process. */
@@ -254,6 +256,27 @@ export function splitSecrets(text: string): string[] {
 
 export const MIN_SECRET_LENGTH = 16;
 
+/** What the listening sockets can do here: SO_REUSEPORT through Node's `reusePort`. */
+export interface Runtime {
+  /** process.versions.node */
+  node: string;
+  platform: NodeJS.Platform;
+}
+
+/** Node's listen() takes `reusePort` from 22.12 (and 23.1), where the system load-balances a port's sockets. */
+export function reusePortAvailable({ node, platform }: Runtime): boolean {
+  const [major = 0, minor = 0] = node.split(".").map(Number);
+  const supported = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+  return supported && (platform === "linux" || platform === "freebsd");
+}
+
+/**
+ * Listening sockets in fleet mode where SO_REUSEPORT is available: agents that start together (a
+ * fleet rolled out, or every agent back after the server restarted) open hundreds of connections a
+ * second, and one socket accepts one per turn of a busy event loop.
+ */
+const FLEET_LISTEN_SOCKETS = 4;
+
 export type ParseConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
 /** Treats empty variables as unset, so `PORT= npm start` means the default rather than an error. */
@@ -265,7 +288,11 @@ function withoutEmpty(env: Record<string, string | undefined>): Record<string, s
   return out;
 }
 
-export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): ParseConfigResult {
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  cwd = process.cwd(),
+  runtime: Runtime = { node: process.versions.node, platform: process.platform },
+): ParseConfigResult {
   const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     return {
@@ -302,6 +329,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       if (e[name] !== undefined) errors.push(`${name}: ${name} is for fleet mode, which needs ENROLL_SECRET or ENROLL_SECRET_FILE`);
     }
   }
+  const reusePort = reusePortAvailable(runtime);
+  if (e.LISTEN_SOCKETS !== undefined && e.LISTEN_SOCKETS > 1 && !reusePort) {
+    errors.push(`LISTEN_SOCKETS: more than one listening socket needs SO_REUSEPORT, which Node offers from 22.12 on Linux and FreeBSD (this is Node ${runtime.node} on ${runtime.platform})`);
+  }
   if (errors.length > 0) return { ok: false, errors };
   const production = e.NODE_ENV === "production";
   // With no list, a loopback HOST answers only to loopback names (against DNS rebinding); a HOST
@@ -318,7 +349,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   return {
     ok: true,
     config: {
-      server: { host: e.HOST, port: e.PORT },
+      server: { host: e.HOST, port: e.PORT, sockets: e.LISTEN_SOCKETS ?? (fleetOn && reusePort ? FLEET_LISTEN_SOCKETS : 1) },
       database: e.DATABASE_URL
         ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
         : { kind: "pglite", dataDir: resolve(cwd, e.DATA_DIR) },

@@ -260,8 +260,8 @@ async function main(args: string[]): Promise<void> {
       : null;
     const scheme = tls ? "https" : "http";
     if (command === "serve") {
-      running.port = await holdPort(config.server.port, config.server.host, tls);
-      logger.info(addresses(scheme, config.server.host, running.port.port), "port bound; answering 503 until started");
+      running.port = await holdPort(config.server.port, config.server.host, tls, config.server.sockets);
+      logger.info({ ...addresses(scheme, config.server.host, running.port.port), sockets: config.server.sockets }, "port bound; answering 503 until started");
     }
     // Imported once the port is held: the schema and Prisma take seconds to load, and a port that is
     // in use has to stop the start before that rather than after.

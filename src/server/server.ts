@@ -413,6 +413,8 @@ export function createServer({
   const transport = useGraphqlWsTransport(graphqlWs, wss, logger);
 
   let closing: Promise<void> | null = null;
+  /** The port main bound before the server existed: its further sockets stop accepting when the server closes. */
+  let held: HeldPort | null = null;
   return {
     fetch: yoga.fetch,
     setTls(next) {
@@ -420,7 +422,10 @@ export function createServer({
       http.setSecureContext({ cert: next.cert, key: next.key });
     },
     listen(port: number | HeldPort, host?: string) {
-      if (typeof port !== "number") return port.transferTo(http);
+      if (typeof port !== "number") {
+        held = port;
+        return port.transferTo(http);
+      }
       return new Promise((resolve, reject) => {
         http.once("error", reject);
         http.listen(port, host, () => {
@@ -434,6 +439,7 @@ export function createServer({
         await transport.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         streams.end();
+        await held?.release();
         if (http.listening) {
           draining = true;
           const closed = new Promise<void>((resolve) => http.close(() => resolve()));

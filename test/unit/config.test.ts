@@ -19,7 +19,7 @@ function errors(env: Record<string, string | undefined>): string[] {
 describe("parseConfig", () => {
   it("when the environment is empty, then every setting has its default", () => {
     expect(config({})).toEqual({
-      server: { host: "127.0.0.1", port: 4000 },
+      server: { host: "127.0.0.1", port: 4000, sockets: 1 },
       database: { kind: "pglite", dataDir: resolve(CWD, "./data") },
       redisUrl: null,
       leaderCheckMs: 5000,
@@ -122,7 +122,7 @@ describe("parseConfig", () => {
       responseCache: { ttlMs: 0, maxEntries: 50, maxBytes: 65536, maxEntryBytes: 4096 },
       diffCacheBytes: 0,
       websocket: { maxSocketsPerClient: 4, maxSubscriptionsPerSocket: 10, maxBufferedBytes: 1048576 },
-      server: { host: "0.0.0.0", port: 8080 },
+      server: { host: "0.0.0.0", port: 8080, sockets: 1 },
       osquery: { binary: "/opt/osquery/bin/osqueryi", timeoutMs: 100, maxOutputBytes: 1024, maxRows: 200_000 },
       collectSchedule: "0 * * * *",
       auth: { token: "s3cret-s3cret-s3cret", tokenFile: null, authReads: true },
@@ -285,6 +285,35 @@ describe("parseConfig", () => {
     [{}, 5000],
   ])("when fleet mode is %j, then idle keep-alive connections stay open %d ms (past one agent poll)", (env, keepAliveMs) => {
     expect(config(env).http.keepAliveMs).toBe(keepAliveMs);
+  });
+
+  const FLEET = { ENROLL_SECRET: "fleet-secret-0123456789" };
+  const linux = (node: string) => ({ node, platform: "linux" as const });
+  it.each([
+    ["Node 22.12 on Linux, fleet mode", FLEET, linux("22.12.0"), 4],
+    ["Node 23.1 on Linux, fleet mode", FLEET, linux("23.1.0"), 4],
+    ["Node 24 on FreeBSD, fleet mode", FLEET, { node: "24.0.0", platform: "freebsd" as const }, 4],
+    ["Node 22.11 on Linux, fleet mode (no reusePort yet)", FLEET, linux("22.11.0"), 1],
+    ["Node 23.0 on Linux, fleet mode (no reusePort yet)", FLEET, linux("23.0.0"), 1],
+    ["Node 20.19 on Linux, fleet mode", FLEET, linux("20.19.0"), 1],
+    ["Node 22.12 on macOS, fleet mode (SO_REUSEPORT does not spread connections there)", FLEET, { node: "22.12.0", platform: "darwin" as const }, 1],
+    ["Node 22.12 on Linux, no fleet mode", {}, linux("22.12.0"), 1],
+    ["Node 22.12 on Linux, LISTEN_SOCKETS=16", { LISTEN_SOCKETS: "16" }, linux("22.12.0"), 16],
+    ["Node 22.12 on Linux, fleet mode, LISTEN_SOCKETS=1", { ...FLEET, LISTEN_SOCKETS: "1" }, linux("22.12.0"), 1],
+    ["Node 20.19 on Linux, LISTEN_SOCKETS=1", { LISTEN_SOCKETS: "1" }, linux("20.19.0"), 1],
+  ])("when %s, then the service listens on the port with that many sockets", (_case, env, runtime, sockets) => {
+    const result = parseConfig(env, CWD, runtime);
+    expect(result.ok && result.config.server.sockets).toBe(sockets);
+  });
+
+  it.each([
+    [{ LISTEN_SOCKETS: "4" }, linux("20.19.0"), /^LISTEN_SOCKETS: more than one listening socket needs SO_REUSEPORT, which Node offers from 22\.12 on Linux and FreeBSD \(this is Node 20\.19\.0 on linux\)$/],
+    [{ LISTEN_SOCKETS: "2" }, { node: "22.12.0", platform: "darwin" as const }, /^LISTEN_SOCKETS: .*this is Node 22\.12\.0 on darwin/],
+    [{ LISTEN_SOCKETS: "0" }, linux("22.12.0"), /^LISTEN_SOCKETS: LISTEN_SOCKETS must be at least 1$/],
+    [{ LISTEN_SOCKETS: "65" }, linux("22.12.0"), /^LISTEN_SOCKETS: LISTEN_SOCKETS must be at most 64$/],
+  ])("when LISTEN_SOCKETS is %j on %j, then it fails naming why", (env, runtime, message) => {
+    const result = parseConfig(env, CWD, runtime);
+    expect(result.ok ? [] : result.errors).toEqual([expect.stringMatching(message)]);
   });
 
   it.each([
