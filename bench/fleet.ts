@@ -24,8 +24,8 @@
  * in front of the service, as the production layout does (bench/fleet/proxy.ts): the agents connect to
  * it, and its CPU is reported apart; wrk's check-ins still go to the service and the baseline directly.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -69,7 +69,7 @@ const PROXY = process.env["BENCH_FLEET_PROXY"] ?? "";
 if (PROXY !== "" && PROXY !== "nginx") throw new Error(`BENCH_FLEET_PROXY must be nginx or unset, got ${PROXY}`);
 
 const serviceKnobs = Object.fromEntries(
-  ["AGENT_INVENTORY_CONCURRENCY", "DATABASE_POOL_SIZE", "LISTEN_SOCKETS"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+  ["AGENT_INVENTORY_CONCURRENCY", "DATABASE_POOL_SIZE", "LISTEN_SOCKETS", "LOG_LEVEL"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
 );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,6 +81,13 @@ function withApplicationName(url: string, name: string): string {
 }
 
 /** CPU of a node process and of its PostgreSQL backends, in seconds, between start() and the call it returns. */
+/** The machine's busy CPU ticks (user, nice, system, irq, softirq, steal) since boot, from /proc/stat. */
+async function machineTicks(): Promise<{ busy: number }> {
+  const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: user + nice + system + irq + softirq + steal };
+}
+
 async function cpuMeter(server: ChildServer, monitor: pg.Client, applicationName: string, countBackends: boolean) {
   const ticks = clockTicksPerSecond();
   const node0 = await cpuTicks(server.pid);
@@ -139,6 +146,7 @@ benchMain(async (databaseUrl, out) => {
     let storedAt = 0;
     let stored = 0;
     let lastProgress = started;
+    let progressCpu = { machine: await machineTicks(), service: await cpuTicks(service.pid) };
     while (performance.now() - started < INVENTORY_TIMEOUT_S * 1000) {
       const { rows } = await monitor.query<{ n: number }>("SELECT count(DISTINCT host_id)::int AS n FROM snapshots WHERE status = 'SUCCEEDED'");
       stored = rows[0]!.n;
@@ -147,12 +155,26 @@ benchMain(async (databaseUrl, out) => {
         break;
       }
       if (performance.now() - lastProgress > 15_000) {
+        const seconds = (performance.now() - lastProgress) / 1000;
         lastProgress = performance.now();
-        process.stderr.write(`first inventories: ${stored}/${HOSTS} after ${((lastProgress - started) / 1000).toFixed(0)} s\n`);
+        // Where the hosts still without an inventory are: never handed one, or handed one not yet answered.
+        const { rows: waiting } = await monitor.query<{ never: number; out: number }>(
+          `SELECT count(*) FILTER (WHERE inventory_sent_at IS NULL)::int AS never, count(*) FILTER (WHERE inventory_batch IS NOT NULL)::int AS out
+             FROM hosts h WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.host_id = h.id AND s.status = 'SUCCEEDED')`,
+        );
+        const cpu = { machine: await machineTicks(), service: await cpuTicks(service.pid) };
+        const share = (ticks: number) => `${Math.round((100 * ticks) / clockTicksPerSecond() / seconds)}%`;
+        process.stderr.write(
+          `first inventories: ${stored}/${HOSTS} after ${((lastProgress - started) / 1000).toFixed(0)} s; enrolled without one: ${waiting[0]!.never} never handed out, ` +
+            `${waiting[0]!.out} awaiting an answer; CPU over the last ${seconds.toFixed(0)} s: machine ${share(cpu.machine.busy - progressCpu.machine.busy)} of ${cpus().length} cores, service ${share(cpu.service - progressCpu.service)}\n`,
+        );
+        progressCpu = cpu;
       }
       await sleep(500);
     }
     if (stored < HOSTS) throw new Error(`only ${stored} of ${HOSTS} first inventories were stored within ${INVENTORY_TIMEOUT_S} s`);
+    const logFile = process.env["BENCH_FLEET_SERVICE_LOG"];
+    if (logFile) await writeFile(logFile, service.logs.map((line) => JSON.stringify(line)).join("\n") + "\n");
     const inventory = await inventoryCpu();
     const inventoryProxy = await proxySeconds();
     const atInventories = await simulator.interim();

@@ -140,6 +140,7 @@ const envSchema = z.object({
   AGENT_INVENTORY_INTERVAL_SECONDS: integer("AGENT_INVENTORY_INTERVAL_SECONDS", 60, 30 * 86_400).default(3600),
   AGENT_COLLECT_WAIT_SECONDS: integer("AGENT_COLLECT_WAIT_SECONDS", 1, 600).default(30),
   AGENT_INVENTORY_CONCURRENCY: integer("AGENT_INVENTORY_CONCURRENCY", 1, 10_000).default(32),
+  AGENT_HANDOUT_WAIT_SECONDS: integer("AGENT_HANDOUT_WAIT_SECONDS", 0, 10).default(5),
   AGENT_DISTRIBUTED_INTERVAL_SECONDS: integer("AGENT_DISTRIBUTED_INTERVAL_SECONDS", 1, 86_400).default(10),
   AGENT_CONFIG_REFRESH_SECONDS: integer("AGENT_CONFIG_REFRESH_SECONDS", 10, 86_400).default(300),
   AGENT_LOGGER_PERIOD_SECONDS: integer("AGENT_LOGGER_PERIOD_SECONDS", 1, 86_400).default(60),
@@ -229,6 +230,8 @@ export interface FleetConfig {
   collectWaitMs: number;
   /** Inventories one instance hands out and has not had answered, at most (collectSnapshot's are always handed out). */
   inventoryConcurrency: number;
+  /** How long a due host's poll waits for one of those places before it is answered with none (0: not at all). */
+  handOutWaitMs: number;
   /** Sent to agents as osquery options and printed in the flagfile. */
   distributedIntervalSeconds: number;
   configRefreshSeconds: number;
@@ -407,6 +410,7 @@ export function parseConfig(
             inventoryIntervalMs: e.AGENT_INVENTORY_INTERVAL_SECONDS * 1000,
             collectWaitMs: e.AGENT_COLLECT_WAIT_SECONDS * 1000,
             inventoryConcurrency: e.AGENT_INVENTORY_CONCURRENCY,
+            handOutWaitMs: e.AGENT_HANDOUT_WAIT_SECONDS * 1000,
             distributedIntervalSeconds: e.AGENT_DISTRIBUTED_INTERVAL_SECONDS,
             configRefreshSeconds: e.AGENT_CONFIG_REFRESH_SECONDS,
             loggerPeriodSeconds: e.AGENT_LOGGER_PERIOD_SECONDS,

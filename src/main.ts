@@ -62,6 +62,8 @@ async function shutdown(running: Running, logger: Logger): Promise<boolean> {
     // Right after the schedule stops, so a follower takes over while we still drain connections.
     ["leadership", running.leadership && (() => running.leadership!.stop())],
     ["collection in progress", running.collector && (() => running.collector!.stop())],
+    // Before the server: a poll waiting for an inventory place is answered now, not cut at the grace period.
+    ["agent polls waiting for a hand-out", running.fleet && (async () => running.fleet!.stopWaiting())],
     ["server (websockets, HTTP)", running.server && (() => running.server!.close())],
     // Only while starting: once the server took the port over, closing the server closed it.
     ["port", running.port && (() => running.port!.release())],

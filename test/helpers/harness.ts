@@ -57,6 +57,7 @@ export const TEST_FLEET: FleetConfig = {
   inventoryIntervalMs: 3_600_000,
   collectWaitMs: 5_000,
   inventoryConcurrency: 32,
+  handOutWaitMs: 5_000,
   distributedIntervalSeconds: 1,
   configRefreshSeconds: 10,
   loggerPeriodSeconds: 1,

@@ -34,29 +34,31 @@ describe.each(backends)("inventories handed out at once are bounded per instance
   const read = async (key: string) => (await post("/api/osquery/distributed/read", { node_key: key })).json!["queries"] as Record<string, string>;
 
   beforeAll(async () => {
-    h = await createHarness(backend, ubuntu(), { fleet: { inventoryConcurrency: 2 }, collectLocal: false });
+    h = await createHarness(backend, ubuntu(), { fleet: { inventoryConcurrency: 2, handOutWaitMs: 10_000 }, collectLocal: false });
     origin = await h.listen();
   });
   afterAll(async () => {
     await h?.dispose();
   });
 
-  it("when more new hosts check in than AGENT_INVENTORY_CONCURRENCY, then the others are asked once an answer is stored", async () => {
+  it("when more new hosts check in than AGENT_INVENTORY_CONCURRENCY, then the others' polls wait and get a place the moment an answer is stored", async () => {
     const [a, b, c] = [await enroll("adm-a"), await enroll("adm-b"), await enroll("adm-c")];
     const handedA = await read(a.key);
     const handedB = await read(b.key);
     expect(Object.keys(handedA)).toHaveLength(PARTS.length);
     expect(Object.keys(handedB)).toHaveLength(PARTS.length);
-    // Two are out: the third waits, and is not marked as handed out (its next check-in asks again).
-    expect(await read(c.key)).toEqual({});
+    // Two are out: the third's poll is held, not answered, and c is not marked as handed out.
+    let answeredC = false;
+    const pollC = read(c.key).finally(() => (answeredC = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(answeredC).toBe(false);
     expect(await h.db.prisma.host.findUniqueOrThrow({ where: { id: c.hostId }, select: { inventorySentAt: true } })).toEqual({ inventorySentAt: null });
 
     expect((await post("/api/osquery/distributed/write", { node_key: a.key, ...answer(handedA) })).json).toEqual({});
     expect(await h.db.prisma.snapshot.count({ where: { hostId: a.hostId, status: "SUCCEEDED" } })).toBe(1);
-    expect(Object.keys(await read(c.key))).toHaveLength(PARTS.length);
-    // b and c are out now.
-    const d = await enroll("adm-d");
-    expect(await read(d.key)).toEqual({});
+    // a's place went to c's waiting poll, long before the 10 s it may wait.
+    expect(Object.keys(await pollC)).toHaveLength(PARTS.length);
+    expect((await h.db.prisma.host.findUniqueOrThrow({ where: { id: c.hostId }, select: { inventorySentAt: true } })).inventorySentAt).not.toBeNull();
   });
 
   it("when a host that was handed its inventory never answers, then its place is given to another host after outstandingMs", async () => {
@@ -71,6 +73,8 @@ describe.each(backends)("inventories handed out at once are bounded per instance
       maxRows: 200_000,
       maxOutstanding: 1,
       outstandingMs: 60_000,
+      // Answered at once when every place is taken: this is about places, not waiting for one.
+      handOutWaitMs: 0,
       now: () => new Date(t),
     });
     const agentHost = (hostId: number): AgentHost => ({ hostId, softwareSource: "apps", inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null });
@@ -101,6 +105,76 @@ describe.each(backends)("inventories handed out at once are bounded per instance
     const failed = await inventory.accept(hz, { queries: { [`osquery-inventory:${batchZ}:software`]: [] }, statuses: { [`osquery-inventory:${batchZ}:software`]: 1 }, messages: {}, stats: {} });
     expect(failed).toMatchObject({ hostId: z.hostId, status: "FAILED" });
     expect(Object.keys(await inventory.queriesFor(hw))).toHaveLength(PARTS.length);
+  });
+});
+
+describe.each(backends)("polls waiting for an inventory place, on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const post = (path: string, body: unknown) => postAgent(origin, path, body, { ca: h.pki!.ca });
+  let uuids = 0;
+  async function enrolled(): Promise<AgentHost> {
+    const uuid = `ad015510-3333-4000-8000-${String(++uuids).padStart(12, "0")}`;
+    await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, `waiting-${uuids}`));
+    const { id } = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
+    return { hostId: id, softwareSource: "apps", inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null };
+  }
+  const inventoryWith = (handOutWaitMs: number) =>
+    createAgentInventory({
+      db: h.db.prisma,
+      store: createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" }),
+      logger: createLogger({ level: "silent" }),
+      intervalMs: 3_600_000,
+      pendingMs: 300_000,
+      maxRows: 200_000,
+      maxOutstanding: 1,
+      handOutWaitMs,
+    });
+  const sentAt = async (host: AgentHost) => (await h.db.prisma.host.findUniqueOrThrow({ where: { id: host.hostId }, select: { inventorySentAt: true } })).inventorySentAt;
+
+  beforeAll(async () => {
+    h = await createHarness(backend, ubuntu(), { fleet: {}, collectLocal: false });
+    origin = await h.listen();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when no place frees within handOutWaitMs, then the poll is answered with no queries and nothing is handed out", async () => {
+    const inventory = inventoryWith(300);
+    const [holder, waiter] = [await enrolled(), await enrolled()];
+    expect(Object.keys(await inventory.queriesFor(holder))).toHaveLength(PARTS.length);
+    const started = performance.now();
+    expect(await inventory.queriesFor(waiter)).toEqual({});
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(await sentAt(waiter)).toBeNull();
+  });
+
+  it("when more polls wait than four per place, then the others are answered at once; places go first come, first served; stopWaiting answers the rest", async () => {
+    const inventory = inventoryWith(60_000);
+    const holder = await enrolled();
+    const handed = await inventory.queriesFor(holder);
+    const waiters = [await enrolled(), await enrolled(), await enrolled(), await enrolled()];
+    const answered: (Record<string, string> | null)[] = waiters.map(() => null);
+    const polls = waiters.map((host, i) => Promise.resolve(inventory.queriesFor(host)).then((queries) => (answered[i] = queries)));
+    // A fifth is not held: four polls per place wait already.
+    expect(await inventory.queriesFor(await enrolled())).toEqual({});
+    expect(answered).toEqual([null, null, null, null]);
+
+    expect(await inventory.accept(holder, answer(handed))).toMatchObject({ status: "SUCCEEDED" });
+    await polls[0];
+    expect(Object.keys(answered[0]!)).toHaveLength(PARTS.length);
+    expect(answered.slice(1)).toEqual([null, null, null]);
+    expect(await sentAt(waiters[0]!)).not.toBeNull();
+
+    // The service stops: the polls still waiting are answered with no queries, and none waits again.
+    inventory.stopWaiting();
+    await Promise.all(polls);
+    expect(answered.slice(1)).toEqual([{}, {}, {}]);
+    const started = performance.now();
+    expect(await inventory.queriesFor(await enrolled())).toEqual({});
+    expect(performance.now() - started).toBeLessThan(5_000);
+    for (const waiter of waiters.slice(1)) expect(await sentAt(waiter)).toBeNull();
   });
 });
 

@@ -266,6 +266,7 @@ describe("parseConfig", () => {
       inventoryIntervalMs: 3_600_000,
       collectWaitMs: 30_000,
       inventoryConcurrency: 32,
+      handOutWaitMs: 5_000,
       distributedIntervalSeconds: 10,
       configRefreshSeconds: 300,
       loggerPeriodSeconds: 60,

@@ -49,6 +49,14 @@ export interface AgentInventoryOptions {
   /** A hand-out stops counting against maxOutstanding after this long without an answer. @default 60000 */
   outstandingMs?: number;
   /**
+   * How long a due host's poll waits for a place when every one is taken, before it is answered with
+   * no queries. Answered at once, the hosts refused together poll again together one interval later,
+   * and only as many as there are places get one each time: a burst's last hosts trickled in at a
+   * few a second while the machine stood idle. Waiting, each place goes to the next host the moment
+   * it frees. Well under osquery's 16 s request deadline. @default 5000
+   */
+  handOutWaitMs?: number;
+  /**
    * Inventory writes stored at once, at most; the others wait their turn in memory (each is already
    * read and parsed, and there are at most about maxOutstanding of them). A write holds a pooled
    * database connection for its transactions: with every connection taken by writes, an enrollment, a
@@ -73,6 +81,8 @@ export interface AgentInventory {
    * holds none of ours, or repeats a batch already stored (agents resend after a timeout).
    */
   accept(host: AgentHost, write: DistributedWrite, invalidUtf8?: ReadonlySet<object>): Promise<Snapshot | null>;
+  /** Answers every poll waiting for a place with no queries, at once and from now on (the service is stopping). */
+  stopWaiting(): void;
 }
 
 /** Up to 10% of the interval, fixed per host: a fleet enrolled at once does not report at once. */
@@ -181,8 +191,11 @@ function inventoryOf(
  * spends its time on work the agents have given up on. Bounded, the hosts beyond it are asked at a
  * later check-in, and each write is stored while its agent still waits for the answer.
  */
-function createOutstanding(max: number, expireMs: number) {
+function createOutstanding(max: number, expireMs: number, maxWaiting: number) {
   const handedOut = new Map<number, number>();
+  // Polls waiting for a place, first come first served: hostId → how to answer it.
+  const waiting = new Map<number, (granted: boolean) => void>();
+  let stopped = false;
   return {
     /** Takes a place for the host's hand-out; false when every place is taken (unless `force`). */
     take(hostId: number, t: number, force: boolean): boolean {
@@ -198,11 +211,41 @@ function createOutstanding(max: number, expireMs: number) {
       handedOut.set(hostId, t);
       return true;
     },
-    release(hostId: number): void {
+    /**
+     * Waits up to `ms` for a place; true when one was given to the host. False at once when as many
+     * polls wait already as may (each holds a request open), when the host waits already, or after
+     * stop().
+     */
+    wait(hostId: number, ms: number): Promise<boolean> {
+      if (stopped || ms <= 0 || waiting.size >= maxWaiting || waiting.has(hostId)) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const answer = (granted: boolean) => {
+          clearTimeout(timer);
+          waiting.delete(hostId);
+          resolve(granted);
+        };
+        const timer = setTimeout(() => answer(false), ms);
+        waiting.set(hostId, answer);
+      });
+    },
+    /** Frees the host's place, and gives it to the poll that has waited longest. */
+    release(hostId: number, t: number): void {
       handedOut.delete(hostId);
+      for (const [waiter, answer] of waiting) {
+        if (handedOut.size >= max) break;
+        handedOut.set(waiter, t);
+        answer(true);
+      }
+    },
+    stop(): void {
+      stopped = true;
+      for (const answer of waiting.values()) answer(false);
     },
   };
 }
+
+/** Polls that may wait for a place at once, per place: enough to keep every place busy. */
+const WAITING_PER_PLACE = 4;
 
 export function createAgentInventory({
   db,
@@ -213,10 +256,11 @@ export function createAgentInventory({
   maxRows,
   maxOutstanding,
   outstandingMs = 60_000,
+  handOutWaitMs = 5000,
   maxStoring = Infinity,
   now = () => new Date(),
 }: AgentInventoryOptions): AgentInventory {
-  const outstanding = createOutstanding(maxOutstanding, outstandingMs);
+  const outstanding = createOutstanding(maxOutstanding, outstandingMs, maxOutstanding * WAITING_PER_PLACE);
   const storing = createLimiter(maxStoring);
 
   async function handOut(host: AgentHost, at: Date): Promise<Record<string, string>> {
@@ -227,7 +271,7 @@ export function createAgentInventory({
       claimed = await db.$executeRaw`UPDATE hosts SET inventory_batch = ${batch}, inventory_sent_at = ${at}
         WHERE id = ${host.hostId} AND (inventory_sent_at IS NULL OR inventory_sent_at < ${staleBefore})`;
     } catch (error) {
-      outstanding.release(host.hostId);
+      outstanding.release(host.hostId, now().getTime());
       throw error;
     }
     // Whether or not another instance got there first, this one now knows a batch is out.
@@ -236,7 +280,7 @@ export function createAgentInventory({
     if (claimed === 0) {
       // Which batch is the other instance's to know: this one never hands it out again.
       host.batch = null;
-      outstanding.release(host.hostId);
+      outstanding.release(host.hostId, now().getTime());
       return {};
     }
     host.batch = batch;
@@ -260,8 +304,19 @@ export function createAgentInventory({
         return batchQueries(host, host.batch!);
       }
       if (!isDue(host, at, intervalMs, pendingMs)) return {};
-      return outstanding.take(host.hostId, at.getTime(), host.requestedAt !== null) ? handOut(host, at) : {};
+      if (outstanding.take(host.hostId, at.getTime(), host.requestedAt !== null)) return handOut(host, at);
+      return outstanding.wait(host.hostId, handOutWaitMs).then((granted) => {
+        if (!granted) return {};
+        const t = now();
+        // Another request of the host's (a resent read) may have been handed the batch meanwhile.
+        if (!isDue(host, t, intervalMs, pendingMs)) {
+          outstanding.release(host.hostId, t.getTime());
+          return {};
+        }
+        return handOut(host, t);
+      });
     },
+    stopWaiting: () => outstanding.stop(),
     async accept(host, write, invalidUtf8 = new Set()) {
       const batches = new Map<string, Map<Part, { rows: unknown; status: number; message: string }>>();
       const ids = new Map<string, string[]>();
@@ -279,7 +334,7 @@ export function createAgentInventory({
         return await storing(() => storeBatches(host, write, batches, ids, invalidUtf8));
       } finally {
         // Answered (stored, failed or resent): the place goes to the next host due.
-        outstanding.release(host.hostId);
+        outstanding.release(host.hostId, now().getTime());
       }
     },
   };

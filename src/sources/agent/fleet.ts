@@ -39,6 +39,8 @@ export interface Fleet {
   context: FleetContext;
   logs: AgentLogs;
   hosts: AgentHosts;
+  /** Answers the polls waiting for an inventory place with no queries; call before the server closes. */
+  stopWaiting(): void;
   /** Writes pending last-seen times; call after the server stopped taking requests. */
   stop(): Promise<void>;
 }
@@ -51,22 +53,24 @@ export function createFleet({ db, store, pubsub, logger, config, secrets, agentC
   pubsub.listen("snapshotUpdated", (event) => hosts.forget(event.hostId));
   onEventsLost?.(() => hosts.forgetAll());
   const logs = createAgentLogs({ db, errorsKept: config.errorsKept });
+  const inventory = createAgentInventory({
+    db,
+    store,
+    logger,
+    intervalMs: config.inventoryIntervalMs,
+    pendingMs: pendingWindowMs(config.distributedIntervalSeconds),
+    maxRows,
+    maxOutstanding: config.inventoryConcurrency,
+    handOutWaitMs: config.handOutWaitMs,
+    // The other half serves enrollments, hand-outs, last-seen writes and reads.
+    maxStoring: Math.max(1, Math.floor(connections / 2)),
+  });
   const api = createAgentApi({
     db,
     pubsub,
     logger,
     hosts,
-    inventory: createAgentInventory({
-      db,
-      store,
-      logger,
-      intervalMs: config.inventoryIntervalMs,
-      pendingMs: pendingWindowMs(config.distributedIntervalSeconds),
-      maxRows,
-      maxOutstanding: config.inventoryConcurrency,
-      // The other half serves enrollments, hand-outs, last-seen writes and reads.
-      maxStoring: Math.max(1, Math.floor(connections / 2)),
-    }),
+    inventory,
     logs,
     secrets,
     agentConfig,
@@ -84,6 +88,7 @@ export function createFleet({ db, store, pubsub, logger, config, secrets, agentC
     },
     logs,
     hosts,
+    stopWaiting: () => inventory.stopWaiting(),
     stop: () => hosts.stop(),
   };
 }
