@@ -244,8 +244,14 @@ function createOutstanding(max: number, expireMs: number, maxWaiting: number) {
   };
 }
 
-/** Polls that may wait for a place at once, per place: enough to keep every place busy. */
-const WAITING_PER_PLACE = 4;
+/**
+ * Polls that may wait for a place at once, per place. Agents that were answered together poll together
+ * (each sleeps exactly its interval): after a stall a fleet's polls come in bunches of hundreds, and
+ * the places must stay busy from one bunch to the next. With 4 per place, a 10,000-host burst still
+ * found no host waiting at one sample in two while thousands were due. A waiting poll holds only its
+ * request, on a connection the agent keeps anyway.
+ */
+const WAITING_PER_PLACE = 32;
 
 export function createAgentInventory({
   db,
