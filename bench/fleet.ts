@@ -208,6 +208,8 @@ benchMain(async (databaseUrl, out) => {
     const body = JSON.stringify({ node_key: key });
     const baseline = await startChildServer({
       label: "baseline",
+      // The same Node as the service's, so the ratio compares handlers, not runtimes.
+      ...(process.env["BENCH_SERVICE_NODE"] ? { node: process.env["BENCH_SERVICE_NODE"] } : {}),
       nodeArgs: ["--import", "tsx", "bench/fleet/serve-checkin-baseline.ts"],
       cwd: ROOT,
       env: { ...childEnv, DATABASE_URL: withApplicationName(databaseUrl, "fleet-baseline") },
