@@ -8,7 +8,6 @@
 import type pg from "pg";
 import type { Statement } from "../../src/db/read.js";
 import {
-  APP_STATEMENTS,
   appExistsStatement,
   APP_COLUMN_SETS,
   appPageStatement,
@@ -96,20 +95,25 @@ export function createLatestDataSource(pool: pg.Pool): LatestDataSource {
       if (after) {
         // The cursor pins the snapshot it was read from and is checked against the database, as in the service.
         const [snapshotId, appId] = decodeCursor(after);
-        [snapshot = null] = await rows<SnapshotRow>(SNAPSHOT_STATEMENTS.byId, [snapshotId]);
-        if (snapshot?.status === "SUCCEEDED") {
-          [position = null] = await rows<AppPosition & pg.QueryResultRow>(APP_STATEMENTS.position, [appId, snapshot.hostId, snapshot.id]);
+        const [found] = await rows<SnapshotRow & { positionSortKey: Buffer | null; positionId: number | null }>(SNAPSHOT_STATEMENTS.byIdWithPosition, [snapshotId, appId]);
+        if (found?.status !== "SUCCEEDED" || found.positionSortKey === null || found.positionId === null) {
+          throw new BadRequestError("after is not a valid cursor for latestData");
         }
-        if (!snapshot || !position) throw new BadRequestError("after is not a valid cursor for latestData");
+        const { positionSortKey, positionId, ...rest } = found;
+        snapshot = rest;
+        position = { sortKey: positionSortKey, id: positionId };
       } else {
-        // The service's default host: its own machine, else the only host.
-        let [hostId = null] = (await rows<{ id: number }>(HOST_STATEMENTS.local)).map((row) => row.id);
-        if (hostId === null) {
-          const hosts = await rows<{ id: number }>(HOST_STATEMENTS.firstTwo);
-          if (hosts.length > 1) throw new BadRequestError("hostId is required: there is more than one host");
-          hostId = hosts[0]?.id ?? null;
+        // The service's default host: its own machine with its newest snapshot, else the only host.
+        [snapshot = null] = await rows<SnapshotRow>(SNAPSHOT_STATEMENTS.newestSucceededOfLocal);
+        if (!snapshot) {
+          let [hostId = null] = (await rows<{ id: number }>(HOST_STATEMENTS.local)).map((row) => row.id);
+          if (hostId === null) {
+            const hosts = await rows<{ id: number }>(HOST_STATEMENTS.firstTwo);
+            if (hosts.length > 1) throw new BadRequestError("hostId is required: there is more than one host");
+            hostId = hosts[0]?.id ?? null;
+          }
+          [snapshot = null] = hostId === null ? [] : await rows<SnapshotRow>(SNAPSHOT_STATEMENTS.newestSucceeded, [hostId]);
         }
-        [snapshot = null] = hostId === null ? [] : await rows<SnapshotRow>(SNAPSHOT_STATEMENTS.newestSucceeded, [hostId]);
       }
       if (!snapshot) return { totalCount: 0, snapshot: null, apps: [], hasNextPage: false, hasPreviousPage: false };
 

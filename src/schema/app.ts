@@ -11,7 +11,7 @@ import { builder } from "./builder.js";
 import { CONNECTION_NODE, readingOf, selectedColumns } from "./columns.js";
 import { resolveHostId } from "./host.js";
 import { dependsOnHosts } from "./scope.js";
-import { cursorParts, decodeCursor, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
+import { cursorParts, decodeCursor, decodeId, emptyConnection, encodeCursor, pageSize, type Connection } from "./paging.js";
 import { SnapshotRef, succeededSnapshot } from "./snapshot.js";
 
 const AppAlterationEnum = builder.enumType("AppAlteration", {
@@ -134,10 +134,25 @@ async function readCursor(ctx: Context, value: string, argument: string, order: 
     throw badInput(`${argument} is a cursor of orderBy: ${readIn}; page on with the orderBy it was read with, or start again without a cursor`, argument);
   }
   const [snapshotId, appId] = decodeCursor(APP_ORDERS[order].cursorKind, value, 2, argument) as [number, number];
-  const snapshot = await ctx.apps.snapshot(snapshotId);
-  const position = snapshot?.status === SnapshotStatus.SUCCEEDED ? await ctx.apps.positionIn(snapshot, appId) : null;
-  if (!snapshot || !position) throw badInput(`${argument} is not a valid cursor for latestData; use a cursor it returned`, argument);
-  return { snapshot, position };
+  const found = await ctx.apps.snapshotWithPosition(snapshotId, appId);
+  if (found?.snapshot.status !== SnapshotStatus.SUCCEEDED || !found.position) {
+    throw badInput(`${argument} is not a valid cursor for latestData; use a cursor it returned`, argument);
+  }
+  return { snapshot: found.snapshot, position: found.position };
+}
+
+/**
+ * The host latestData reads when no cursor or snapshotId names one, and its newest SUCCEEDED
+ * snapshot. A page is a handful of statements, each a round trip that costs the server as much CPU as
+ * a small one's rows, so the usual case is one: a snapshot proves its host exists (foreign key), and
+ * the default host (this machine) is found in the same statement as its snapshot. Only a host without
+ * a snapshot, or a service with no local host, takes resolveHostId's way.
+ */
+async function newestSnapshotOf(ctx: Context, hostIdArgument: string | null | undefined): Promise<{ hostId: number | null; snapshot: Snapshot | null }> {
+  const newest = hostIdArgument != null ? await ctx.apps.newestSucceeded(decodeId("Host", hostIdArgument, "hostId")) : await ctx.apps.newestSucceededOfLocal();
+  if (newest) return { hostId: newest.hostId, snapshot: newest };
+  const hostId = await resolveHostId(ctx, hostIdArgument);
+  return { hostId, snapshot: hostId === null || hostIdArgument != null ? null : await ctx.apps.newestSucceeded(hostId) };
 }
 
 interface LatestData extends Connection<StoredApp> {
@@ -182,13 +197,15 @@ builder.queryField("latestData", (t) =>
           throw badInput("the cursor was read from another snapshot than snapshotId", after ? "after" : "before");
         }
         const pinned = fromCursor ?? chosen;
-        const hostId = args.hostId != null || !pinned ? await resolveHostId(ctx, args.hostId) : pinned.hostId;
-        if (pinned && hostId !== pinned.hostId) {
-          throw badInput(`the ${fromCursor ? "cursor" : "snapshot"} belongs to another host than hostId`, "hostId");
-        }
+        let hostId: number | null;
+        let snapshot: Snapshot | null;
+        if (pinned) {
+          hostId = args.hostId != null ? await resolveHostId(ctx, args.hostId) : pinned.hostId;
+          if (hostId !== pinned.hostId) throw badInput(`the ${fromCursor ? "cursor" : "snapshot"} belongs to another host than hostId`, "hostId");
+          snapshot = pinned;
+        } else ({ hostId, snapshot } = await newestSnapshotOf(ctx, args.hostId));
 
         if (hostId !== null && (args.hostId != null || pinned)) dependsOnHosts(ctx, info, [hostId]);
-        const snapshot = pinned ?? (hostId === null ? null : await ctx.apps.newestSucceeded(hostId));
         if (!snapshot) return { ...emptyConnection<StoredApp>(), totalCount: 0, snapshot: null };
         const position = (p: { position: AppPosition } | null) => p?.position ?? null;
         const [page, totalCount] = await Promise.all([

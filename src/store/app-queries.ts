@@ -66,10 +66,15 @@ export interface AppPage {
 
 export interface AppQueries {
   newestSucceeded(hostId: number): Promise<Snapshot | null>;
+  /** The newest SUCCEEDED snapshot of the newest local host (this machine); null when it has none or there is no such host. */
+  newestSucceededOfLocal(): Promise<Snapshot | null>;
   /** A snapshot by id, whatever its status. */
   snapshot(id: number): Promise<Snapshot | null>;
-  /** The position of an app when it is part of the snapshot's app set, else null. */
-  positionIn(snapshot: Pick<Snapshot, "id" | "hostId">, appId: number): Promise<AppPosition | null>;
+  /**
+   * A snapshot by id, whatever its status, with the position of an app when it is part of the
+   * snapshot's app set (else null): what a cursor names, read in one statement.
+   */
+  snapshotWithPosition(snapshotId: number, appId: number): Promise<{ snapshot: Snapshot; position: AppPosition | null } | null>;
   page(request: AppPageRequest): Promise<AppPage>;
   count(snapshot: Pick<Snapshot, "id" | "hostId" | "appCount">, filter: AppFilter): Promise<number>;
   /** Apps by id, in the order asked; null where there is none (node(id:)). */
@@ -121,9 +126,16 @@ export function createAppQueries(read: Read): AppQueries {
   return {
     newestSucceeded: (hostId) => first<Snapshot>(SNAPSHOT_STATEMENTS.newestSucceeded, [hostId]),
 
+    newestSucceededOfLocal: () => first<Snapshot>(SNAPSHOT_STATEMENTS.newestSucceededOfLocal, []),
+
     snapshot: (id) => first<Snapshot>(SNAPSHOT_STATEMENTS.byId, [id]),
 
-    positionIn: (snapshot, appId) => first<AppPosition>(APP_STATEMENTS.position, [appId, snapshot.hostId, snapshot.id]),
+    async snapshotWithPosition(snapshotId, appId) {
+      const row = await first<Snapshot & { positionSortKey: Uint8Array | null; positionId: number | null }>(SNAPSHOT_STATEMENTS.byIdWithPosition, [snapshotId, appId]);
+      if (!row) return null;
+      const { positionSortKey: sortKey, positionId: id, ...snapshot } = row;
+      return { snapshot, position: sortKey !== null && id !== null ? { sortKey, id } : null };
+    },
 
     async page({ snapshot, filter, order, after: a, before: b, first: size, last, columns: asked }) {
       const columns = pageColumns(asked);

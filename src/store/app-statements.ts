@@ -45,9 +45,14 @@ export type AppColumnSet = ColumnSet<keyof StoredApp>;
 /** Every StoredApp column, FROM APPS_SQL. */
 export const APP_COLUMNS_SQL = APP_COLUMN_SETS.all.sql;
 
-/** Every Snapshot column, named as Prisma's model names them. */
-export const SNAPSHOT_COLUMNS_SQL = `id, host_id AS "hostId", status, collected_at AS "collectedAt", duration_ms AS "durationMs", error,
-  app_count AS "appCount", added, removed, source, altered_apps AS "alteredApps", version_id AS "versionId"`;
+/** Every Snapshot column of `snapshots` as `table`, named as Prisma's model names them. */
+const snapshotColumnsSql = (table: string) => `${table}.id, ${table}.host_id AS "hostId", ${table}.status, ${table}.collected_at AS "collectedAt",
+  ${table}.duration_ms AS "durationMs", ${table}.error, ${table}.app_count AS "appCount", ${table}.added, ${table}.removed, ${table}.source,
+  ${table}.altered_apps AS "alteredApps", ${table}.version_id AS "versionId"`;
+const SNAPSHOT_COLUMNS_SQL = snapshotColumnsSql("snapshots");
+
+/** The newest local host: this service's own machine (HOST_STATEMENTS.local). */
+const LOCAL_HOST_SQL = `SELECT id FROM hosts WHERE local ORDER BY id DESC LIMIT 1`;
 
 /** Apps alive at a snapshot: first seen at or before it, not yet removed at it. */
 const visibleAt = (host: string, snapshot: string) =>
@@ -55,7 +60,7 @@ const visibleAt = (host: string, snapshot: string) =>
 
 export const HOST_STATEMENTS = {
   /** This service's own machine: the newest local host. */
-  local: { name: "host_local", text: `SELECT id FROM hosts WHERE local ORDER BY id DESC LIMIT 1` },
+  local: { name: "host_local", text: LOCAL_HOST_SQL },
   /** Two hosts tell whether there is only one. */
   firstTwo: { name: "host_first_two", text: `SELECT id FROM hosts ORDER BY id ASC LIMIT 2` },
   exists: { name: "host_exists", text: `SELECT id FROM hosts WHERE id = $1` },
@@ -68,11 +73,27 @@ export const SNAPSHOT_STATEMENTS = {
     name: "snapshot_newest_succeeded",
     text: `SELECT ${SNAPSHOT_COLUMNS_SQL} FROM snapshots WHERE host_id = $1 AND status = 'SUCCEEDED' ORDER BY id DESC LIMIT 1`,
   },
+  /**
+   * The same for the newest local host, in one statement instead of two: latestData's first page
+   * without a hostId (the single-machine service) reads it on every request.
+   */
+  newestSucceededOfLocal: {
+    name: "snapshot_newest_succeeded_local",
+    text: `SELECT ${SNAPSHOT_COLUMNS_SQL} FROM snapshots WHERE host_id = (${LOCAL_HOST_SQL}) AND status = 'SUCCEEDED' ORDER BY id DESC LIMIT 1`,
+  },
+  /**
+   * A cursor's two halves in one statement: $1 the snapshot, whatever its status, with the place of
+   * app $2 in the order (positionSortKey and positionId, null unless the snapshot's app set has it).
+   */
+  byIdWithPosition: {
+    name: "snapshot_by_id_with_position",
+    text: `SELECT ${snapshotColumnsSql("sn")}, p.sort_key AS "positionSortKey", p.id AS "positionId"
+      FROM snapshots sn LEFT JOIN LATERAL (SELECT s.sort_key, a.id FROM ${APPS_SQL} WHERE a.id = $2 AND ${visibleAt("sn.host_id", "sn.id")}) p ON true
+      WHERE sn.id = $1`,
+  },
 } as const satisfies Record<string, Statement>;
 
 export const APP_STATEMENTS = {
-  /** $1 app, $2 host, $3 snapshot: the app's place in the order when the snapshot has it. */
-  position: { name: "app_position", text: `SELECT s.sort_key AS "sortKey", a.id FROM ${APPS_SQL} WHERE a.id = $1 AND ${visibleAt("$2", "$3")}` },
   byIds: { name: "app_by_ids", text: `SELECT ${APP_COLUMNS_SQL} FROM ${APPS_SQL} WHERE a.id = ANY($1::int[])`, isoInstants: true },
 } as const satisfies Record<string, Statement>;
 

@@ -173,6 +173,9 @@ describe.each(backends)("fleet mode: the agent API on %s", (backend) => {
     const uuid = "7A1C2D3E-4F50-5A6B-8C7D-9E0F1A2B3C4D";
     const key = await enroll(uuid);
     const host = await hostRow(uuid);
+    // Enrolled, no inventory yet: an empty page of its own, not an error and not another host's apps.
+    const before = expectNoGraphQLErrors(await gql(LatestDataQuery, { hostId: encodeGlobalID("Host", host.id), first: 100 })).latestData;
+    expect(before).toMatchObject({ totalCount: 0, edges: [], snapshot: null });
     const queries = await read(key);
     expect(Object.values(queries).sort()).toEqual(
       [
