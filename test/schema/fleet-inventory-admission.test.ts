@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
+import { createAgentInventory, type AgentInventoryOptions } from "../../src/sources/agent/agent-inventory.js";
 import type { AgentHost } from "../../src/sources/agent/agent-hosts.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import { macAnswer, macEnrollment, postAgent } from "../helpers/agent-requests.js";
@@ -18,6 +18,20 @@ function answer(queries: Record<string, string>) {
     write.statuses[id] = 0;
   }
   return write;
+}
+
+/** An inventory source of the test's own over the harness's database, with an hour's interval and 32 places unless `options` say otherwise. */
+function inventoryOn(h: Harness, options: Partial<AgentInventoryOptions>) {
+  return createAgentInventory({
+    db: h.db.prisma,
+    store: createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" }),
+    logger: createLogger({ level: "silent" }),
+    intervalMs: 3_600_000,
+    pendingMs: 300_000,
+    maxRows: 200_000,
+    maxOutstanding: 32,
+    ...options,
+  });
 }
 
 describe.each(backends)("inventories handed out at once are bounded per instance, on %s", (backend) => {
@@ -64,13 +78,7 @@ describe.each(backends)("inventories handed out at once are bounded per instance
   it("when a host that was handed its inventory never answers, then its place is given to another host after outstandingMs", async () => {
     const [x, y, z] = [await enroll("adm-x"), await enroll("adm-y"), await enroll("adm-z")];
     let t = Date.parse("2026-12-01T00:00:00Z");
-    const inventory = createAgentInventory({
-      db: h.db.prisma,
-      store: createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" }),
-      logger: createLogger({ level: "silent" }),
-      intervalMs: 3_600_000,
-      pendingMs: 300_000,
-      maxRows: 200_000,
+    const inventory = inventoryOn(h, {
       maxOutstanding: 1,
       outstandingMs: 60_000,
       // Answered at once when every place is taken: this is about places, not waiting for one.
@@ -119,17 +127,7 @@ describe.each(backends)("polls waiting for an inventory place, on %s", (backend)
     const { id } = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
     return { hostId: id, softwareSource: "apps", inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null };
   }
-  const inventoryWith = (handOutWaitMs: number) =>
-    createAgentInventory({
-      db: h.db.prisma,
-      store: createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" }),
-      logger: createLogger({ level: "silent" }),
-      intervalMs: 3_600_000,
-      pendingMs: 300_000,
-      maxRows: 200_000,
-      maxOutstanding: 1,
-      handOutWaitMs,
-    });
+  const inventoryWith = (handOutWaitMs: number) => inventoryOn(h, { maxOutstanding: 1, handOutWaitMs });
   const sentAt = async (host: AgentHost) => (await h.db.prisma.host.findUniqueOrThrow({ where: { id: host.hostId }, select: { inventorySentAt: true } })).inventorySentAt;
 
   beforeAll(async () => {
@@ -207,16 +205,7 @@ describe.each(backends)("inventory writes: bounded, and beside log batches, on %
         }
       },
     };
-    const inventory = createAgentInventory({
-      db: h.db.prisma,
-      store: counting,
-      logger: createLogger({ level: "silent" }),
-      intervalMs: 3_600_000,
-      pendingMs: 300_000,
-      maxRows: 200_000,
-      maxOutstanding: 32,
-      maxStoring: 2,
-    });
+    const inventory = inventoryOn(h, { store: counting, maxStoring: 2 });
     const hosts = [];
     for (let i = 0; i < 6; i++) {
       const uuid = `ad015510-2222-4000-8000-${String(i).padStart(12, "0")}`;
