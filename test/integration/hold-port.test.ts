@@ -1,8 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { createServer, request, type Server } from "node:http";
+import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
 import { afterEach, describe, expect, it } from "vitest";
 import { reusePortAvailable } from "../../src/config.js";
 import { holdPort, type HeldPort } from "../../src/server/hold-port.js";
+import { makeTempDir } from "../helpers/temp.js";
+import { makeTestPki } from "../helpers/tls.js";
 
 const HOST = "127.0.0.1";
 const REUSE_PORT = reusePortAvailable({ node: process.versions.node, platform: process.platform });
@@ -94,6 +97,29 @@ describe.skipIf(!REUSE_PORT || process.platform !== "linux")("several listening 
     await expect(holdPort(first.port, HOST, null, 4)).rejects.toThrow(`PORT ${first.port} on ${HOST} is already in use by another process`);
     await expect(holdPort(first.port, HOST, null, 1)).rejects.toThrow(`PORT ${first.port} on ${HOST} is already in use by another process`);
     expect(listeningSockets(first.port)).toBe(4);
+  });
+
+  it("when the port serves HTTPS, then connections through every socket complete the handshake, with the starting server and then the real one", async () => {
+    const dir = await makeTempDir("hold-port-tls-");
+    cleanup.push(() => dir.remove());
+    const pki = makeTestPki(dir.path);
+    const h = await holdPort(0, HOST, { cert: pki.cert, key: pki.key }, 4);
+    cleanup.push(() => h.release());
+    const getTls = () =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest({ host: HOST, port: h.port, path: "/graphql", ca: pki.ca, servername: "localhost", agent: false }, (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect((await Promise.all(Array.from({ length: 40 }, getTls))).map((r) => r.status)).toEqual(Array(40).fill(503));
+    const server = createHttpsServer({ cert: pki.cert, key: pki.key }, (_req, res) => res.end("service"));
+    cleanup.push(() => closeServer(server));
+    await h.transferTo(server);
+    expect(await Promise.all(Array.from({ length: 80 }, getTls))).toEqual(Array(80).fill({ status: 200, body: "service" }));
   });
 
   it("when a fixed port is free, then 4 sockets bind it", async () => {

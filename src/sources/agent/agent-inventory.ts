@@ -188,8 +188,9 @@ function inventoryOf(
  *
  * Without a bound, a fleet enrolling at once is handed every first inventory in the same minute; the
  * writes then queue for the database longer than agents wait (16 s), fail, are resent, and the server
- * spends its time on work the agents have given up on. Bounded, the hosts beyond it are asked at a
- * later check-in, and each write is stored while its agent still waits for the answer.
+ * spends its time on work the agents have given up on. Bounded, the hosts beyond it wait for a place
+ * (`wait`) or are asked at a later check-in, and each write is stored while its agent still waits for
+ * the answer.
  */
 function createOutstanding(max: number, expireMs: number, maxWaiting: number) {
   const handedOut = new Map<number, number>();
