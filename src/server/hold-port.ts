@@ -81,7 +81,8 @@ export async function holdPort(port: number, host: string, tls: { cert: string |
       await bind(starting, { port, host, reusePort: true });
       const bound = (starting.address() as AddressInfo).port;
       for (let i = 1; i < sockets; i++) {
-        const acceptor = createNetServer((socket) => target.emit("connection", socket));
+        // noDelay as http.Server sets it on the sockets it accepts itself (Nagle would hold small responses).
+        const acceptor = createNetServer({ noDelay: true }, (socket) => target.emit("connection", socket));
         extra.push(acceptor);
         await bind(acceptor, { port: bound, host, reusePort: true });
       }
