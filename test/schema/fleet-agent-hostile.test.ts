@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../src/logger.js";
-import { createAgentInventory } from "../../src/sources/agent/agent-inventory.js";
 import { MAX_LOG_LINE_DEPTH, MAX_WRITE_QUERIES } from "../../src/sources/agent/protocol.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
+import { inventoryOn } from "../helpers/agent-inventory.js";
 import { MAC_APPS, macAnswer, macEnrollment, postAgent } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
@@ -77,7 +76,7 @@ describe.each(backends)("fleet mode against a hostile agent on %s", (backend) =>
     const batch = Object.keys(handedOut)[0]!.split(":")[1]!;
     const store = createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" });
     const recordAgentResult = vi.spyOn(store, "recordAgentResult");
-    const inventory = createAgentInventory({ db: h.db.prisma, store, logger: createLogger({ level: "silent" }), intervalMs: 3_600_000, pendingMs: 300_000, maxRows: 200_000, maxOutstanding: 32 });
+    const inventory = inventoryOn(h, { store });
     const write = { queries: {} as Record<string, unknown[]>, statuses: {} as Record<string, number>, messages: {}, stats: {} };
     for (const b of [...Array.from({ length: 60 }, (_, i) => `decoy${i}`), batch]) {
       for (const part of ["osquery_info", "os_version", "system_info", "software"]) {

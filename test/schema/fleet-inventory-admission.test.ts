@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logger.js";
-import { createAgentInventory, type AgentInventoryOptions } from "../../src/sources/agent/agent-inventory.js";
 import type { AgentHost } from "../../src/sources/agent/agent-hosts.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
+import { inventoryOn } from "../helpers/agent-inventory.js";
 import { macAnswer, macEnrollment, postAgent } from "../helpers/agent-requests.js";
 import { backends } from "../helpers/backends.js";
 import { createHarness, TEST_FLEET, type Harness } from "../helpers/harness.js";
@@ -18,20 +17,6 @@ function answer(queries: Record<string, string>) {
     write.statuses[id] = 0;
   }
   return write;
-}
-
-/** An inventory source of the test's own over the harness's database, with an hour's interval and 32 places unless `options` say otherwise. */
-function inventoryOn(h: Harness, options: Partial<AgentInventoryOptions>) {
-  return createAgentInventory({
-    db: h.db.prisma,
-    store: createInventoryStore({ db: h.db.prisma, fallbackHostname: "unused" }),
-    logger: createLogger({ level: "silent" }),
-    intervalMs: 3_600_000,
-    pendingMs: 300_000,
-    maxRows: 200_000,
-    maxOutstanding: 32,
-    ...options,
-  });
 }
 
 describe.each(backends)("inventories handed out at once are bounded per instance, on %s", (backend) => {

@@ -5,21 +5,17 @@ import type { Read, Statement } from "../../src/db/read.js";
 import { DIFF_STATEMENTS } from "../../src/store/app-statements.js";
 import { computeDiff, createHistory, DIFF_BYTES, diffBytes } from "../../src/store/history.js";
 import { sortKeyOf } from "../../src/store/sort-key.js";
+import type { SoftwareSource } from "../../src/inventory/types.js";
+import { appRecord } from "../helpers/app-record.js";
 
 let nextId = 1;
-function app(name: string, version: string | null, source = "deb_packages", path: string | null = null): StoredApp {
+function app(name: string, version: string | null, source: SoftwareSource = "deb_packages", path: string | null = null): StoredApp {
   const id = nextId++;
   return {
     id,
     hostId: 1,
     softwareId: id,
-    source,
-    name,
-    version,
-    path,
-    bundleIdentifier: null,
-    publisher: null,
-    alterations: [],
+    ...appRecord(source, name, version, path),
     sortKey: sortKeyOf(name),
     firstSeenSnapshotId: 1,
     firstSeenAt: new Date(0),
