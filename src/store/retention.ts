@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import type { Logger } from "../logger.js";
-import { lockCatalogExclusive } from "./software-catalog.js";
+import { bumpCatalogEpoch, lockCatalogExclusive } from "./software-catalog.js";
 
 export interface RetentionPolicy {
   /** SUCCEEDED snapshots older than this are deleted, except each host's newest. */
@@ -51,12 +51,15 @@ export function createRetention({ db, policy, logger, batchSize = 1000 }: Retent
    * pointing at a row. Each batch holds the catalog lock exclusive (see lockCatalogShared): it waits
    * for the collections finding or linking catalog rows to commit, and they wait for it, so a row it
    * finds unlinked stays unlinked until it is deleted, and a collection that then looks for the row
-   * finds it gone and inserts it again. Batches are short, so collections wait little.
+   * finds it gone and inserts it again. Batches are short, so collections wait little. A batch
+   * that deletes anything bumps the catalog epoch, so no instance links a cached entry of it unchecked.
    */
   const unlinked = (remove: (tx: Tx) => Promise<number>) => () =>
     db.$transaction(async (tx) => {
       await lockCatalogExclusive(tx);
-      return remove(tx);
+      const deleted = await remove(tx);
+      if (deleted > 0) await bumpCatalogEpoch(tx);
+      return deleted;
     });
   const pruneSoftwareRows = unlinked(
     (tx) => tx.$executeRaw`DELETE FROM software WHERE id IN (

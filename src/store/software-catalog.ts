@@ -22,6 +22,27 @@ export async function lockCatalogExclusive(tx: Tx): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CATALOG_LOCK[0]}::int, ${CATALOG_LOCK[1]}::int)`;
 }
 
+/**
+ * Marks every cached catalog entry of every instance as doubtful: retention calls it in each
+ * transaction that deletes catalog rows, under the catalog lock held exclusive. Recreates the row
+ * should it be missing.
+ */
+export async function bumpCatalogEpoch(tx: Tx): Promise<void> {
+  await tx.$executeRaw`INSERT INTO software_catalog_epoch (id, epoch) VALUES (1, 1)
+    ON CONFLICT (id) DO UPDATE SET epoch = software_catalog_epoch.epoch + 1`;
+}
+
+/**
+ * The catalog's epoch, read under the catalog lock (held shared): until this transaction ends, no
+ * catalog row is deleted, and every deletion before it bumped the epoch. A statement of its own, after
+ * the lock's: a statement's snapshot is taken when it starts, before its lock would be granted. Null
+ * when the row is missing: no cached entry is trusted then.
+ */
+async function catalogEpoch(tx: Tx): Promise<number | null> {
+  const [row] = await tx.$queryRaw<{ epoch: number }[]>`SELECT epoch FROM software_catalog_epoch WHERE id = 1`;
+  return row?.epoch ?? null;
+}
+
 // Hex text decoded by the server: a text[] parameter asks nothing of either driver adapter but strings.
 const sortKeyHex = (name: string) => Buffer.from(sortKeyOf(name)).toString("hex");
 
@@ -73,14 +94,26 @@ async function ensure<T>(
 }
 
 /**
+ * A catalog entry as the cache holds it. `epoch`: the catalog epoch at which its row was seen
+ * committed, UNSEEN for a row inserted by a transaction not known to have committed.
+ */
+export interface CachedEntry extends CatalogEntry {
+  epoch: number;
+}
+
+/** Never an epoch (they count up from 0): an entry that must be looked up before it is linked. */
+export const UNSEEN = -1;
+
+/**
  * Where records already are in the catalog, as one instance has seen them: a record's software row
  * never changes (its fingerprint is unique) and ids are never reused, so an entry is either right or
- * its row is gone (retention deleted it), which ensureSoftware checks on every use. Bounded; the
- * oldest entries go first.
+ * its row is gone (retention deleted it). Retention bumps the catalog epoch whenever it deletes
+ * rows, so an entry seen at the current epoch is right; ensureSoftware looks up the others. Bounded;
+ * the oldest entries go first.
  */
 export interface CatalogCache {
-  get(key: string): CatalogEntry | undefined;
-  set(key: string, entry: CatalogEntry): void;
+  get(key: string): CachedEntry | undefined;
+  set(key: string, entry: CachedEntry): void;
   delete(key: string): void;
   readonly size: number;
 }
@@ -90,7 +123,7 @@ export interface CatalogCache {
  * (bench/fleet.ts: 65,000), about 25 MB when full.
  */
 export function createCatalogCache(maxEntries = 100_000): CatalogCache {
-  const entries = new Map<string, CatalogEntry>();
+  const entries = new Map<string, CachedEntry>();
   return {
     get: (key) => entries.get(key),
     set(key, entry) {
@@ -118,23 +151,29 @@ export function softwareKey(r: AppRecord): string {
 
 /**
  * The catalog ids of each record (titles, versions and software rows inserted where new), in input
- * order, under the catalog lock (taken here, held to the end of `tx`). Records the cache knows cost
- * one statement for all of them: any whose row is found gone (retention deleted it since) are looked
- * up again. In a fleet most of a new host's software is already in the catalog, so a first inventory
- * sends ids, not its text three times over.
+ * order, under the catalog lock (taken here, held to the end of `tx`). Records the cache knows at
+ * the current epoch cost nothing; the other cached ones one statement for all of them, and any whose
+ * row is found gone (retention deleted it since) are looked up again. In a fleet most of a new host's
+ * software is already in the catalog, so a first inventory sends ids, not its text three times over.
  */
 export async function ensureSoftware(tx: Tx, records: AppRecord[], cache?: CatalogCache, primed?: Primed): Promise<CatalogEntry[]> {
   await lockCatalogShared(tx);
   if (!cache) return insertSoftware(tx, records);
+  const epoch = await catalogEpoch(tx);
   const keys = records.map((record) => primed?.get(record)?.key ?? softwareKey(record));
-  const found = records.map((record, i) => primed?.get(record)?.entry ?? cache.get(keys[i]!));
-  const cachedIds = [...new Set(found.flatMap((entry) => (entry ? [entry.softwareId] : [])))];
-  if (cachedIds.length > 0) {
+  const found: (CachedEntry | undefined)[] = records.map((record, i) => primed?.get(record)?.entry ?? cache.get(keys[i]!));
+  const seen = (entry: CachedEntry) => epoch !== null && entry.epoch === epoch;
+  const doubtful = [...new Set(found.flatMap((entry) => (entry && !seen(entry) ? [entry.softwareId] : [])))];
+  if (doubtful.length > 0) {
     const present = new Set(
-      (await tx.$queryRaw<{ id: number }[]>`SELECT id FROM software WHERE id = ANY(${cachedIds}::int[])`).map((row) => row.id),
+      (await tx.$queryRaw<{ id: number }[]>`SELECT id FROM software WHERE id = ANY(${doubtful}::int[])`).map((row) => row.id),
     );
     found.forEach((entry, i) => {
-      if (entry && !present.has(entry.softwareId)) {
+      if (!entry || seen(entry)) return;
+      if (present.has(entry.softwareId)) {
+        // Committed, and kept until this transaction ends: right at this epoch.
+        if (epoch !== null) cache.set(keys[i]!, (found[i] = { ...entry, epoch }));
+      } else {
         cache.delete(keys[i]!);
         found[i] = undefined;
       }
@@ -142,11 +181,11 @@ export async function ensureSoftware(tx: Tx, records: AppRecord[], cache?: Catal
   }
   const missing = found.flatMap((entry, i) => (entry ? [] : [i]));
   if (missing.length > 0) {
-    // Cached before the transaction commits: should it roll back, the next use finds the rows gone.
+    // Cached before the transaction commits, as unseen: should it roll back, the next use finds the rows gone.
     const inserted = await insertSoftware(tx, missing.map((i) => records[i]!));
     missing.forEach((i, j) => {
-      found[i] = inserted[j]!;
-      cache.set(keys[i]!, inserted[j]!);
+      found[i] = { ...inserted[j]!, epoch: UNSEEN };
+      cache.set(keys[i]!, found[i]);
     });
   }
   return found as CatalogEntry[];
@@ -160,7 +199,7 @@ const PRIME_CHUNK = 2000;
  * record's cache key is made and looked up once per collection (the two were 8% of the service's CPU
  * in a fleet's first inventories, each done twice).
  */
-export type Primed = ReadonlyMap<AppRecord, { key: string; entry: CatalogEntry }>;
+export type Primed = ReadonlyMap<AppRecord, { key: string; entry: CachedEntry }>;
 
 /**
  * Puts the records the cache does not know into the catalog in short transactions of their own,
@@ -179,7 +218,7 @@ export async function primeCatalog(
   cache: CatalogCache,
   options?: { maxWait: number; timeout: number },
 ): Promise<Primed> {
-  const primed = new Map<AppRecord, { key: string; entry: CatalogEntry }>();
+  const primed = new Map<AppRecord, { key: string; entry: CachedEntry }>();
   const unknown: AppRecord[] = [];
   const keys: string[] = [];
   // Records of the same key (the same app reported twice) share the first one's entry.
@@ -204,7 +243,9 @@ export async function primeCatalog(
     const entries = await db.$transaction(async (tx) => {
       // Retention must not delete a title between our insert of it and of a version under it.
       await lockCatalogShared(tx);
-      return insertSoftware(tx, unknown.slice(i, i + PRIME_CHUNK));
+      const epoch = (await catalogEpoch(tx)) ?? UNSEEN;
+      // Cached once committed, at this epoch: nothing is deleted before the commit.
+      return (await insertSoftware(tx, unknown.slice(i, i + PRIME_CHUNK))).map((entry) => ({ ...entry, epoch }));
     }, options);
     entries.forEach((entry, j) => {
       const key = keys[i + j]!;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.js";
 import { SoftwareSource, type AppRecord, type Inventory } from "../../src/inventory/types.js";
 import { createLogger } from "../../src/logger.js";
-import { createInventoryStore, type InventoryStore } from "../../src/store/inventory-store.js";
+import { createInventoryStore, hostIdentifier, type InventoryStore } from "../../src/store/inventory-store.js";
 import { createRetention } from "../../src/store/retention.js";
 import { createSoftwareCounts, type SoftwareCounts } from "../../src/store/software-catalog.js";
 import { createSoftwareQueries, titleKey } from "../../src/store/software-queries.js";
@@ -69,6 +69,9 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
     reported.set(host, apps);
     return store.recordSuccess(inventory(host, apps), meta());
   };
+
+  const dangling = async () =>
+    (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM apps a WHERE NOT EXISTS (SELECT 1 FROM software s WHERE s.id = a.software_id)`)[0]!.n;
 
   async function expectCountsMatch() {
     const fleet = createSoftwareQueries({ db: db.prisma, read: db.read });
@@ -183,9 +186,39 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
       (SELECT count(*) FROM software_titles t WHERE NOT EXISTS (SELECT 1 FROM software_versions v WHERE v.title_id = t.id))::int AS titles`);
     expect(left).toEqual({ unlinked: 0, versions: 0, titles: 0 });
     await expectCountsMatch();
-    // A pruned record reported again is stored again.
+    // Retention bumped the catalog epoch, so the store's cached entry of the pruned record is looked
+    // up, found gone, and the record reported again is stored again: no link left dangling.
+    expect((await db.prisma.softwareCatalogEpoch.findUniqueOrThrow({ where: { id: 1 } })).epoch).toBeGreaterThan(0);
     await record(4, [...reported.get(4)!, deb("own-3", "1")]);
     await expectCountsMatch();
+    expect(await dangling()).toBe(0);
+  });
+
+  it("when the epoch row is missing, then cached entries are looked up before they are linked, and the next retention brings the row back", async () => {
+    await db.prisma.softwareCatalogEpoch.deleteMany({});
+    await record(5, [deb("epochless", "1"), ...reported.get(4)!.slice(0, 5)]);
+    await expectCountsMatch();
+    expect(await dangling()).toBe(0);
+    await record(5, [deb("epochless", "2"), ...reported.get(4)!.slice(0, 5)]);
+    const retention = createRetention({ db: db.prisma, policy: { retainDays: 1, retainFailedDays: 1 }, logger: quiet });
+    expect((await retention.prune(new Date(Date.now() + 3 * DAY_MS))).software).toBeGreaterThan(0);
+    // Recreated by the first batch that deleted rows, bumped by each later one (versions, titles).
+    expect((await db.prisma.softwareCatalogEpoch.findUniqueOrThrow({ where: { id: 1 } })).epoch).toBeGreaterThanOrEqual(1);
+    await record(5, [deb("epochless", "1"), ...reported.get(4)!.slice(0, 5)]);
+    await expectCountsMatch();
+    expect(await dangling()).toBe(0);
+  });
+
+  it("when a host is deleted, then its apps go with it (apps.host_id has no foreign key: a statement trigger on hosts)", async () => {
+    const host = await db.prisma.host.findUniqueOrThrow({ where: { identifier: hostIdentifier(inventory(5, []).system) } });
+    const appsOf = async (id: number) =>
+      (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM apps WHERE host_id = ${id}`)[0]!.n;
+    const others = (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM apps WHERE host_id <> ${host.id}`)[0]!.n;
+    expect(await appsOf(host.id)).toBeGreaterThan(0);
+    await db.prisma.host.delete({ where: { id: host.id } });
+    expect(await appsOf(host.id)).toBe(0);
+    expect((await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM apps`)[0]!.n).toBe(others);
+    reported.delete(5);
   });
 });
 

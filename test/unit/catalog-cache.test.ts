@@ -17,14 +17,14 @@ describe("the catalog cache", () => {
   it("when it is full, then the oldest tenth goes and it never holds more than its bound", () => {
     const cache = createCatalogCache(100);
     for (let i = 0; i < 1000; i++) {
-      cache.set(`k${i}`, { softwareId: i, titleId: i, versionId: i });
+      cache.set(`k${i}`, { softwareId: i, titleId: i, versionId: i, epoch: 0 });
       expect(cache.size).toBeLessThanOrEqual(100);
     }
-    expect(cache.get("k999")).toEqual({ softwareId: 999, titleId: 999, versionId: 999 });
+    expect(cache.get("k999")).toEqual({ softwareId: 999, titleId: 999, versionId: 999, epoch: 0 });
     expect(cache.get("k0")).toBeUndefined();
     // Setting a key it holds evicts nothing.
     const before = cache.size;
-    cache.set("k999", { softwareId: 999, titleId: 999, versionId: 999 });
+    cache.set("k999", { softwareId: 999, titleId: 999, versionId: 999, epoch: 0 });
     expect(cache.size).toBe(before);
   });
 
