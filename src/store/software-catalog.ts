@@ -398,6 +398,10 @@ export interface SoftwareCountsOptions {
 /** Another transaction holds the queue: it is truncated at a later fold. */
 class Busy extends Error {}
 
+// A fold waits for a pooled connection like a collection does: with Prisma's 2 s, folds failed (P2028)
+// during a fleet's enrollment burst, when every connection was busy, and the queue grew meanwhile.
+const FOLD_TRANSACTION = { maxWait: 30_000, timeout: 60_000 } as const;
+
 // One folder at a time across instances sharing the database (pg_try_advisory_xact_lock); the other
 // instances' changes are folded by whichever holds it, or at their own next fold.
 const FOLD_LOCK = 72707370;
@@ -451,7 +455,7 @@ export function createSoftwareCounts({ db, logger, delayMs = 1000, maxDelayMs = 
           ORDER BY 1)
         SELECT count(*)::int AS rows, coalesce(sum(cardinality(title_ids) + cardinality(version_ids)), 0)::int AS n FROM moved`;
       return { rows, n };
-    });
+    }, FOLD_TRANSACTION);
 
   /**
    * The queue is appended to and emptied all the time, so its pages (the arrays are TOASTed) keep the
@@ -471,7 +475,7 @@ export function createSoftwareCounts({ db, logger, delayMs = 1000, maxDelayMs = 
       }
       const [{ empty } = { empty: false }] = await tx.$queryRaw<{ empty: boolean }[]>`SELECT NOT EXISTS (SELECT 1 FROM software_count_changes) AS empty`;
       if (empty) await tx.$executeRaw`TRUNCATE software_count_changes`;
-    }).catch((error: unknown) => {
+    }, FOLD_TRANSACTION).catch((error: unknown) => {
       if (!(error instanceof Busy)) throw error;
     });
 

@@ -209,6 +209,28 @@ describe.each(backends)("the shared software catalog on %s", (backend) => {
     expect(await dangling()).toBe(0);
   });
 
+  it("when every pooled connection is busy for longer than Prisma's default wait, then a fold waits for one and folds", async () => {
+    await record(6, [deb("fold-wait", "1")]);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding = 0;
+    const held = Array.from({ length: db.connections }, () =>
+      db.prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1`;
+        holding++;
+        await released;
+      }, { maxWait: 10_000, timeout: 30_000 }),
+    );
+    await expect.poll(() => holding).toBe(db.connections);
+    const folding = counts.fold();
+    // Prisma gives up on a connection after 2 s unless told otherwise (P2028).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    release();
+    await Promise.all(held);
+    expect(await folding).toBeGreaterThan(0);
+    await expectCountsMatch();
+  }, 30_000);
+
   it("when a host is deleted, then its apps go with it (apps.host_id has no foreign key: a statement trigger on hosts)", async () => {
     const host = await db.prisma.host.findUniqueOrThrow({ where: { identifier: hostIdentifier(inventory(5, []).system) } });
     const appsOf = async (id: number) =>
