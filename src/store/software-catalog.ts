@@ -32,15 +32,18 @@ export async function bumpCatalogEpoch(tx: Tx): Promise<void> {
     ON CONFLICT (id) DO UPDATE SET epoch = software_catalog_epoch.epoch + 1`;
 }
 
+/** Never an epoch (they count up from 0): an entry that must be looked up before it is linked. */
+const UNSEEN = -1;
+
 /**
  * The catalog's epoch, read under the catalog lock (held shared): until this transaction ends, no
  * catalog row is deleted, and every deletion before it bumped the epoch. A statement of its own, after
- * the lock's: a statement's snapshot is taken when it starts, before its lock would be granted. Null
+ * the lock's: a statement's snapshot is taken when it starts, before its lock would be granted. UNSEEN
  * when the row is missing: no cached entry is trusted then.
  */
-async function catalogEpoch(tx: Tx): Promise<number | null> {
+async function catalogEpoch(tx: Tx): Promise<number> {
   const [row] = await tx.$queryRaw<{ epoch: number }[]>`SELECT epoch FROM software_catalog_epoch WHERE id = 1`;
-  return row?.epoch ?? null;
+  return row?.epoch ?? UNSEEN;
 }
 
 // Hex text decoded by the server: a text[] parameter asks nothing of either driver adapter but strings.
@@ -101,9 +104,6 @@ export interface CachedEntry extends CatalogEntry {
   epoch: number;
 }
 
-/** Never an epoch (they count up from 0): an entry that must be looked up before it is linked. */
-export const UNSEEN = -1;
-
 /**
  * Where records already are in the catalog, as one instance has seen them: a record's software row
  * never changes (its fingerprint is unique) and ids are never reused, so an entry is either right or
@@ -162,7 +162,7 @@ export async function ensureSoftware(tx: Tx, records: AppRecord[], cache?: Catal
   const epoch = await catalogEpoch(tx);
   const keys = records.map((record) => primed?.get(record)?.key ?? softwareKey(record));
   const found: (CachedEntry | undefined)[] = records.map((record, i) => primed?.get(record)?.entry ?? cache.get(keys[i]!));
-  const seen = (entry: CachedEntry) => epoch !== null && entry.epoch === epoch;
+  const seen = (entry: CachedEntry) => epoch !== UNSEEN && entry.epoch === epoch;
   const doubtful = [...new Set(found.flatMap((entry) => (entry && !seen(entry) ? [entry.softwareId] : [])))];
   if (doubtful.length > 0) {
     const present = new Set(
@@ -172,7 +172,7 @@ export async function ensureSoftware(tx: Tx, records: AppRecord[], cache?: Catal
       if (!entry || seen(entry)) return;
       if (present.has(entry.softwareId)) {
         // Committed, and kept until this transaction ends: right at this epoch.
-        if (epoch !== null) cache.set(keys[i]!, (found[i] = { ...entry, epoch }));
+        cache.set(keys[i]!, (found[i] = { ...entry, epoch }));
       } else {
         cache.delete(keys[i]!);
         found[i] = undefined;
@@ -243,7 +243,7 @@ export async function primeCatalog(
     const entries = await db.$transaction(async (tx) => {
       // Retention must not delete a title between our insert of it and of a version under it.
       await lockCatalogShared(tx);
-      const epoch = (await catalogEpoch(tx)) ?? UNSEEN;
+      const epoch = await catalogEpoch(tx);
       // Cached once committed, at this epoch: nothing is deleted before the commit.
       return (await insertSoftware(tx, unknown.slice(i, i + PRIME_CHUNK))).map((entry) => ({ ...entry, epoch }));
     }, options);
