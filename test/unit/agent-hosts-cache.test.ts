@@ -9,16 +9,19 @@ import { hashNodeKey } from "../../src/sources/agent/node-keys.js";
 function fakeHostsTable(keys: Record<string, number>) {
   const byHash = new Map(Object.entries(keys).map(([key, id]) => [hashNodeKey(key).toString("hex"), id]));
   const lookups: number[] = [];
+  // While set, a lookup answers only once this promise resolves (a read still in flight).
+  const gate: { open?: Promise<void> } = {};
   const db = {
     host: {
       findUnique: async ({ where }: { where: { nodeKeyHash: Uint8Array } }) => {
         const id = byHash.get(Buffer.from(where.nodeKeyHash).toString("hex"));
         lookups.push(id ?? -1);
+        await gate.open;
         return id === undefined ? null : { id, platform: "ubuntu", platformLike: "debian", inventoryAt: null, inventorySentAt: null, inventoryRequestedAt: null };
       },
     },
   } as unknown as PrismaClient;
-  return { db, lookups };
+  return { db, lookups, gate };
 }
 
 const silent = createLogger({ level: "error", destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
@@ -85,6 +88,43 @@ describe("the agent hosts cache", () => {
       t += 10_001;
       expect(await hosts.authenticate("a")).toMatchObject({ hostId: 1 });
       expect(lookups).toEqual([1, 1]);
+    } finally {
+      await hosts.stop();
+    }
+  });
+
+  it.each([
+    ["another host is forgotten", true, (hosts: ReturnType<typeof createAgentHosts>) => hosts.forget(2)],
+    ["the same host is forgotten", false, (hosts: ReturnType<typeof createAgentHosts>) => hosts.forget(1)],
+    ["everything is forgotten", false, (hosts: ReturnType<typeof createAgentHosts>) => hosts.forgetAll()],
+  ])("when %s while a host is read from the database, then the host read is kept: %s", async (_when, kept, forget) => {
+    const { db, lookups, gate } = fakeHostsTable({ a: 1, b: 2 });
+    const hosts = createAgentHosts({ db, logger: silent });
+    try {
+      let open!: () => void;
+      gate.open = new Promise((resolve) => (open = resolve));
+      const reading = hosts.authenticate("a");
+      forget(hosts);
+      open();
+      expect(await reading).toMatchObject({ hostId: 1 });
+      // Used once either way; kept only when nothing about host 1 may have changed during the read.
+      const again = hosts.authenticate("a");
+      expect(again instanceof Promise).toBe(!kept);
+      await again;
+      expect(lookups).toEqual(kept ? [1] : [1, 1]);
+    } finally {
+      await hosts.stop();
+    }
+  });
+
+  it("when forgets come while no read is in flight, then later reads are kept (nothing is remembered of them)", async () => {
+    const { db, lookups } = fakeHostsTable({ a: 1 });
+    const hosts = createAgentHosts({ db, logger: silent });
+    try {
+      hosts.forget(1);
+      await hosts.authenticate("a");
+      expect(hosts.authenticate("a")).toMatchObject({ hostId: 1 });
+      expect(lookups).toEqual([1]);
     } finally {
       await hosts.stop();
     }

@@ -97,8 +97,16 @@ export function createAgentHosts({
   // Times handed to a write that has not committed: still this instance's to report until it does.
   const writing = new Map<number, Date>();
   let flushes: Promise<void> = Promise.resolve();
-  // Bumped by every forget: a read from the database that a forget overtook is used once, not kept.
+  // A read from the database that a forget of its host overtook is used once, not kept. Per host: with
+  // one counter for all, every enrollment and every stored inventory (hundreds a second while a fleet
+  // enrolls) made every read in flight at that moment go unkept, and the new hosts' check-ins were
+  // each a database lookup for as long as the enrollments lasted.
   let epoch = 0;
+  /** Bumped by forgetAll: every read in flight is overtaken. */
+  let allEpoch = 0;
+  /** hostId → the epoch of its latest forget, kept only while some read is in flight. */
+  const forgotten = new Map<number, number>();
+  let reading = 0;
 
   const drop = (hash: string) => {
     const cached = byHash.get(hash);
@@ -128,13 +136,22 @@ export function createAgentHosts({
 
   async function loadAndKeep(hash: string, t: number): Promise<AgentHost | null> {
     const startedAt = epoch;
-    const host = await load(hash);
+    const startedAll = allEpoch;
+    let host: AgentHost | null;
+    let overtaken: boolean;
+    reading++;
+    try {
+      host = await load(hash);
+      overtaken = allEpoch !== startedAll || (host !== null && (forgotten.get(host.hostId) ?? -1) > startedAt);
+    } finally {
+      if (--reading === 0) forgotten.clear();
+    }
     if (!host) {
       unknown.set(hash, t + UNKNOWN_TTL_MS);
       if (unknown.size > maxUnknown) unknown.delete(unknown.keys().next().value!);
       return null;
     }
-    if (epoch === startedAt) {
+    if (!overtaken) {
       const previous = hashOfHost.get(host.hostId);
       if (previous !== undefined) drop(previous);
       byHash.set(hash, { host, hash, expiresAt: t + ttlMs, touchedAt: t });
@@ -213,12 +230,19 @@ export function createAgentHosts({
       return loadAndKeep(hash, t);
     },
     forget(hostId) {
-      epoch++;
+      if (reading > 0) {
+        forgotten.set(hostId, ++epoch);
+        // At most one entry per host, and cleared whenever no read is in flight; a bound all the same.
+        if (forgotten.size > maxHosts) {
+          forgotten.clear();
+          allEpoch++;
+        }
+      }
       const hash = hashOfHost.get(hostId);
       if (hash !== undefined) drop(hash);
     },
     forgetAll() {
-      epoch++;
+      allEpoch++;
       byHash.clear();
       hashOfHost.clear();
       unknown.clear();
