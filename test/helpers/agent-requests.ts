@@ -15,6 +15,8 @@ export interface AgentRequestOptions {
   headers?: Record<string, string>;
   gzip?: boolean;
   method?: string;
+  /** Aborting closes the request's connection, as osquery does at its deadline. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface AgentRequestOptions {
  * does. For protocol edge cases (wrong keys, malformed and oversized bodies); whole agents are in
  * test/helpers/agent-simulator.
  */
-export function postAgent(origin: string, path: string, body: unknown, { ca, headers = {}, gzip = false, method = "POST" }: AgentRequestOptions): Promise<AgentReply> {
+export function postAgent(origin: string, path: string, body: unknown, { ca, headers = {}, gzip = false, method = "POST", signal }: AgentRequestOptions): Promise<AgentReply> {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
   const payload = gzip ? gzipSync(raw) : raw;
   return new Promise((resolve, reject) => {
@@ -32,6 +34,7 @@ export function postAgent(origin: string, path: string, body: unknown, { ca, hea
         method,
         ca,
         agent: false,
+        ...(signal ? { signal } : {}),
         headers: {
           "content-type": "application/json",
           accept: "application/json",

@@ -162,6 +162,82 @@ describe.each(backends)("polls waiting for an inventory place, on %s", (backend)
   });
 });
 
+describe.each(backends)("polls whose agents have given up, on %s", (backend) => {
+  let h: Harness;
+  let origin: string;
+  const post = (path: string, body: unknown, signal?: AbortSignal) => postAgent(origin, path, body, { ca: h.pki!.ca, ...(signal ? { signal } : {}) });
+  let uuids = 0;
+  async function enroll(): Promise<{ key: string; host: AgentHost }> {
+    const uuid = `ad015510-4444-4000-8000-${String(++uuids).padStart(12, "0")}`;
+    const key = (await post("/api/osquery/enroll", macEnrollment(TEST_FLEET.secrets[0]!, uuid, `gone-${uuids}`))).json!["node_key"] as string;
+    const { id } = await h.db.prisma.host.findUniqueOrThrow({ where: { identifier: `uuid:${uuid}` } });
+    return { key, host: { hostId: id, softwareSource: "apps", inventoryAt: null, sentAt: null, batch: null, resent: false, requestedAt: null } };
+  }
+  const claim = async (host: AgentHost) =>
+    h.db.prisma.host.findUniqueOrThrow({ where: { id: host.hostId }, select: { inventorySentAt: true, inventoryBatch: true } });
+  const unclaimed = { inventorySentAt: null, inventoryBatch: null };
+
+  beforeAll(async () => {
+    // One place, so whoever holds it decides who is asked next.
+    h = await createHarness(backend, ubuntu(), { fleet: { inventoryConcurrency: 1, handOutWaitMs: 10_000 }, collectLocal: false });
+    origin = await h.listen();
+  });
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it("when an agent closes its poll while it waits for a place, then the place goes on to the next poll, and the gone host is not marked handed out", async () => {
+    const [holder, gone, next] = [await enroll(), await enroll(), await enroll()];
+    const read = async (key: string, signal?: AbortSignal) => (await post("/api/osquery/distributed/read", { node_key: key }, signal)).json!["queries"] as Record<string, string>;
+    const handed = await read(holder.key);
+    expect(Object.keys(handed)).toHaveLength(PARTS.length);
+    const giveUp = new AbortController();
+    const goneRead = read(gone.key, giveUp.signal).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const nextRead = read(next.key);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    giveUp.abort();
+    expect(await goneRead).toBeInstanceOf(Error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The place frees; the gone host's poll was first in line, and passes it on.
+    expect((await post("/api/osquery/distributed/write", { node_key: holder.key, ...answer(handed) })).json).toEqual({});
+    expect(Object.keys(await nextRead)).toHaveLength(PARTS.length);
+    expect(await claim(gone.host)).toEqual(unclaimed);
+  });
+
+  it("when the agent's connection closes while the hand-out is written, then the hand-out is taken back: the claim is cleared and the place is free", async () => {
+    const inventory = inventoryOn(h, { maxOutstanding: 1, handOutWaitMs: 0 });
+    const [gone, next] = [await enroll(), await enroll()];
+    let checks = 0;
+    // Open when the poll arrives, closed by the time the claim is written.
+    const closing = {
+      get destroyed() {
+        return ++checks > 1;
+      },
+    };
+    expect(await inventory.queriesFor(gone.host, closing)).toEqual({});
+    expect(await claim(gone.host)).toEqual(unclaimed);
+    expect(gone.host).toMatchObject({ sentAt: null, batch: null });
+    // The place is free at once (not after outstandingMs), and the gone host is due again.
+    const handed = await inventory.queriesFor(next.host);
+    expect(Object.keys(handed)).toHaveLength(PARTS.length);
+    expect(await inventory.accept(next.host, answer(handed))).toMatchObject({ status: "SUCCEEDED" });
+    expect(Object.keys(await inventory.queriesFor(gone.host))).toHaveLength(PARTS.length);
+  });
+
+  it("when the agent's connection is already closed, then nothing is handed out, not even a lost batch again", async () => {
+    const inventory = inventoryOn(h, { maxOutstanding: 1, handOutWaitMs: 0 });
+    const { host } = await enroll();
+    expect(await inventory.queriesFor(host, { destroyed: true })).toEqual({});
+    expect(await claim(host)).toEqual(unclaimed);
+    const handed = await inventory.queriesFor(host);
+    expect(Object.keys(handed)).toHaveLength(PARTS.length);
+    // Its answer lost: a later poll is handed the same batch once, but not on a closed connection.
+    expect(await inventory.queriesFor(host, { destroyed: true })).toEqual({});
+    expect(await inventory.queriesFor(host)).toEqual(handed);
+  });
+});
+
 describe.each(backends)("inventory writes: bounded, and beside log batches, on %s", (backend) => {
   let h: Harness;
   let origin: string;

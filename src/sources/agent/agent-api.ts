@@ -4,7 +4,7 @@ import { toSnapshotEvent } from "../../events/pubsub.js";
 import type { Logger } from "../../logger.js";
 import type { RateLimiter } from "../../server/rate-limit.js";
 import type { AgentHost, AgentHosts } from "./agent-hosts.js";
-import type { AgentInventory } from "./agent-inventory.js";
+import type { AgentConnection, AgentInventory } from "./agent-inventory.js";
 import type { AgentLogs } from "./agent-logs.js";
 import { enrolledHost, invalidUtf8Tables } from "./host-details.js";
 import { createNodeKey, createSecretCheck, hashNodeKey, isNodeKeyShape, presentedNodeKey } from "./node-keys.js";
@@ -35,6 +35,8 @@ export interface AgentRequest {
   client: string;
   /** The body's objects and arrays that held strings with bytes that are not UTF-8 (JsonBody). */
   invalidUtf8: ReadonlySet<object>;
+  /** The connection the request came on (its socket), to tell when the agent has given up on it. */
+  connection?: AgentConnection;
 }
 
 export interface AgentApi {
@@ -156,7 +158,7 @@ export function createAgentApi({
       case "distributed/read": {
         const parsed = nodeRequestSchema.safeParse(body);
         if (!parsed.success) return bad(`malformed distributed read: ${describeIssues(parsed.error)}`);
-        const queries = inventory.queriesFor(host);
+        const queries = inventory.queriesFor(host, request.connection);
         return queries instanceof Promise ? queries.then((q) => ok(JSON.stringify({ queries: q }))) : ok(JSON.stringify({ queries }));
       }
       case "distributed/write":

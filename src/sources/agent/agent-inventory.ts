@@ -67,6 +67,15 @@ export interface AgentInventoryOptions {
   now?: () => Date;
 }
 
+/**
+ * The connection a poll came on. Once the agent has given up on its request (osquery closes the
+ * connection at its 16 s deadline), nothing is handed out on it: the queries would hold a place and
+ * the host's claim for the pending window while its agent never saw them.
+ */
+export interface AgentConnection {
+  readonly destroyed: boolean;
+}
+
 export interface AgentInventory {
   /**
    * The queries a distributed/read answers: the inventory statements when the host's inventory is
@@ -75,7 +84,7 @@ export interface AgentInventory {
    * on the host row, so two instances answering the same agent never both hand out a batch.
    * Synchronous when nothing is due (nearly every check-in): no promise on the hot path.
    */
-  queriesFor(host: AgentHost): Record<string, string> | Promise<Record<string, string>>;
+  queriesFor(host: AgentHost, connection?: AgentConnection): Record<string, string> | Promise<Record<string, string>>;
   /**
    * Stores the inventory batch in a distributed/write as a snapshot of the host. Null when the write
    * holds none of ours, or repeats a batch already stored (agents resend after a timeout).
@@ -270,7 +279,7 @@ export function createAgentInventory({
   const outstanding = createOutstanding(maxOutstanding, outstandingMs, maxOutstanding * WAITING_PER_PLACE);
   const storing = createLimiter(maxStoring);
 
-  async function handOut(host: AgentHost, at: Date): Promise<Record<string, string>> {
+  async function handOut(host: AgentHost, at: Date, connection: AgentConnection | undefined): Promise<Record<string, string>> {
     const batch = randomBytes(9).toString("base64url");
     const staleBefore = new Date(at.getTime() - pendingMs);
     let claimed: number;
@@ -291,8 +300,31 @@ export function createAgentInventory({
       return {};
     }
     host.batch = batch;
+    if (connection?.destroyed) return takeBack(host, batch);
     logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
     return batchQueries(host, batch);
+  }
+
+  /**
+   * Undoes a hand-out whose agent went away while it was made: the claim is cleared (if it is still
+   * this batch's), so the host is due again at its next poll on any instance, and the place goes to
+   * the next host. When the claim cannot be cleared, the batch stays out and this instance hands the
+   * same one out again at the host's next poll (isLost).
+   */
+  async function takeBack(host: AgentHost, batch: string): Promise<Record<string, string>> {
+    try {
+      await db.$executeRaw`UPDATE hosts SET inventory_batch = NULL, inventory_sent_at = NULL WHERE id = ${host.hostId} AND inventory_batch = ${batch}`;
+      if (host.batch === batch) {
+        host.batch = null;
+        host.sentAt = null;
+      }
+      logger.debug({ hostId: host.hostId, batch }, "inventory hand-out taken back: the agent closed its request");
+    } catch (error) {
+      logger.warn({ err: error, hostId: host.hostId, batch }, "an inventory hand-out whose agent went away could not be taken back; it is handed out again at the host's next poll");
+    } finally {
+      outstanding.release(host.hostId, now().getTime());
+    }
+    return {};
   }
 
   const batchQueries = (host: AgentHost, batch: string) => {
@@ -302,7 +334,9 @@ export function createAgentInventory({
   };
 
   return {
-    queriesFor(host) {
+    queriesFor(host, connection) {
+      // Nobody is left to read the answer.
+      if (connection?.destroyed) return {};
       const at = now();
       if (isLost(host, at, pendingMs)) {
         // Same ids: whichever write comes first is stored, and a repeat is refused as already stored.
@@ -311,16 +345,17 @@ export function createAgentInventory({
         return batchQueries(host, host.batch!);
       }
       if (!isDue(host, at, intervalMs, pendingMs)) return {};
-      if (outstanding.take(host.hostId, at.getTime(), host.requestedAt !== null)) return handOut(host, at);
+      if (outstanding.take(host.hostId, at.getTime(), host.requestedAt !== null)) return handOut(host, at, connection);
       return outstanding.wait(host.hostId, handOutWaitMs).then((granted) => {
         if (!granted) return {};
         const t = now();
-        // Another request of the host's (a resent read) may have been handed the batch meanwhile.
-        if (!isDue(host, t, intervalMs, pendingMs)) {
+        // The agent gave up while its poll waited, or another request of the host's (a resent read)
+        // was handed the batch meanwhile: the place goes on to the next poll waiting.
+        if (connection?.destroyed || !isDue(host, t, intervalMs, pendingMs)) {
           outstanding.release(host.hostId, t.getTime());
           return {};
         }
-        return handOut(host, t);
+        return handOut(host, t, connection);
       });
     },
     stopWaiting: () => outstanding.stop(),

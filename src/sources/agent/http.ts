@@ -94,7 +94,7 @@ export function createAgentHttp({ api, logger, maxBodyBytes }: AgentHttpOptions)
       if (error instanceof RequestError) return refuse(res, error, endpoint, client);
       throw error;
     }
-    const answer = api.handle(endpoint, body.value, { authorization: req.headers.authorization, client, invalidUtf8: body.invalidUtf8 });
+    const answer = api.handle(endpoint, body.value, { authorization: req.headers.authorization, client, invalidUtf8: body.invalidUtf8, connection: req.socket });
     if (answer instanceof Promise) {
       const settled = await answer;
       send(res, settled.status, settled.body);
