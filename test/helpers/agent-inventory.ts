@@ -1,11 +1,11 @@
 import { createLogger } from "../../src/logger.js";
 import { createAgentInventory, type AgentInventoryOptions } from "../../src/sources/agent/agent-inventory.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
-import type { Harness } from "./harness.js";
+import { TEST_FLEET, type Harness } from "./harness.js";
 
 /**
  * An inventory source of the test's own over the harness's database (beside the service's, which it
- * does not touch): an hour's interval, 32 places and a silent log unless `options` say otherwise.
+ * does not touch): an hour's interval, 32 places, the test fleet's wait for a place and a silent log unless `options` say otherwise.
  */
 export function inventoryOn(h: Harness, options: Partial<AgentInventoryOptions> = {}) {
   return createAgentInventory({
@@ -16,6 +16,7 @@ export function inventoryOn(h: Harness, options: Partial<AgentInventoryOptions> 
     pendingMs: 300_000,
     maxRows: 200_000,
     maxOutstanding: 32,
+    handOutWaitMs: TEST_FLEET.handOutWaitMs,
     ...options,
   });
 }

@@ -53,9 +53,9 @@ export interface AgentInventoryOptions {
    * no queries. Answered at once, the hosts refused together poll again together one interval later,
    * and only as many as there are places get one each time: a burst's last hosts trickled in at a
    * few a second while the machine stood idle. Waiting, each place goes to the next host the moment
-   * it frees. Well under osquery's 16 s request deadline. @default 5000
+   * it frees. Well under osquery's 16 s request deadline (AGENT_HANDOUT_WAIT_SECONDS).
    */
-  handOutWaitMs?: number;
+  handOutWaitMs: number;
   /**
    * Inventory writes stored at once, at most; the others wait their turn in memory (each is already
    * read and parsed, and there are at most about maxOutstanding of them). A write holds a pooled
@@ -272,7 +272,7 @@ export function createAgentInventory({
   maxRows,
   maxOutstanding,
   outstandingMs = 60_000,
-  handOutWaitMs = 5000,
+  handOutWaitMs,
   maxStoring = Infinity,
   now = () => new Date(),
 }: AgentInventoryOptions): AgentInventory {
