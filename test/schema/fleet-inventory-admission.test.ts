@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import type { AgentHost } from "../../src/sources/agent/agent-hosts.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import { inventoryOn } from "../helpers/agent-inventory.js";
@@ -223,6 +224,66 @@ describe.each(backends)("polls whose agents have given up, on %s", (backend) => 
     expect(Object.keys(handed)).toHaveLength(PARTS.length);
     expect(await inventory.accept(next.host, answer(handed))).toMatchObject({ status: "SUCCEEDED" });
     expect(Object.keys(await inventory.queriesFor(gone.host))).toHaveLength(PARTS.length);
+  });
+
+  /** The harness's database, with the statement that takes a hand-out back run through `takingBack` first. */
+  const dbTakingBack = (takingBack: () => Promise<void>): PrismaClient =>
+    new Proxy(h.db.prisma, {
+      get(target, prop, receiver) {
+        if (prop === "$executeRaw") {
+          return async (strings: TemplateStringsArray, ...values: unknown[]) => {
+            if (strings.join("?").includes("inventory_batch = NULL")) await takingBack();
+            return target.$executeRaw(strings, ...values);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+
+  it("when the agent polls again while its hand-out is taken back, then that poll is not handed the batch being withdrawn, and the next one gets a new batch", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const takingBack = new Promise<void>((resolve) => (reached = resolve));
+    const inventory = inventoryOn(h, { db: dbTakingBack(() => (reached(), held)), maxOutstanding: 1, handOutWaitMs: 0 });
+    const { host } = await enroll();
+    let checks = 0;
+    const closing = {
+      get destroyed() {
+        return ++checks > 1;
+      },
+    };
+    const gone = Promise.resolve(inventory.queriesFor(host, closing));
+    await takingBack;
+    const withdrawn = (await claim(host)).inventoryBatch!;
+    // The retried poll, while the claim is being cleared.
+    expect(await inventory.queriesFor(host)).toEqual({});
+    release();
+    expect(await gone).toEqual({});
+    expect(await claim(host)).toEqual(unclaimed);
+    const handed = await inventory.queriesFor(host);
+    expect(Object.keys(handed)).toHaveLength(PARTS.length);
+    expect(Object.keys(handed)[0]).not.toContain(withdrawn);
+  });
+
+  it("when a hand-out cannot be taken back, then its place is freed and the same batch is handed out at the host's next poll", async () => {
+    const inventory = inventoryOn(h, { db: dbTakingBack(() => Promise.reject(new Error("connection lost"))), maxOutstanding: 1, handOutWaitMs: 0 });
+    const [{ host }, other] = [await enroll(), await enroll()];
+    let checks = 0;
+    const closing = {
+      get destroyed() {
+        return ++checks > 1;
+      },
+    };
+    expect(await inventory.queriesFor(host, closing)).toEqual({});
+    const { inventoryBatch: standing } = await claim(host);
+    expect(standing).not.toBeNull();
+    const again = await inventory.queriesFor(host);
+    expect(Object.keys(again).every((id) => id.includes(standing!))).toBe(true);
+    expect(Object.keys(again)).toHaveLength(PARTS.length);
+    // The place went back: another host is handed its inventory at once (the resent batch takes none).
+    expect(Object.keys(await inventory.queriesFor(other.host))).toHaveLength(PARTS.length);
   });
 
   it("when the agent's connection is already closed, then nothing is handed out, not even a lost batch again", async () => {

@@ -300,7 +300,7 @@ export function createAgentInventory({
       return {};
     }
     host.batch = batch;
-    if (connection?.destroyed) return takeBack(host, batch);
+    if (connection?.destroyed) return takeBack(host, batch, at);
     logger.debug({ hostId: host.hostId, batch }, "inventory queries handed out");
     return batchQueries(host, batch);
   }
@@ -308,18 +308,23 @@ export function createAgentInventory({
   /**
    * Undoes a hand-out whose agent went away while it was made: the claim is cleared (if it is still
    * this batch's), so the host is due again at its next poll on any instance, and the place goes to
-   * the next host. When the claim cannot be cleared, the batch stays out and this instance hands the
-   * same one out again at the host's next poll (isLost).
+   * the next host. This instance forgets the batch before the claim is cleared, so a retried poll
+   * arriving meanwhile is not handed a batch that is about to stop being awaited (it finds the claim
+   * still set and gets nothing this time). When the claim cannot be cleared, the batch stays out and
+   * this instance hands it out again at the host's next poll (isLost).
    */
-  async function takeBack(host: AgentHost, batch: string): Promise<Record<string, string>> {
+  async function takeBack(host: AgentHost, batch: string, at: Date): Promise<Record<string, string>> {
+    host.batch = null;
+    host.sentAt = null;
     try {
       await db.$executeRaw`UPDATE hosts SET inventory_batch = NULL, inventory_sent_at = NULL WHERE id = ${host.hostId} AND inventory_batch = ${batch}`;
-      if (host.batch === batch) {
-        host.batch = null;
-        host.sentAt = null;
-      }
       logger.debug({ hostId: host.hostId, batch }, "inventory hand-out taken back: the agent closed its request");
     } catch (error) {
+      if (host.sentAt === null) {
+        host.batch = batch;
+        host.sentAt = at;
+        host.resent = false;
+      }
       logger.warn({ err: error, hostId: host.hostId, batch }, "an inventory hand-out whose agent went away could not be taken back; it is handed out again at the host's next poll");
     } finally {
       outstanding.release(host.hostId, now().getTime());
