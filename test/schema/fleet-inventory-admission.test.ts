@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.js";
 import type { AgentHost } from "../../src/sources/agent/agent-hosts.js";
+import type { AgentConnection } from "../../src/sources/agent/agent-inventory.js";
 import { createInventoryStore } from "../../src/store/inventory-store.js";
 import { inventoryOn } from "../helpers/agent-inventory.js";
 import { macAnswer, macEnrollment, postAgent } from "../helpers/agent-requests.js";
@@ -163,6 +164,16 @@ describe.each(backends)("polls waiting for an inventory place, on %s", (backend)
   });
 });
 
+/** A connection open when the poll arrives and closed at every later look (by the time the claim is written). */
+function closesOnceLookedAt(): AgentConnection {
+  let looks = 0;
+  return {
+    get destroyed() {
+      return ++looks > 1;
+    },
+  };
+}
+
 describe.each(backends)("polls whose agents have given up, on %s", (backend) => {
   let h: Harness;
   let origin: string;
@@ -209,13 +220,7 @@ describe.each(backends)("polls whose agents have given up, on %s", (backend) => 
   it("when the agent's connection closes while the hand-out is written, then the hand-out is taken back: the claim is cleared and the place is free", async () => {
     const inventory = inventoryOn(h, { maxOutstanding: 1, handOutWaitMs: 0 });
     const [gone, next] = [await enroll(), await enroll()];
-    let checks = 0;
-    // Open when the poll arrives, closed by the time the claim is written.
-    const closing = {
-      get destroyed() {
-        return ++checks > 1;
-      },
-    };
+    const closing = closesOnceLookedAt();
     expect(await inventory.queriesFor(gone.host, closing)).toEqual({});
     expect(await claim(gone.host)).toEqual(unclaimed);
     expect(gone.host).toMatchObject({ sentAt: null, batch: null });
@@ -248,12 +253,7 @@ describe.each(backends)("polls whose agents have given up, on %s", (backend) => 
     const takingBack = new Promise<void>((resolve) => (reached = resolve));
     const inventory = inventoryOn(h, { db: dbTakingBack(() => (reached(), held)), maxOutstanding: 1, handOutWaitMs: 0 });
     const { host } = await enroll();
-    let checks = 0;
-    const closing = {
-      get destroyed() {
-        return ++checks > 1;
-      },
-    };
+    const closing = closesOnceLookedAt();
     const gone = Promise.resolve(inventory.queriesFor(host, closing));
     await takingBack;
     const withdrawn = (await claim(host)).inventoryBatch!;
@@ -270,12 +270,7 @@ describe.each(backends)("polls whose agents have given up, on %s", (backend) => 
   it("when a hand-out cannot be taken back, then its place is freed and the same batch is handed out at the host's next poll", async () => {
     const inventory = inventoryOn(h, { db: dbTakingBack(() => Promise.reject(new Error("connection lost"))), maxOutstanding: 1, handOutWaitMs: 0 });
     const [{ host }, other] = [await enroll(), await enroll()];
-    let checks = 0;
-    const closing = {
-      get destroyed() {
-        return ++checks > 1;
-      },
-    };
+    const closing = closesOnceLookedAt();
     expect(await inventory.queriesFor(host, closing)).toEqual({});
     const { inventoryBatch: standing } = await claim(host);
     expect(standing).not.toBeNull();
