@@ -5,7 +5,8 @@ import { TEST_FLEET, type Harness } from "./harness.js";
 
 /**
  * An inventory source of the test's own over the harness's database (beside the service's, which it
- * does not touch): an hour's interval, 32 places, the test fleet's wait for a place and a silent log unless `options` say otherwise.
+ * does not touch): an hour's interval, 32 places, the test fleet's wait for a place and a silent log
+ * unless `options` say otherwise.
  */
 export function inventoryOn(h: Harness, options: Partial<AgentInventoryOptions> = {}) {
   return createAgentInventory({

@@ -117,14 +117,21 @@ describe("the agent hosts cache", () => {
     }
   });
 
-  it("when forgets come while no read is in flight, then later reads are kept (nothing is remembered of them)", async () => {
-    const { db, lookups } = fakeHostsTable({ a: 1 });
+  it("when a host was forgotten before its read started, while another host's read was in flight, then its read is kept", async () => {
+    const { db, lookups, gate } = fakeHostsTable({ a: 1, b: 2 });
     const hosts = createAgentHosts({ db, logger: silent });
     try {
+      let open!: () => void;
+      gate.open = new Promise((resolve) => (open = resolve));
+      const readingB = hosts.authenticate("b");
+      // Remembered (a read is in flight), but it precedes a's read: nothing a's read returns is older.
       hosts.forget(1);
-      await hosts.authenticate("a");
+      const readingA = hosts.authenticate("a");
+      open();
+      await Promise.all([readingA, readingB]);
       expect(hosts.authenticate("a")).toMatchObject({ hostId: 1 });
-      expect(lookups).toEqual([1]);
+      expect(hosts.authenticate("b")).toMatchObject({ hostId: 2 });
+      expect(lookups).toEqual([2, 1]);
     } finally {
       await hosts.stop();
     }
